@@ -1,0 +1,371 @@
+package encoding
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/walrusfs/walrusfs/encoding/internal/b2"
+)
+
+// Encoder encodes, verifies and decodes RS2 blobs for one shard count. It
+// is safe for concurrent use and holds no per-blob state.
+type Encoder struct {
+	p       Params
+	rows    *rsCode // secondary code, applied along each row: S -> F
+	cols    *rsCode // primary code, applied along each column: P -> 2F
+	workers int
+}
+
+// Option configures an Encoder.
+type Option func(*Encoder)
+
+// WithWorkers sets how many goroutines one Encode may use (default
+// GOMAXPROCS).
+func WithWorkers(n int) Option {
+	return func(e *Encoder) {
+		if n > 0 {
+			e.workers = n
+		}
+	}
+}
+
+// NewEncoder returns an RS2 encoder for n shards.
+func NewEncoder(n int, opts ...Option) (*Encoder, error) {
+	p, err := NewParams(n)
+	if err != nil {
+		return nil, err
+	}
+	e := &Encoder{p: p, workers: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.rows, err = newRSCode(p.S, p.F); err != nil {
+		return nil, fmt.Errorf("encoding: row code: %w", err)
+	}
+	if e.cols, err = newRSCode(p.P, 2*p.F); err != nil {
+		return nil, fmt.Errorf("encoding: column code: %w", err)
+	}
+	return e, nil
+}
+
+// Params returns the code parameters.
+func (e *Encoder) Params() Params { return e.p }
+
+// SliverFunc receives one sliver. Calls may come from several goroutines at
+// once; s.Data is only valid during the call (copy it to keep it). A
+// returned error stops the encoding and is returned by Encode.
+type SliverFunc func(s *Sliver) error
+
+// ComputeMetadata computes the metadata (and so the blob ID) of data without
+// keeping slivers.
+func (e *Encoder) ComputeMetadata(data []byte) (*Metadata, error) {
+	return e.Encode(data, nil)
+}
+
+// Encode encodes data into n primary and n secondary slivers, passing each
+// to emit (if not nil), and returns the metadata. Secondary slivers are
+// emitted as their columns are finished, primary slivers at the end.
+//
+// Memory: besides data, Encode holds the P x F row-repair symbols (about
+// half the blob), small per-worker batches and, when emit is set, the 2F
+// recovery primary slivers (about twice the blob). It never holds the full
+// N x N symbol matrix.
+func (e *Encoder) Encode(data []byte, emit SliverFunc) (*Metadata, error) {
+	p := e.p
+	ss, err := p.SymbolSize(uint64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	job := &encodeJob{e: e, data: data, ss: ss, emit: emit}
+	if err := job.rowPhase(); err != nil {
+		return nil, err
+	}
+	if err := job.columnPhase(); err != nil {
+		return nil, err
+	}
+	meta := &Metadata{Length: uint64(len(data)), Hashes: make([]PairHashes, p.N)}
+	job.finishRowTrees(meta)
+	for c, h := range job.colRoots {
+		meta.Hashes[p.N-1-c].Secondary = h
+	}
+	if emit != nil {
+		if err := job.emitPrimaries(); err != nil {
+			return nil, err
+		}
+	}
+	return meta, nil
+}
+
+type encodeJob struct {
+	e    *Encoder
+	data []byte
+	ss   int
+	emit SliverFunc
+
+	repair []byte // P rows x F row-repair symbols, row-major
+
+	colBatch int        // columns per batch, a power of two
+	rowRoots [][]Digest // [row][batch] subtree roots
+	colRoots []Digest   // [column] Merkle roots of expanded columns
+	recovery [][]byte   // [row-P] recovery primary slivers (only with emit)
+}
+
+// symbol returns source symbol (r, c), r < P, c < S: a slice of data that
+// may be short or empty at the end of the blob.
+func (j *encodeJob) symbol(r, c int) []byte {
+	off := j.ss * (j.e.p.S*r + c)
+	if off >= len(j.data) {
+		return nil
+	}
+	return j.data[off:min(off+j.ss, len(j.data))]
+}
+
+// parallel runs fn(i) for i in [0, n) on the encoder's workers; each worker
+// gets its own state from newState.
+func parallel[S any](workers, n int, newState func() S, fn func(st S, i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := newState()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(st, i); err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n)) // stop handing out work
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// batchFor picks how many symbols to pack per shard so a shard is about
+// target bytes.
+func batchFor(ss, target int) int { return max(1, target/ss) }
+
+// rowPhase computes the F row-repair symbols of each of the P source rows.
+func (j *encodeJob) rowPhase() error {
+	p, ss := j.e.p, j.ss
+	j.repair = make([]byte, p.P*p.F*ss)
+	per := min(batchFor(ss, 16<<10), p.P)
+	batches := (p.P + per - 1) / per
+	type state struct {
+		src, out [][]byte
+		sc       *codeScratch
+		l        layout
+	}
+	newState := func() *state {
+		l := newLayout(ss, per)
+		st := &state{l: l, sc: j.e.rows.newScratch(l.size)}
+		st.src = makeShards(p.S, l.size)
+		st.out = makeShards(p.F, l.size)
+		return st
+	}
+	return parallel(j.e.workers, batches, newState, func(st *state, b int) error {
+		r0 := b * per
+		r1 := min(r0+per, p.P)
+		l := st.l
+		for c := range p.S {
+			l.clearPadding(st.src[c])
+			for r := r0; r < r1; r++ {
+				l.put(st.src[c], r-r0, j.symbol(r, c))
+			}
+			// rows past r1 in a short last batch: zero symbols
+			for r := r1; r < r0+per; r++ {
+				l.put(st.src[c], r-r0, nil)
+			}
+		}
+		if err := j.e.rows.encode(st.src, st.out, st.sc); err != nil {
+			return fmt.Errorf("encoding: row code: %w", err)
+		}
+		for x := range p.F {
+			for r := r0; r < r1; r++ {
+				off := (r*p.F + x) * ss
+				l.get(j.repair[off:off+ss], st.out[x], r-r0)
+			}
+		}
+		return nil
+	})
+}
+
+func makeShards(count, size int) [][]byte {
+	buf := make([]byte, count*size)
+	out := make([][]byte, count)
+	for i := range out {
+		out[i] = buf[i*size : (i+1)*size : (i+1)*size]
+	}
+	return out
+}
+
+// columnPhase expands every column with the primary code, hashes all N x N
+// symbols once each, and builds the column trees and the row subtrees of
+// each column batch.
+func (j *encodeJob) columnPhase() error {
+	p, ss := j.e.p, j.ss
+	n := p.N
+	height := treeHeight(n)
+	bc := min(prevPow2(batchFor(ss, 8<<10)), 1<<height)
+	j.colBatch = bc
+	batches := (n + bc - 1) / bc
+	j.rowRoots = make([][]Digest, n)
+	for r := range j.rowRoots {
+		j.rowRoots[r] = make([]Digest, batches)
+	}
+	j.colRoots = make([]Digest, n)
+	if j.emit != nil {
+		j.recovery = make([][]byte, 2*p.F)
+		for i := range j.recovery {
+			j.recovery[i] = make([]byte, p.S*ss)
+		}
+	}
+	subHeight := treeHeight(bc)
+	type state struct {
+		src, out [][]byte
+		sc       *codeScratch
+		l        layout
+		cols     []byte // [bc][n*ss] expanded columns
+		msgs     [][]byte
+		leaves   []b2.Digest
+		rowLeafs []b2.Digest
+	}
+	newState := func() *state {
+		l := newLayout(ss, bc)
+		return &state{
+			l: l, sc: j.e.cols.newScratch(l.size),
+			src:      makeShards(p.P, l.size),
+			out:      makeShards(2*p.F, l.size),
+			cols:     make([]byte, bc*n*ss),
+			msgs:     make([][]byte, bc*n),
+			leaves:   make([]b2.Digest, bc*n),
+			rowLeafs: make([]b2.Digest, bc*n),
+		}
+	}
+	return parallel(j.e.workers, batches, newState, func(st *state, b int) error {
+		c0 := b * bc
+		c1 := min(c0+bc, n)
+		w := c1 - c0
+		l := st.l
+		for r := range p.P {
+			l.clearPadding(st.src[r])
+			for c := c0; c < c0+bc; c++ {
+				var sym []byte
+				switch {
+				case c < p.S:
+					sym = j.symbol(r, c)
+				case c < n:
+					off := (r*p.F + c - p.S) * ss
+					sym = j.repair[off : off+ss]
+				}
+				l.put(st.src[r], c-c0, sym)
+			}
+		}
+		if err := j.e.cols.encode(st.src, st.out, st.sc); err != nil {
+			return fmt.Errorf("encoding: column code: %w", err)
+		}
+		// Unpack the expanded columns: column c's N symbols are contiguous.
+		for x := range w {
+			col := st.cols[x*n*ss : (x+1)*n*ss]
+			for r := range n {
+				shard := st.src
+				rr := r
+				if r >= p.P {
+					shard, rr = st.out, r-p.P
+				}
+				l.get(col[r*ss:(r+1)*ss], shard[rr], x)
+			}
+		}
+		msgs := st.msgs[:w*n]
+		for i := range msgs {
+			msgs[i] = st.cols[i*ss : (i+1)*ss]
+		}
+		leaves := st.leaves[:w*n]
+		b2.SumPrefixed(leaves, leafPrefix, msgs)
+		// Row-major copy for the row subtrees, before merkleRoots clobbers
+		// the column-major leaves.
+		rowLeafs := st.rowLeafs[:w*n]
+		for x := range w {
+			for r := range n {
+				rowLeafs[r*w+x] = leaves[x*n+r]
+			}
+		}
+		for x, root := range merkleRoots(leaves, n, height) {
+			j.colRoots[c0+x] = root
+		}
+		for r, root := range merkleRoots(rowLeafs, w, subHeight) {
+			j.rowRoots[r][b] = root
+		}
+		for x := range w {
+			c := c0 + x
+			col := st.cols[x*n*ss : (x+1)*n*ss]
+			if j.emit != nil {
+				if c < p.S {
+					for r := p.P; r < n; r++ {
+						copy(j.recovery[r-p.P][c*ss:(c+1)*ss], col[r*ss:(r+1)*ss])
+					}
+				}
+				s := &Sliver{Type: Secondary, Index: uint16(c), SymbolSize: uint16(ss), Data: col[:p.P*ss]}
+				if err := j.emit(s); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// finishRowTrees combines each row's batch subtrees into its primary hash.
+func (j *encodeJob) finishRowTrees(meta *Metadata) {
+	n := j.e.p.N
+	batches := len(j.rowRoots[0])
+	top := treeHeight(n) - treeHeight(j.colBatch)
+	nodes := make([]b2.Digest, n*batches)
+	for r := range n {
+		for b, d := range j.rowRoots[r] {
+			nodes[r*batches+b] = b2.Digest(d)
+		}
+	}
+	for r, root := range merkleRoots(nodes, batches, top) {
+		meta.Hashes[r].Primary = root
+	}
+}
+
+// emitPrimaries passes all N primary slivers to emit.
+func (j *encodeJob) emitPrimaries() error {
+	p, ss := j.e.p, j.ss
+	rowLen := p.S * ss
+	var pad []byte
+	for r := range p.N {
+		var data []byte
+		switch {
+		case r >= p.P:
+			data = j.recovery[r-p.P]
+		case (r+1)*rowLen <= len(j.data):
+			data = j.data[r*rowLen : (r+1)*rowLen]
+		default:
+			if pad == nil {
+				pad = make([]byte, rowLen)
+			}
+			clear(pad)
+			if r*rowLen < len(j.data) {
+				copy(pad, j.data[r*rowLen:])
+			}
+			data = pad
+		}
+		if err := j.emit(&Sliver{Type: Primary, Index: uint16(r), SymbolSize: uint16(ss), Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
