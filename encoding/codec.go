@@ -170,7 +170,9 @@ func (c *rsCode) reconstruct(shards [][]byte, sc *codeScratch) error {
 		usable++
 	}
 	if usable < c.k {
-		return errTooFewRows
+		// Too few shards below position 2K: fall back to the general
+		// (slow) decoder, which can use every recovery shard.
+		return c.lagrangeReconstruct(shards, sc.size)
 	}
 	if err := c.dec.ReconstructData(all); err != nil {
 		return err

@@ -1,0 +1,147 @@
+package encoding
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// encodeAll encodes data and returns the metadata and copies of all slivers
+// by sliver index.
+func encodeAll(t testing.TB, e *Encoder, data []byte) (*Metadata, []*Sliver, []*Sliver) {
+	t.Helper()
+	n := e.Params().N
+	prim := make([]*Sliver, n)
+	sec := make([]*Sliver, n)
+	var mu sync.Mutex
+	m, err := e.Encode(data, func(s *Sliver) error {
+		c := *s
+		c.Data = bytes.Clone(s.Data)
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Type == Primary {
+			prim[s.Index] = &c
+		} else {
+			sec[s.Index] = &c
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if prim[i] == nil || sec[i] == nil {
+			t.Fatalf("sliver %d not emitted", i)
+		}
+	}
+	return m, prim, sec
+}
+
+func randBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func TestRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{4, 5, 7, 10, 13, 31, 100} {
+		e, err := NewEncoder(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.Params()
+		for _, length := range []int{0, 1, 2, 3, 63, 64, 65, 1000, p.SourceSymbols()*2 + 1, 100003} {
+			data := randBytes(rng, length)
+			m, prim, sec := encodeAll(t, e, data)
+			if cm, err := e.ComputeMetadata(data); err != nil || cm.BlobID() != m.BlobID() {
+				t.Fatalf("n=%d len=%d: ComputeMetadata differs from Encode (%v)", n, length, err)
+			}
+			if err := m.Check(m.BlobID(), n); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				if err := e.VerifySliver(m, prim[i]); err != nil {
+					t.Fatalf("n=%d len=%d primary %d: %v", n, length, i, err)
+				}
+				if err := e.VerifySliver(m, sec[i]); err != nil {
+					t.Fatalf("n=%d len=%d secondary %d: %v", n, length, i, err)
+				}
+			}
+			// Any P primary slivers, mostly recovery ones.
+			perm := rng.Perm(n)
+			subset := make([]*Sliver, 0, p.P)
+			for _, i := range perm[:p.P] {
+				subset = append(subset, prim[i])
+			}
+			got, err := e.Decode(uint64(length), subset)
+			if err != nil {
+				t.Fatalf("n=%d len=%d decode from %v: %v", n, length, perm[:p.P], err)
+			}
+			if !bytes.Equal(got, data) {
+				t.Fatalf("n=%d len=%d: decoded blob differs", n, length)
+			}
+			// Recovery-only slivers.
+			got, err = e.Decode(uint64(length), prim[n-p.P:])
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("n=%d len=%d: decode from recovery slivers: %v", n, length, err)
+			}
+			if p.P > 1 {
+				if _, err := e.Decode(uint64(length), prim[n-p.P+1:]); !errors.Is(err, ErrNotEnoughSlivers) && length > 0 {
+					t.Fatalf("n=%d len=%d: decode from P-1 slivers: err = %v", n, length, err)
+				}
+			}
+			// Ranges.
+			if length > 0 {
+				for range 5 {
+					off := rng.IntN(length)
+					cnt := 1 + rng.IntN(length-off)
+					got, err := e.DecodeRange(uint64(length), subset, uint64(off), uint64(cnt))
+					if err != nil || !bytes.Equal(got, data[off:off+cnt]) {
+						t.Fatalf("n=%d len=%d range %d+%d: %v", n, length, off, cnt, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestVerifyRejects(t *testing.T) {
+	e, _ := NewEncoder(10)
+	data := []byte("hello walrus, a blob with more than a few bytes in it")
+	m, prim, sec := encodeAll(t, e, data)
+	bad := *prim[3]
+	bad.Data = bytes.Clone(bad.Data)
+	bad.Data[0] ^= 1
+	if err := e.VerifySliver(m, &bad); !errors.Is(err, ErrInvalidSliver) {
+		t.Errorf("flipped primary: %v", err)
+	}
+	bad = *sec[2]
+	bad.Data = bad.Data[:len(bad.Data)-2]
+	if err := e.VerifySliver(m, &bad); !errors.Is(err, ErrInvalidSliver) {
+		t.Errorf("short secondary: %v", err)
+	}
+	bad = *prim[1]
+	bad.Index = 2 // right size, wrong index
+	if err := e.VerifySliver(m, &bad); !errors.Is(err, ErrInvalidSliver) {
+		t.Errorf("wrong index: %v", err)
+	}
+	bad = *prim[1]
+	bad.Index = 10
+	if err := e.VerifySliver(m, &bad); !errors.Is(err, ErrInvalidSliver) {
+		t.Errorf("index out of range: %v", err)
+	}
+	bad = *prim[1]
+	bad.SymbolSize = 4
+	if err := e.VerifySliver(m, &bad); !errors.Is(err, ErrInvalidSliver) {
+		t.Errorf("wrong symbol size: %v", err)
+	}
+	other, _ := e.ComputeMetadata([]byte("other"))
+	if err := other.Check(m.BlobID(), 10); !errors.Is(err, ErrInvalidMetadata) {
+		t.Errorf("metadata for another blob: %v", err)
+	}
+}
