@@ -91,3 +91,42 @@ func Run(ctx context.Context, moduleDir, workDir string, cases []Case) ([]Result
 	}
 	return res, nil
 }
+
+//go:embed bench.cjs
+var benchScript []byte
+
+// Timing is the oracle's time for one input and the blob ID it computed.
+type Timing struct {
+	Ms     float64 `json:"ms"`
+	BlobID string  `json:"blobId"` // hex
+}
+
+// Bench times the oracle's compute_metadata on P(size) inputs for n
+// shards, in one node process after a warm-up.
+func Bench(ctx context.Context, moduleDir, workDir string, n int, sizes []int) (map[int]Timing, error) {
+	scriptPath := filepath.Join(workDir, "bench.cjs")
+	if err := os.WriteFile(scriptPath, benchScript, 0o644); err != nil {
+		return nil, err
+	}
+	args := []string{scriptPath, moduleDir, fmt.Sprint(n)}
+	for _, s := range sizes {
+		args = append(args, fmt.Sprint(s))
+	}
+	out, err := exec.CommandContext(ctx, "node", args...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("node bench: %w", err)
+	}
+	var raw map[string]Timing
+	if err := json.Unmarshal(out, &raw); err != nil {
+		return nil, fmt.Errorf("node bench output: %w", err)
+	}
+	res := make(map[int]Timing, len(raw))
+	for _, s := range sizes {
+		t, ok := raw[fmt.Sprint(s)]
+		if !ok {
+			return nil, fmt.Errorf("node bench: no timing for %d", s)
+		}
+		res[s] = t
+	}
+	return res, nil
+}

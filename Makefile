@@ -1,0 +1,38 @@
+# walrusfs developer entry points. `make test` is what CI runs (.ci/run).
+GO          ?= go
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ORACLE_DIR  ?= $(CURDIR)/.cache/oracle
+BIN         ?= bin/walrusfs
+
+.PHONY: all build test lint unit crosscheck bench bench-encoding clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/walrusfs
+
+# Everything that must pass: formatting, vet, staticcheck, unit and
+# end-to-end tests with the race detector, and the live cross-check against
+# the real Walrus encoder (skipped, saying so, when npm cannot install it).
+test: lint unit crosscheck
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -timeout 30m ./...
+
+crosscheck:
+	@ORACLE_DIR="$(ORACLE_DIR)" GO="$(GO)" scripts/crosscheck.sh
+
+# Benchmarks print figures; they never fail on speed.
+bench: bench-encoding
+
+bench-encoding:
+	$(GO) run ./encoding/internal/benchenc -oracle "$(ORACLE_DIR)"
+
+clean:
+	rm -rf bin .cache

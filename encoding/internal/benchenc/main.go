@@ -1,0 +1,130 @@
+// Command benchenc prints, in one run, how long walrusfs's encoder and the
+// real Walrus encoder (@mysten/walrus-wasm under node) take to compute the
+// blob ID of the same inputs, and the ratio. make bench-encoding runs it.
+//
+// usage: go run ./encoding/internal/benchenc [-oracle DIR] [-runs N]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/encoding/internal/oracle"
+)
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(7*i + 13)
+	}
+	return b
+}
+
+func main() {
+	oracleDir := flag.String("oracle", ".cache/oracle", "npm prefix for "+oracle.Package+" (installed if missing)")
+	runs := flag.Int("runs", 3, "runs per measurement (best is reported)")
+	flag.Parse()
+	ctx := context.Background()
+	sizes := []int{1 << 20, 16 << 20, 64 << 20}
+
+	moduleDir, err := oracle.Install(ctx, *oracleDir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchenc: WASM baseline unavailable (%v); printing our figures only\n", err)
+		moduleDir = ""
+	}
+	work, err := os.MkdirTemp("", "benchenc")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(work)
+
+	fmt.Printf("blob ID computation, P(N) inputs, GOMAXPROCS=%d, %s\n", runtime.GOMAXPROCS(0), time.Now().Format(time.DateOnly))
+	fmt.Printf("%-6s %-8s %12s %12s %8s %14s\n", "n", "size", "walrusfs", "wasm", "speedup", "peak heap/blob")
+	for _, n := range []int{1000, 100} {
+		var wasm map[int]oracle.Timing
+		if moduleDir != "" {
+			if wasm, err = oracle.Bench(ctx, moduleDir, work, n, sizes); err != nil {
+				fmt.Fprintf(os.Stderr, "benchenc: %v\n", err)
+			}
+		}
+		enc, err := encoding.NewEncoder(n)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		for _, size := range sizes {
+			data := pattern(size)
+			best := time.Duration(1<<63 - 1)
+			var id encoding.BlobID
+			var peak uint64
+			for range *runs {
+				runtime.GC()
+				stop := samplePeak()
+				t0 := time.Now()
+				m, err := enc.ComputeMetadata(data)
+				d := time.Since(t0)
+				peak = max(peak, stop())
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				id = m.BlobID()
+				best = min(best, d)
+			}
+			wasmCol, ratio := "n/a", "n/a"
+			if t, ok := wasm[size]; ok {
+				wasmCol = fmt.Sprintf("%.0f ms", t.Ms)
+				ratio = fmt.Sprintf("%.1fx", t.Ms/float64(best.Microseconds())*1000)
+				if t.BlobID != id.Hex() {
+					ratio += " ID MISMATCH"
+				}
+			}
+			fmt.Printf("%-6d %-8s %9.0f ms %12s %8s %13.2fx\n", n, fmt.Sprintf("%dMiB", size>>20),
+				float64(best.Microseconds())/1000, wasmCol, ratio, float64(peak)/float64(size))
+		}
+	}
+}
+
+// samplePeak samples the live heap every millisecond until the returned
+// function is called, which returns the peak growth over the start.
+func samplePeak() func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base := read()
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if v := read(); v > base && v-base > peak.Load() {
+					peak.Store(v - base)
+				}
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak.Load()
+	}
+}
