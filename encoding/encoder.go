@@ -66,12 +66,14 @@ func (e *Encoder) ComputeMetadata(data []byte) (*Metadata, error) {
 
 // Encode encodes data into n primary and n secondary slivers, passing each
 // to emit (if not nil), and returns the metadata. Secondary slivers are
-// emitted as their columns are finished, primary slivers at the end.
+// emitted as their columns are finished, primary slivers after that.
 //
 // Memory: besides data, Encode holds the P x F row-repair symbols (about
-// half the blob), small per-worker batches and, when emit is set, the 2F
-// recovery primary slivers (about twice the blob). It never holds the full
-// N x N symbol matrix.
+// half the blob) and small per-worker batches. The 2F recovery primary
+// slivers (about twice the blob) are produced in passes that each keep at
+// most about 3/4 of a blob's worth of them; later passes redo the (cheap)
+// Reed-Solomon work but not the hashing. The N x N symbol matrix is never
+// held.
 func (e *Encoder) Encode(data []byte, emit SliverFunc) (*Metadata, error) {
 	p := e.p
 	ss, err := p.SymbolSize(uint64(len(data)))
@@ -82,18 +84,36 @@ func (e *Encoder) Encode(data []byte, emit SliverFunc) (*Metadata, error) {
 	if err := job.rowPhase(); err != nil {
 		return nil, err
 	}
-	if err := job.columnPhase(); err != nil {
-		return nil, err
+	// Recovery rows kept per pass: about 3/4 of len(data) bytes, at least
+	// one, so that with the row repairs and the workers' batches the peak
+	// stays under 3x the blob.
+	perPass := 2 * p.F
+	if emit != nil {
+		perPass = max(1, min(2*p.F, len(data)*3/4/(p.S*ss)))
+	}
+	for lo := p.P; ; lo += perPass {
+		hi := min(lo+perPass, p.N)
+		if err := job.columnPhase(lo == p.P, lo, hi); err != nil {
+			return nil, err
+		}
+		if lo == p.P && emit != nil {
+			if err := job.emitSystematic(); err != nil {
+				return nil, err
+			}
+		}
+		if emit != nil {
+			if err := job.emitRecovery(lo, hi); err != nil {
+				return nil, err
+			}
+		}
+		if emit == nil || hi == p.N {
+			break
+		}
 	}
 	meta := &Metadata{Length: uint64(len(data)), Hashes: make([]PairHashes, p.N)}
 	job.finishRowTrees(meta)
 	for c, h := range job.colRoots {
 		meta.Hashes[p.N-1-c].Secondary = h
-	}
-	if emit != nil {
-		if err := job.emitPrimaries(); err != nil {
-			return nil, err
-		}
 	}
 	return meta, nil
 }
@@ -109,7 +129,7 @@ type encodeJob struct {
 	colBatch int        // columns per batch, a power of two
 	rowRoots [][]Digest // [row][batch] subtree roots
 	colRoots []Digest   // [column] Merkle roots of expanded columns
-	recovery [][]byte   // [row-P] recovery primary slivers (only with emit)
+	recovery [][]byte   // recovery primary slivers [lo, hi) of the current pass
 }
 
 // symbol returns source symbol (r, c), r < P, c < S: a slice of data that
@@ -209,26 +229,32 @@ func makeShards(count, size int) [][]byte {
 	return out
 }
 
-// columnPhase expands every column with the primary code, hashes all N x N
-// symbols once each, and builds the column trees and the row subtrees of
-// each column batch.
-func (j *encodeJob) columnPhase() error {
+// columnPhase expands every column with the primary code and keeps the
+// symbols of recovery rows [keepLo, keepHi) for emitRecovery. With hash
+// set it also hashes all N x N symbols once each, builds the column trees
+// and the row subtrees of each column batch, and emits secondary slivers.
+func (j *encodeJob) columnPhase(hash bool, keepLo, keepHi int) error {
 	p, ss := j.e.p, j.ss
 	n := p.N
 	height := treeHeight(n)
-	bc := min(prevPow2(batchFor(ss, 8<<10)), 1<<height)
+	// Columns per batch: a power of two (so row subtrees compose), a shard
+	// of about 4 KiB, and at most 64 so per-worker leaf buffers stay small.
+	bc := min(prevPow2(batchFor(ss, 4<<10)), 64, 1<<height)
 	j.colBatch = bc
 	batches := (n + bc - 1) / bc
-	j.rowRoots = make([][]Digest, n)
-	for r := range j.rowRoots {
-		j.rowRoots[r] = make([]Digest, batches)
-	}
-	j.colRoots = make([]Digest, n)
-	if j.emit != nil {
-		j.recovery = make([][]byte, 2*p.F)
-		for i := range j.recovery {
-			j.recovery[i] = make([]byte, p.S*ss)
+	if hash {
+		j.rowRoots = make([][]Digest, n)
+		for r := range j.rowRoots {
+			j.rowRoots[r] = make([]Digest, batches)
 		}
+		j.colRoots = make([]Digest, n)
+	}
+	if j.emit != nil {
+		// Reuse the previous pass's buffers: every kept symbol is rewritten.
+		for len(j.recovery) < keepHi-keepLo {
+			j.recovery = append(j.recovery, make([]byte, p.S*ss))
+		}
+		j.recovery = j.recovery[:keepHi-keepLo]
 	}
 	subHeight := treeHeight(bc)
 	type state struct {
@@ -274,6 +300,15 @@ func (j *encodeJob) columnPhase() error {
 		if err := j.e.cols.encode(st.src, st.out, st.sc); err != nil {
 			return fmt.Errorf("encoding: column code: %w", err)
 		}
+		if !hash {
+			// A later pass: only the kept recovery rows are needed.
+			for r := keepLo; r < keepHi; r++ {
+				for c := c0; c < min(c0+w, p.S); c++ {
+					l.get(j.recovery[r-keepLo][c*ss:(c+1)*ss], st.out[r-p.P], c-c0)
+				}
+			}
+			return nil
+		}
 		// Unpack the expanded columns: column c's N symbols are contiguous.
 		for x := range w {
 			col := st.cols[x*n*ss : (x+1)*n*ss]
@@ -306,19 +341,20 @@ func (j *encodeJob) columnPhase() error {
 		for r, root := range merkleRoots(rowLeafs, w, subHeight) {
 			j.rowRoots[r][b] = root
 		}
+		if j.emit == nil {
+			return nil
+		}
 		for x := range w {
 			c := c0 + x
 			col := st.cols[x*n*ss : (x+1)*n*ss]
-			if j.emit != nil {
-				if c < p.S {
-					for r := p.P; r < n; r++ {
-						copy(j.recovery[r-p.P][c*ss:(c+1)*ss], col[r*ss:(r+1)*ss])
-					}
+			if c < p.S {
+				for r := keepLo; r < keepHi; r++ {
+					copy(j.recovery[r-keepLo][c*ss:(c+1)*ss], col[r*ss:(r+1)*ss])
 				}
-				s := &Sliver{Type: Secondary, Index: uint16(c), SymbolSize: uint16(ss), Data: col[:p.P*ss]}
-				if err := j.emit(s); err != nil {
-					return err
-				}
+			}
+			s := &Sliver{Type: Secondary, Index: uint16(c), SymbolSize: uint16(ss), Data: col[:p.P*ss]}
+			if err := j.emit(s); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -341,19 +377,17 @@ func (j *encodeJob) finishRowTrees(meta *Metadata) {
 	}
 }
 
-// emitPrimaries passes all N primary slivers to emit.
-func (j *encodeJob) emitPrimaries() error {
+// emitSystematic passes the P systematic primary slivers (the blob's rows)
+// to emit.
+func (j *encodeJob) emitSystematic() error {
 	p, ss := j.e.p, j.ss
 	rowLen := p.S * ss
 	var pad []byte
-	for r := range p.N {
+	for r := range p.P {
 		var data []byte
-		switch {
-		case r >= p.P:
-			data = j.recovery[r-p.P]
-		case (r+1)*rowLen <= len(j.data):
+		if (r+1)*rowLen <= len(j.data) {
 			data = j.data[r*rowLen : (r+1)*rowLen]
-		default:
+		} else {
 			if pad == nil {
 				pad = make([]byte, rowLen)
 			}
@@ -364,6 +398,18 @@ func (j *encodeJob) emitPrimaries() error {
 			data = pad
 		}
 		if err := j.emit(&Sliver{Type: Primary, Index: uint16(r), SymbolSize: uint16(ss), Data: data}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitRecovery passes recovery primary slivers [lo, hi), kept by the last
+// column pass, to emit.
+func (j *encodeJob) emitRecovery(lo, hi int) error {
+	for r := lo; r < hi; r++ {
+		s := &Sliver{Type: Primary, Index: uint16(r), SymbolSize: uint16(j.ss), Data: j.recovery[r-lo]}
+		if err := j.emit(s); err != nil {
 			return err
 		}
 	}

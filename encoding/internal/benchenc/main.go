@@ -92,6 +92,34 @@ func main() {
 				float64(best.Microseconds())/1000, wasmCol, ratio, float64(peak)/float64(size))
 		}
 	}
+	encodeAll(sizes[len(sizes)-1])
+}
+
+// encodeAll measures a full encode (all 2n slivers emitted to a sink that
+// drops them) at n = 1000: time and peak heap growth over the input.
+func encodeAll(size int) {
+	enc, err := encoding.NewEncoder(1000)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	data := pattern(size)
+	runtime.GC()
+	var emitted atomic.Int64
+	stop := samplePeak()
+	t0 := time.Now()
+	_, err = enc.Encode(data, func(s *encoding.Sliver) error {
+		emitted.Add(int64(len(s.Data)))
+		return nil
+	})
+	d := time.Since(t0)
+	peak := stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("full encode, n=1000, %dMiB: %.0f ms, %.2fx the blob emitted as slivers, peak heap %.2fx the blob\n",
+		size>>20, float64(d.Microseconds())/1000, float64(emitted.Load())/float64(size), float64(peak)/float64(size))
 }
 
 // samplePeak samples the live heap every millisecond until the returned
