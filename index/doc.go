@@ -1,0 +1,81 @@
+// Package index is the walrusfs daemon's metadata store and the only source
+// of truth for the tree: inodes, directory entries, symlink targets, xattrs,
+// the content map of every file (which chunks are staged locally, which are
+// stored in which Walrus blob), upload state, and blob reference counts. It
+// is a single bbolt file. It imports no other walrusfs package.
+//
+// # Contracts
+//
+//   - Every method takes a context first, checks it before its transaction,
+//     and runs exactly one short bbolt transaction with no other I/O inside.
+//     Each operation is atomic: on error nothing changed.
+//   - Results are copies; no bbolt type is exported.
+//   - Errors wrap the sentinels in index.go (ErrNotFound, ErrExist, ...);
+//     test with errors.Is. No syscall.Errno here: package fs maps errors.
+//   - The Index is safe for concurrent use. bbolt serialises writers and
+//     gives readers snapshots; the Index has no mutable state of its own, so
+//     there is no lock ordering to respect.
+//   - The index never touches staging files or blobs. Methods that free data
+//     (Unlink, Rename, Truncate, DropOrphan) tell the caller what to free.
+//
+// # Inodes and link counts
+//
+// Inode numbers come from the inodes bucket's sequence and are never reused
+// (RootIno = 1). Rules, verified by Check:
+//
+//   - A directory has Nlink = 2 + its subdirectories, Size = its number of
+//     entries, exactly one entry naming it (the root: none) and Parent = the
+//     directory holding that entry. Parent chains reach the root, so Rename
+//     can refuse to move a directory into its own subtree. Rmdir deletes the
+//     inode at once.
+//   - A file or symlink has Nlink = the number of entries naming it. A
+//     symlink reaching 0 is deleted at once. A file reaching 0 becomes an
+//     orphan: it keeps its data and attributes, is listed by Orphans, and is
+//     deleted by DropOrphan, which the fs layer calls on last close (or at
+//     start-up for leftovers of a crash). Orphans are not queued for upload.
+//
+// # Content
+//
+// A regular file is cut into chunks of ChunkSize bytes (fixed per file at
+// creation). Chunk i is absent (a hole, zeros), Staged (bytes in the local
+// staging file) or Stored (an Extent of a blob); see ChunkState for Len. The
+// generation of a file is bumped on every content change (SetChunkStaged,
+// Truncate, SetAttr with a size); CommitUpload applies only if the
+// generation is unchanged since BeginUpload, so an upload never overwrites
+// newer writes. Every Stored chunk holds one reference on its blob; see
+// refs.go for the reference and deletion-list rules.
+//
+// # Schema (version 1)
+//
+// Integers are big-endian; "ino" is 8 bytes, so keys sort numerically.
+//
+//	meta       "version" -> u64 schema version (1)
+//	           "count.inodes" -> u64 number of inode records
+//	           "count.bytes"  -> u64 sum of Size over regular files
+//	inodes     ino -> record (bucket sequence = last allocated ino):
+//	           u8 record version (1), u8 type, u8 upload state,
+//	           u32 mode, u32 uid, u32 gid, u32 nlink, u64 size,
+//	           i64 atime, i64 mtime, i64 ctime (Unix ns),
+//	           u64 generation, u64 chunk size, u64 parent (dirs),
+//	           u16 target length, target bytes (symlinks)
+//	dirents    ino(parent) ‖ name -> u64 child ino ‖ u8 child type
+//	xattrs     ino ‖ name -> value
+//	chunks     ino ‖ u64 chunk index -> u8 kind ‖ u64 len
+//	           [‖ 32-byte blob ID ‖ u64 offset ‖ u64 length, if stored]
+//	refs       blob ID -> u64 number of stored chunks naming it (> 0)
+//	deadblobs  blob ID -> i64 Unix ns when its count reached 0
+//	orphans    ino -> i64 Unix ns when its link count reached 0
+//	uploadq    ino -> empty; linked files with at least one staged chunk
+//	failures   ino -> i64 Unix ns ‖ message of the last failed upload
+//
+// Open refuses a file whose version is newer than this package's
+// (ErrVersion). A schema change bumps schemaVersion and adds a migration.
+//
+// # Testing
+//
+// TestIndex opens an index under t.TempDir() and runs Check when the test
+// ends, so every test that uses it also proves the invariants above.
+package index
+
+// schemaVersion is the on-disk schema version described above.
+const schemaVersion uint64 = 1

@@ -1,0 +1,190 @@
+package index
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BlobID names a Walrus blob: 32 bytes, written as 43 characters of unpadded
+// base64url (the form the Walrus CLI prints). The index keeps its own type so
+// that it never imports other project packages; converting to and from the
+// blobstore's ID is a plain array conversion.
+type BlobID [32]byte
+
+// String returns the unpadded base64url form of id (43 characters).
+func (id BlobID) String() string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+// IsZero reports whether id is all zero bytes (never a valid stored blob).
+func (id BlobID) IsZero() bool { return id == BlobID{} }
+
+// MarshalText implements encoding.TextMarshaler with the String form.
+func (id BlobID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; see ParseBlobID.
+func (id *BlobID) UnmarshalText(b []byte) error {
+	v, err := ParseBlobID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
+// ParseBlobID parses the 43-character unpadded base64url form. Any other
+// input returns an error wrapping ErrInvalid.
+func ParseBlobID(s string) (BlobID, error) {
+	var id BlobID
+	if len(s) != 43 {
+		return id, fmt.Errorf("index: blob ID %q: want 43 base64url characters, got %d: %w", s, len(s), ErrInvalid)
+	}
+	n, err := base64.RawURLEncoding.Strict().Decode(id[:], []byte(s))
+	if err != nil || n != len(id) {
+		return BlobID{}, fmt.Errorf("index: blob ID %q: not unpadded base64url: %w", s, ErrInvalid)
+	}
+	return id, nil
+}
+
+// Bucket names. The schema (keys and values) is documented in doc.go; any
+// change to an encoding below must bump schemaVersion.
+var (
+	bucketMeta     = []byte("meta")
+	bucketInodes   = []byte("inodes")
+	bucketDirents  = []byte("dirents")
+	bucketXattrs   = []byte("xattrs")
+	bucketChunks   = []byte("chunks")
+	bucketRefs     = []byte("refs")
+	bucketDead     = []byte("deadblobs")
+	bucketOrphans  = []byte("orphans")
+	bucketQueue    = []byte("uploadq")
+	bucketFailures = []byte("failures")
+
+	allBuckets = [][]byte{bucketMeta, bucketInodes, bucketDirents, bucketXattrs,
+		bucketChunks, bucketRefs, bucketDead, bucketOrphans, bucketQueue, bucketFailures}
+
+	metaVersion = []byte("version")
+	metaInodes  = []byte("count.inodes") // number of inode records
+	metaBytes   = []byte("count.bytes")  // sum of Size over regular files
+)
+
+// u64 encodes v as 8 big-endian bytes, so byte order equals numeric order.
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+// getU64 decodes an 8-byte big-endian value; anything else is ErrCorrupt.
+func getU64(b []byte) (uint64, error) {
+	if len(b) != 8 {
+		return 0, fmt.Errorf("index: %d-byte integer value: %w", len(b), ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// inoKey is the 8-byte key of an inode in inodes, orphans, uploadq, failures.
+func inoKey(ino uint64) []byte { return u64(ino) }
+
+// pairKey is ino followed by a name (dirents, xattrs): all entries of one
+// inode are contiguous and sorted by name bytes.
+func pairKey(ino uint64, name string) []byte {
+	k := make([]byte, 8, 8+len(name))
+	binary.BigEndian.PutUint64(k, ino)
+	return append(k, name...)
+}
+
+// chunkKey is ino followed by the big-endian chunk index.
+func chunkKey(ino, idx uint64) []byte {
+	var k [16]byte
+	binary.BigEndian.PutUint64(k[:8], ino)
+	binary.BigEndian.PutUint64(k[8:], idx)
+	return k[:]
+}
+
+// splitChunkKey is the inverse of chunkKey.
+func splitChunkKey(k []byte) (ino, idx uint64, err error) {
+	if len(k) != 16 {
+		return 0, 0, fmt.Errorf("index: chunk key of %d bytes: %w", len(k), ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:]), nil
+}
+
+// splitPairKey is the inverse of pairKey.
+func splitPairKey(k []byte) (ino uint64, name string, err error) {
+	if len(k) < 8 {
+		return 0, "", fmt.Errorf("index: key of %d bytes: %w", len(k), ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(k[:8]), string(k[8:]), nil
+}
+
+// direntValue is child ino (8 bytes) followed by the child's type (1 byte).
+func direntValue(child uint64, t Type) []byte {
+	v := make([]byte, 9)
+	binary.BigEndian.PutUint64(v, child)
+	v[8] = byte(t)
+	return v
+}
+
+// decodeDirent is the inverse of direntValue.
+func decodeDirent(v []byte) (uint64, Type, error) {
+	if len(v) != 9 {
+		return 0, 0, fmt.Errorf("index: dirent value of %d bytes: %w", len(v), ErrCorrupt)
+	}
+	return binary.BigEndian.Uint64(v), Type(v[8]), nil
+}
+
+// encodeChunk stores a ChunkState: kind (1), len (8) and, for stored chunks,
+// blob (32), offset (8), length (8).
+func encodeChunk(c ChunkState) []byte {
+	b := make([]byte, 0, 57)
+	b = append(b, byte(c.Kind))
+	b = binary.BigEndian.AppendUint64(b, c.Len)
+	if c.Kind == ChunkStored {
+		b = append(b, c.Extent.Blob[:]...)
+		b = binary.BigEndian.AppendUint64(b, c.Extent.Offset)
+		b = binary.BigEndian.AppendUint64(b, c.Extent.Length)
+	}
+	return b
+}
+
+// decodeChunk is the inverse of encodeChunk.
+func decodeChunk(v []byte) (ChunkState, error) {
+	var c ChunkState
+	switch {
+	case len(v) == 9 && ChunkKind(v[0]) == ChunkStaged:
+	case len(v) == 57 && ChunkKind(v[0]) == ChunkStored:
+		copy(c.Extent.Blob[:], v[9:41])
+		c.Extent.Offset = binary.BigEndian.Uint64(v[41:49])
+		c.Extent.Length = binary.BigEndian.Uint64(v[49:57])
+	default:
+		return c, fmt.Errorf("index: chunk value of %d bytes: %w", len(v), ErrCorrupt)
+	}
+	c.Kind = ChunkKind(v[0])
+	c.Len = binary.BigEndian.Uint64(v[1:9])
+	return c, nil
+}
+
+// deletePrefix deletes every key of b starting with prefix. Keys are
+// collected first: deleting under a live cursor can skip entries in bbolt.
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasPrefix reports whether b holds any key starting with prefix.
+func hasPrefix(b *bolt.Bucket, prefix []byte) bool {
+	k, _ := b.Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
+}
