@@ -29,6 +29,7 @@ var docVectors = []struct {
 	{"P1MiB", pattern(1 << 20), 1000, "AOGLGy-xkgThw5z9o3as-P9c5YezAywHJRUEQCUu9AY", "7b96c4f73d8825dac8d851a9ff9749963f0bdf20f3d3157955bd8b3d055a976b"},
 	{"zero1MiB", make([]byte, 1<<20), 1000, "R14fhH97oZr7aRNQlb-HuiBx1WGxQLhmYnAeTSD6ink", "b03723e64debb721d6b6b32abcd984265c192c04c9396fe93e198b5904a1f2c2"},
 	{"P16MiB", pattern(16 << 20), 1000, "5R1h_byJAfOMBlzEfL3Ca07-E5U36GXVo1Vs_sLD9NI", "c01c428a34e9bda1f58948adc68f65d58a4ee4e33c57bf4acafbc9327c5b2451"},
+	{"P64MiB", pattern(64 << 20), 1000, "qkGHZQ8y4zpsrslyvkU475WI1QIjYG0bAOoV6JCEB3Q", "67a7c7000c5a72888f8f345389b70285f8c5285e3d5e0e96ddcf2539ecc2bc94"},
 }
 
 func TestDocVectors(t *testing.T) {

@@ -23,6 +23,12 @@ var script []byte
 // Install makes sure Package is installed under dir (an npm prefix) and
 // returns dir. It runs npm only when the package is missing.
 func Install(ctx context.Context, dir string) (string, error) {
+	// node resolves require() paths from the script's folder: make dir
+	// absolute.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
 	pj := filepath.Join(dir, "node_modules", "@mysten", "walrus-wasm", "package.json")
 	if b, err := os.ReadFile(pj); err == nil && strings.Contains(string(b), `"version": "0.3.0"`) {
 		return dir, nil
