@@ -24,6 +24,8 @@ lint:
 
 unit:
 	$(GO) test -race -timeout 30m ./...
+	# The n = 1000 oracle vectors are skipped under -race (too slow there).
+	$(GO) test -count=1 -run 'TestVectors|TestDocVectors|TestShardRotation' ./encoding/
 
 crosscheck:
 	@ORACLE_DIR="$(ORACLE_DIR)" GO="$(GO)" scripts/crosscheck.sh

@@ -53,7 +53,7 @@ func TestShardRotation(t *testing.T) {
 		{[]byte("hello walrus"), 1000, 898},
 		{pattern(1 << 20), 1000, 558},
 	} {
-		if testing.Short() && len(v.data) > 100 && v.n == 1000 {
+		if (testing.Short() || raceEnabled) && len(v.data) > 100 && v.n == 1000 {
 			continue
 		}
 		e, _ := NewEncoder(v.n)

@@ -159,7 +159,7 @@ func TestVectors(t *testing.T) {
 	}
 	encoders := map[int]*Encoder{}
 	for i, c := range cases {
-		if testing.Short() && c.N == 1000 {
+		if (testing.Short() || raceEnabled) && c.N == 1000 {
 			continue
 		}
 		e := encoders[c.N]

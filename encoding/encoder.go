@@ -75,47 +75,103 @@ func (e *Encoder) ComputeMetadata(data []byte) (*Metadata, error) {
 // Reed-Solomon work but not the hashing. The N x N symbol matrix is never
 // held.
 func (e *Encoder) Encode(data []byte, emit SliverFunc) (*Metadata, error) {
-	p := e.p
-	ss, err := p.SymbolSize(uint64(len(data)))
+	job, err := e.newJob(data)
 	if err != nil {
 		return nil, err
 	}
-	job := &encodeJob{e: e, data: data, ss: ss, emit: emit}
+	job.emit = emit
+	if emit == nil {
+		if err := job.columnPhase(true, false, e.p.P, e.p.P); err != nil {
+			return nil, err
+		}
+	} else if err := job.emitAll(true); err != nil {
+		return nil, err
+	}
+	return job.metadata(), nil
+}
+
+// Encoding is a blob whose metadata is known and whose slivers can be
+// produced on demand: what a client needs to send the metadata to the
+// storage nodes before any sliver.
+type Encoding struct {
+	job  *encodeJob
+	meta *Metadata
+}
+
+// Prepare computes the metadata of data and keeps what is needed to emit
+// the slivers later (the P x F row-repair symbols, about half the blob).
+// data must not change until the Encoding is no longer used.
+func (e *Encoder) Prepare(data []byte) (*Encoding, error) {
+	job, err := e.newJob(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := job.columnPhase(true, false, e.p.P, e.p.P); err != nil {
+		return nil, err
+	}
+	return &Encoding{job: job, meta: job.metadata()}, nil
+}
+
+// Metadata returns the blob's metadata.
+func (x *Encoding) Metadata() *Metadata { return x.meta }
+
+// Slivers emits all N primary and N secondary slivers, with the memory
+// bounds of Encode; it redoes the Reed-Solomon work but no hashing. It may
+// be called again, but not concurrently.
+func (x *Encoding) Slivers(emit SliverFunc) error {
+	x.job.emit = emit
+	defer func() { x.job.emit, x.job.recovery = nil, nil }()
+	return x.job.emitAll(false)
+}
+
+func (e *Encoder) newJob(data []byte) (*encodeJob, error) {
+	ss, err := e.p.SymbolSize(uint64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	job := &encodeJob{e: e, data: data, ss: ss}
 	if err := job.rowPhase(); err != nil {
 		return nil, err
 	}
-	// Recovery rows kept per pass: about 3/4 of len(data) bytes, at least
+	return job, nil
+}
+
+// emitAll emits every sliver: the secondary ones during the first column
+// pass, the systematic primaries after it, and the recovery primaries a
+// bounded group per pass. With hash, the first pass also hashes.
+func (j *encodeJob) emitAll(hash bool) error {
+	p := j.e.p
+	// Recovery rows kept per pass: about 3/4 of the blob's bytes, at least
 	// one, so that with the row repairs and the workers' batches the peak
 	// stays under 3x the blob.
-	perPass := 2 * p.F
-	if emit != nil {
-		perPass = max(1, min(2*p.F, len(data)*3/4/(p.S*ss)))
-	}
-	for lo := p.P; ; lo += perPass {
+	perPass := max(1, min(2*p.F, len(j.data)*3/4/(p.S*j.ss)))
+	for lo := p.P; lo < p.N; lo += perPass {
 		hi := min(lo+perPass, p.N)
-		if err := job.columnPhase(lo == p.P, lo, hi); err != nil {
-			return nil, err
+		first := lo == p.P
+		if err := j.columnPhase(hash && first, first, lo, hi); err != nil {
+			return err
 		}
-		if lo == p.P && emit != nil {
-			if err := job.emitSystematic(); err != nil {
-				return nil, err
+		if first {
+			if err := j.emitSystematic(); err != nil {
+				return err
 			}
 		}
-		if emit != nil {
-			if err := job.emitRecovery(lo, hi); err != nil {
-				return nil, err
-			}
-		}
-		if emit == nil || hi == p.N {
-			break
+		if err := j.emitRecovery(lo, hi); err != nil {
+			return err
 		}
 	}
-	meta := &Metadata{Length: uint64(len(data)), Hashes: make([]PairHashes, p.N)}
-	job.finishRowTrees(meta)
-	for c, h := range job.colRoots {
+	return nil
+}
+
+// metadata assembles the hashes computed by the hashing column pass.
+func (j *encodeJob) metadata() *Metadata {
+	p := j.e.p
+	meta := &Metadata{Length: uint64(len(j.data)), Hashes: make([]PairHashes, p.N)}
+	j.finishRowTrees(meta)
+	for c, h := range j.colRoots {
 		meta.Hashes[p.N-1-c].Secondary = h
 	}
-	return meta, nil
+	return meta
 }
 
 type encodeJob struct {
@@ -231,9 +287,10 @@ func makeShards(count, size int) [][]byte {
 
 // columnPhase expands every column with the primary code and keeps the
 // symbols of recovery rows [keepLo, keepHi) for emitRecovery. With hash
-// set it also hashes all N x N symbols once each, builds the column trees
-// and the row subtrees of each column batch, and emits secondary slivers.
-func (j *encodeJob) columnPhase(hash bool, keepLo, keepHi int) error {
+// set it also hashes all N x N symbols once each and builds the column
+// trees and the row subtrees of each column batch. With emitSecondary (and
+// an emit function) it emits the secondary slivers.
+func (j *encodeJob) columnPhase(hash, emitSecondary bool, keepLo, keepHi int) error {
 	p, ss := j.e.p, j.ss
 	n := p.N
 	height := treeHeight(n)
@@ -301,10 +358,24 @@ func (j *encodeJob) columnPhase(hash bool, keepLo, keepHi int) error {
 			return fmt.Errorf("encoding: column code: %w", err)
 		}
 		if !hash {
-			// A later pass: only the kept recovery rows are needed.
+			// No hashing: only the kept recovery rows and, if asked, the
+			// secondary slivers (rows 0..P-1 of each column) are needed.
 			for r := keepLo; r < keepHi; r++ {
 				for c := c0; c < min(c0+w, p.S); c++ {
 					l.get(j.recovery[r-keepLo][c*ss:(c+1)*ss], st.out[r-p.P], c-c0)
+				}
+			}
+			if !emitSecondary || j.emit == nil {
+				return nil
+			}
+			sec := st.cols[:p.P*ss]
+			for x := range w {
+				for r := range p.P {
+					l.get(sec[r*ss:(r+1)*ss], st.src[r], x)
+				}
+				s := &Sliver{Type: Secondary, Index: uint16(c0 + x), SymbolSize: uint16(ss), Data: sec}
+				if err := j.emit(s); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -351,6 +422,9 @@ func (j *encodeJob) columnPhase(hash bool, keepLo, keepHi int) error {
 				for r := keepLo; r < keepHi; r++ {
 					copy(j.recovery[r-keepLo][c*ss:(c+1)*ss], col[r*ss:(r+1)*ss])
 				}
+			}
+			if !emitSecondary {
+				continue
 			}
 			s := &Sliver{Type: Secondary, Index: uint16(c), SymbolSize: uint16(ss), Data: col[:p.P*ss]}
 			if err := j.emit(s); err != nil {

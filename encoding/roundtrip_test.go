@@ -3,6 +3,7 @@ package encoding
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -143,5 +144,43 @@ func TestVerifyRejects(t *testing.T) {
 	other, _ := e.ComputeMetadata([]byte("other"))
 	if err := other.Check(m.BlobID(), 10); !errors.Is(err, ErrInvalidMetadata) {
 		t.Errorf("metadata for another blob: %v", err)
+	}
+}
+
+func TestPrepareSlivers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{4, 10, 100} {
+		e, _ := NewEncoder(n)
+		for _, length := range []int{0, 5, 70001, 300001} {
+			data := randBytes(rng, length)
+			m, prim, sec := encodeAll(t, e, data)
+			x, err := e.Prepare(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x.Metadata().BlobID() != m.BlobID() {
+				t.Fatalf("n=%d len=%d: Prepare metadata differs", n, length)
+			}
+			for range 2 { // Slivers may be called again
+				seen := 0
+				var mu sync.Mutex
+				err := x.Slivers(func(s *Sliver) error {
+					want := prim[s.Index]
+					if s.Type == Secondary {
+						want = sec[s.Index]
+					}
+					if !bytes.Equal(s.Data, want.Data) || s.SymbolSize != want.SymbolSize {
+						return fmt.Errorf("%s sliver %d differs", s.Type, s.Index)
+					}
+					mu.Lock()
+					seen++
+					mu.Unlock()
+					return nil
+				})
+				if err != nil || seen != 2*n {
+					t.Fatalf("n=%d len=%d: %v, %d slivers", n, length, err, seen)
+				}
+			}
+		}
 	}
 }

@@ -34,7 +34,7 @@ var docVectors = []struct {
 
 func TestDocVectors(t *testing.T) {
 	for _, v := range docVectors {
-		if testing.Short() && len(v.data) > 1<<20 {
+		if (testing.Short() || raceEnabled) && len(v.data) > 1<<20 {
 			continue
 		}
 		e, err := NewEncoder(v.n)
