@@ -1,0 +1,25 @@
+// Package blobstore defines the interface every walrusfs blob back end
+// implements, and the errors it reports.
+//
+// A blob is an immutable byte string named by its Walrus blob ID (see
+// package encoding): the ID commits to the content, so a back end can never
+// hand out bytes that do not belong to the ID without the reader noticing.
+// Implementations verify before they return: Read returns only bytes that
+// have been checked against the blob ID (sliver hashes against the blob's
+// metadata, the metadata against the ID).
+//
+// Back ends:
+//   - mem: an in-memory fake for tests;
+//   - network: a client over a committee of storage nodes (package node),
+//     which is what the embedded local network (package embedded) runs;
+//   - later, real Walrus through publishers and aggregators.
+//
+// Every implementation runs the conformance suite in blobstoretest.
+//
+// Errors are classified with the sentinels ErrNotFound, ErrUnavailable and
+// ErrInvalid (use errors.Is) so that the FUSE layer can map them to errno
+// once; IsPermanent tells a retry loop when to stop.
+//
+// This package imports no other walrusfs package: ID duplicates the text
+// form of encoding.BlobID, and the two convert with a plain conversion.
+package blobstore

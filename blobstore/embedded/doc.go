@@ -1,0 +1,15 @@
+// Package embedded runs a whole local storage network inside one data
+// directory: walrusfs's default back end, with no configuration.
+//
+// Layout of the data directory:
+//
+//	network.json           shard count and the nodes' shard assignment (fixed at creation)
+//	nodes/<node-name>/     everything one node stores (see package node)
+//	client/repair/         the client's persistent repair queue (see package network)
+//
+// Open starts every node in-process on its own 127.0.0.1:0 HTTP listener,
+// using the same node code as `walrusfs node`, and returns a
+// network.Client over them. Deleting a node's folder is exactly a lost
+// node; corrupting files in it is exactly a lying node: reads survive both
+// as long as p good primary slivers remain, and Scrub repairs them.
+package embedded

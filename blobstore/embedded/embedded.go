@@ -1,0 +1,215 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore/network"
+	"github.com/walrusfs/walrusfs/blobstore/node"
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// Defaults for a new data directory.
+const (
+	DefaultNodes  = 7
+	DefaultShards = 100
+)
+
+// Options configure Open; nil means defaults.
+type Options struct {
+	// Nodes and Shards are used when the data directory is created (zero:
+	// DefaultNodes, DefaultShards). On an existing directory a non-zero
+	// value that differs from the stored one is refused.
+	Nodes, Shards int
+	// Logger for nodes and client; nil discards.
+	Logger *slog.Logger
+	// NoSync disables fsync in the nodes (benchmarks of CPU paths only).
+	NoSync bool
+	// Client fine-tunes the network client; Committee, DataDir and Logger
+	// are filled in by Open.
+	Client network.Config
+}
+
+// Layout is the content of network.json.
+type Layout struct {
+	Shards int          `json:"shards"`
+	Nodes  []NodeLayout `json:"nodes"`
+}
+
+// NodeLayout is one node of the embedded network.
+type NodeLayout struct {
+	Name   string `json:"name"`
+	Shards []int  `json:"shards"`
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/walrusfs, or ~/.local/share/walrusfs.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "walrusfs"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory: set --data-dir or $XDG_DATA_HOME (%w)", err)
+	}
+	return filepath.Join(home, ".local", "share", "walrusfs"), nil
+}
+
+// LoadLayout reads dataDir/network.json, creating it (with o's sizes)
+// if it does not exist.
+func LoadLayout(dataDir string, nodes, shards int) (*Layout, error) {
+	path := filepath.Join(dataDir, "network.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return createLayout(dataDir, nodes, shards)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var l Layout
+	if err := json.Unmarshal(b, &l); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if shards != 0 && shards != l.Shards {
+		return nil, fmt.Errorf("data directory %s was created with %d shards; refusing --shards %d (the shard count cannot change; use a new data directory)", dataDir, l.Shards, shards)
+	}
+	if nodes != 0 && nodes != len(l.Nodes) {
+		return nil, fmt.Errorf("data directory %s was created with %d nodes; refusing --nodes %d (the node count cannot change; use a new data directory)", dataDir, len(l.Nodes), nodes)
+	}
+	return &l, nil
+}
+
+func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
+	if nodes == 0 {
+		nodes = DefaultNodes
+	}
+	if shards == 0 {
+		shards = DefaultShards
+	}
+	if _, err := encoding.NewParams(shards); err != nil {
+		return nil, err
+	}
+	if nodes < 1 || nodes > shards {
+		return nil, fmt.Errorf("%d nodes cannot share %d shards (need 1 to %d nodes)", nodes, shards, shards)
+	}
+	l := &Layout{Shards: shards}
+	next := 0
+	for i := range nodes {
+		cnt := shards / nodes
+		if i < shards%nodes {
+			cnt++
+		}
+		nl := NodeLayout{Name: fmt.Sprintf("node-%d", i)}
+		for range cnt {
+			nl.Shards = append(nl.Shards, next)
+			next++
+		}
+		l.Nodes = append(l.Nodes, nl)
+	}
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(dataDir, "network.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if f, err := os.Open(tmp); err == nil {
+		f.Sync()
+		f.Close()
+	}
+	if err := os.Rename(tmp, filepath.Join(dataDir, "network.json")); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Network is a running embedded network.
+type Network struct {
+	*network.Client
+	Layout *Layout
+	Dir    string
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup // node servers
+}
+
+// Open starts the embedded network of dataDir and returns it; Close stops
+// it. The returned *Network is a blobstore.Store (via its Client).
+func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
+	if o == nil {
+		o = &Options{}
+	}
+	l, err := LoadLayout(dataDir, o.Nodes, o.Shards)
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	nw := &Network{Layout: l, Dir: dataDir, stop: stop}
+	var committee []network.NodeInfo
+	for _, nl := range l.Nodes {
+		nd, err := node.Open(filepath.Join(dataDir, "nodes", nl.Name), node.Options{
+			NShards: l.Shards, Shards: nl.Shards, Logger: log.With("node", nl.Name), NoSync: o.NoSync})
+		if err == nil {
+			var ln net.Listener
+			ln, err = net.Listen("tcp", "127.0.0.1:0")
+			if err == nil {
+				nw.wg.Go(func() {
+					if err := nd.Serve(sctx, ln); err != nil {
+						log.Error("node server stopped", "node", nl.Name, "err", err)
+					}
+				})
+				committee = append(committee, network.NodeInfo{Name: nl.Name, URL: "http://" + ln.Addr().String(), Shards: nl.Shards})
+			}
+		}
+		if err != nil {
+			nw.Close()
+			return nil, fmt.Errorf("starting %s: %w", nl.Name, err)
+		}
+	}
+	cfg := o.Client
+	cfg.Committee = committee
+	cfg.DataDir = filepath.Join(dataDir, "client")
+	cfg.Logger = log
+	if cfg.Location == "" {
+		cfg.Location = fmt.Sprintf("embedded network in %s (%d nodes, %d shards)", dataDir, len(l.Nodes), l.Shards)
+	}
+	c, err := network.Open(ctx, cfg)
+	if err != nil {
+		nw.Close()
+		return nil, err
+	}
+	nw.Client = c
+	return nw, nil
+}
+
+// Close stops the client's repair loop and the nodes.
+func (nw *Network) Close() error {
+	if nw.Client != nil {
+		nw.Client.Close()
+	}
+	nw.stop()
+	done := make(chan struct{})
+	go func() { nw.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		return errors.New("embedded: node servers did not stop")
+	}
+	return nil
+}

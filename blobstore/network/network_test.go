@@ -1,0 +1,285 @@
+package network
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
+	"github.com/walrusfs/walrusfs/blobstore/node"
+	enc "github.com/walrusfs/walrusfs/encoding"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer // GUARDED_BY(mu)
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// committee starts nNodes nodes over nShards shards, each behind wrap
+// (nil: none), and returns their NodeInfo and servers.
+func committee(t testing.TB, nNodes, nShards int, wrap func(i int, h http.Handler) http.Handler) ([]NodeInfo, []*httptest.Server) {
+	var infos []NodeInfo
+	var srvs []*httptest.Server
+	next := 0
+	for i := range nNodes {
+		cnt := nShards / nNodes
+		if i < nShards%nNodes {
+			cnt++
+		}
+		var shards []int
+		for range cnt {
+			shards = append(shards, next)
+			next++
+		}
+		nd, err := node.Open(filepath.Join(t.TempDir(), fmt.Sprint("n", i)), node.Options{NShards: nShards, Shards: shards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := nd.Handler()
+		if wrap != nil {
+			h = wrap(i, h)
+		}
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		srvs = append(srvs, srv)
+		infos = append(infos, NodeInfo{Name: fmt.Sprint("node-", i), URL: srv.URL, Shards: shards})
+	}
+	return infos, srvs
+}
+
+func open(t testing.TB, cfg Config) *Client {
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	c, err := Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestConformance(t *testing.T) {
+	blobstoretest.Run(t, func(t *testing.T) blobstore.Store {
+		nodes, _ := committee(t, 4, 10, nil)
+		return open(t, Config{Committee: nodes})
+	})
+}
+
+func TestCommitteeValidation(t *testing.T) {
+	for _, c := range [][]NodeInfo{
+		nil,
+		{{Name: "a", URL: "http://x", Shards: []int{0, 1, 2, 2}}},
+		{{Name: "a", URL: "http://x", Shards: []int{0, 1, 2, 7}}},
+		{{Name: "a", Shards: []int{0, 1, 2, 3}}},
+	} {
+		if _, err := Open(context.Background(), Config{Committee: c, DataDir: t.TempDir()}); err == nil {
+			t.Errorf("committee %+v accepted", c)
+		}
+	}
+}
+
+// fault is a misbehaving node: every request to it goes wrong in one way.
+type fault func(w http.ResponseWriter, r *http.Request, next http.Handler)
+
+var faults = map[string]fault{
+	"500": func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+		http.Error(w, "boom", 500)
+	},
+	"garbage": func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 300))
+	},
+	"truncated": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+		panic(http.ErrAbortHandler) // close the connection mid-body
+	},
+	"slow": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		select {
+		case <-time.After(3 * time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		next.ServeHTTP(w, r)
+	},
+}
+
+// TestNodeFaults stores blobs on 7 nodes / 100 shards, then makes two
+// nodes misbehave in each way (or go down) and reads everything back.
+func TestNodeFaults(t *testing.T) {
+	modes := []string{"down", "500", "garbage", "truncated", "slow"}
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			var mu sync.Mutex
+			active := false // GUARDED_BY(mu)
+			bad := map[int]bool{1: true, 4: true}
+			nodes, srvs := committee(t, 7, 100, func(i int, h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					on := active && bad[i]
+					mu.Unlock()
+					if on {
+						faults[mode](w, r, h)
+						return
+					}
+					h.ServeHTTP(w, r)
+				})
+			})
+			logs := &syncBuffer{}
+			c := open(t, Config{Committee: nodes, RequestTimeout: 500 * time.Millisecond, ReadTimeout: 10 * time.Second,
+				Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			ctx := context.Background()
+			var ids []blobstore.ID
+			var datas [][]byte
+			for i, size := range []int{1, 5000, 700_000} {
+				d := blobstoretest.Data(uint64(i), size)
+				info, err := c.Put(ctx, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, info.ID)
+				datas = append(datas, d)
+			}
+			if mode == "down" {
+				srvs[1].Close()
+				srvs[4].Close()
+			}
+			mu.Lock()
+			active = true
+			mu.Unlock()
+			for i, id := range ids {
+				start := time.Now()
+				got, err := c.Read(ctx, id, 0, -1)
+				if err != nil || !bytes.Equal(got, datas[i]) {
+					t.Fatalf("read %d bytes: err %v", len(datas[i]), err)
+				}
+				// A slow node costs at most about one request timeout
+				// for the metadata and one for the slivers.
+				if el := time.Since(start); el > 2500*time.Millisecond {
+					t.Fatalf("read took %v with two %s nodes", el, mode)
+				}
+				if len(datas[i]) > 10 {
+					off := int64(len(datas[i]) / 3)
+					got, err := c.Read(ctx, id, off, 7)
+					if err != nil || !bytes.Equal(got, datas[i][off:off+7]) {
+						t.Fatalf("range read: err %v", err)
+					}
+				}
+			}
+			if mode != "slow" && mode != "down" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
+				t.Fatalf("the faulty nodes were not logged:\n%s", logs.String())
+			}
+			// Stores survive two faulty nodes too (5 of 7 nodes hold 72 of
+			// 100 shards >= the write quorum of 67) and get queued.
+			d := blobstoretest.Data(99, 20_000)
+			info, err := c.Put(ctx, d)
+			if err != nil {
+				t.Fatalf("Put with two %s nodes: %v", mode, err)
+			}
+			if p, _ := c.queue.pending(); len(p) != 1 {
+				t.Fatalf("repair queue has %d entries, want 1", len(p))
+			}
+			if got, err := c.Read(ctx, info.ID, 0, -1); err != nil || !bytes.Equal(got, d) {
+				t.Fatalf("read back after a degraded Put: %v", err)
+			}
+		})
+	}
+}
+
+// TestTooFewSlivers checks the error when most nodes are gone.
+func TestTooFewSlivers(t *testing.T) {
+	nodes, srvs := committee(t, 7, 100, nil)
+	c := open(t, Config{Committee: nodes, RequestTimeout: time.Second})
+	d := blobstoretest.Data(1, 100_000)
+	info, err := c.Put(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Take 5 of 7 nodes down: the 2 left hold 28 primary slivers, fewer
+	// than p = 34.
+	for _, i := range []int{0, 1, 2, 3, 4} {
+		srvs[i].Close()
+	}
+	_, err = c.Read(context.Background(), info.ID, 0, -1)
+	var ue *blobstore.UnavailableError
+	if !errors.As(err, &ue) || !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("Read with 5 of 7 nodes down: %v, want an UnavailableError", err)
+	}
+	if ue.Found != 28 || ue.Needed != 34 || !strings.Contains(err.Error(), "found 28 good slivers, 34 needed") {
+		t.Fatalf("error %q: found %d needed %d, want 28 and 34", err, ue.Found, ue.Needed)
+	}
+	if _, err := c.Put(context.Background(), []byte("x")); !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("Put with 5 of 7 nodes down: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestRepairQueue stores with a node down, brings it back and checks that
+// one repair pass completes the blob and empties the queue.
+func TestRepairQueue(t *testing.T) {
+	var mu sync.Mutex
+	down := true // GUARDED_BY(mu)
+	nodes, _ := committee(t, 7, 100, func(i int, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			d := down && i == 3
+			mu.Unlock()
+			if d {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	c := open(t, Config{Committee: nodes, RepairInterval: time.Hour})
+	ctx := context.Background()
+	d := blobstoretest.Data(5, 300_000)
+	info, err := c.Put(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := c.checkBlob(ctx, enc.BlobID(info.ID), false)
+	if rep.Unreachable == 0 {
+		t.Fatalf("node 3 should be unreachable: %+v", rep)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	st, err := c.RepairNow(ctx)
+	if err != nil || st.Done != 1 {
+		t.Fatalf("RepairNow = %+v, %v; want one blob done", st, err)
+	}
+	if p, _ := c.queue.pending(); len(p) != 0 {
+		t.Fatalf("queue still has %d entries", len(p))
+	}
+	if rep := c.checkBlob(ctx, enc.BlobID(info.ID), false); !rep.Healthy() {
+		t.Fatalf("after repair: %+v", rep)
+	}
+}

@@ -1,0 +1,169 @@
+package network
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/walrusfs/walrusfs/blobstore/node"
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// errNodeNotFound is a 404 from a node.
+var errNodeNotFound = errors.New("not found on node")
+
+// nodeError is a non-2xx answer. Any other error from call is a transport
+// failure (refused, timeout, truncated or oversized body).
+type nodeError struct {
+	node string
+	code int
+	msg  string
+}
+
+func (e *nodeError) Error() string { return fmt.Sprintf("node %s: HTTP %d: %s", e.node, e.code, e.msg) }
+func (e *nodeError) Is(t error) bool {
+	return t == errNodeNotFound && e.code == http.StatusNotFound
+}
+
+// isTransport reports whether err means the node could not be talked to,
+// as opposed to an answer we did not like.
+func isTransport(err error) bool {
+	var ne *nodeError
+	return err != nil && !errors.As(err, &ne) && !errors.Is(err, encoding.ErrInvalidSliver) &&
+		!errors.Is(err, encoding.ErrInvalidMetadata) && !errors.Is(err, context.Canceled)
+}
+
+// call does one request with the per-request timeout and returns the body
+// of a 2xx answer, reading at most maxResp bytes of it.
+func (c *Client) call(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	info := &c.cfg.Committee[nd]
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, info.URL+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", info.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		var er node.ErrorResponse
+		msg := string(b)
+		if json.Unmarshal(b, &er) == nil && er.Error.Message != "" {
+			msg = er.Error.Message
+		}
+		return nil, &nodeError{info.Name, resp.StatusCode, msg}
+	}
+	if resp.ContentLength > maxResp {
+		return nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d", info.Name, method, path, resp.ContentLength, maxResp)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResp+1))
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
+	}
+	if int64(len(b)) > maxResp {
+		return nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes", info.Name, method, path, maxResp)
+	}
+	return b, nil
+}
+
+func metaPath(id encoding.BlobID) string { return "/v1/blobs/" + id.String() + "/metadata" }
+
+func sliverPath(id encoding.BlobID, pair int, t encoding.SliverType) string {
+	return "/v1/blobs/" + id.String() + "/slivers/" + strconv.Itoa(pair) + "/" + t.String()
+}
+
+// getMetadata fetches and checks the metadata of id from node nd.
+func (c *Client) getMetadata(ctx context.Context, nd int, id encoding.BlobID) (*encoding.Metadata, error) {
+	b, err := c.call(ctx, nd, "GET", metaPath(id), nil, 32+node.MaxMetadataBody(c.p.N))
+	if err != nil {
+		return nil, err
+	}
+	gotID, m, err := encoding.UnmarshalMetadataWithID(b)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", c.cfg.Committee[nd].Name, err)
+	}
+	if gotID != id {
+		return nil, fmt.Errorf("node %s: %w: answered with blob ID %s", c.cfg.Committee[nd].Name, encoding.ErrInvalidMetadata, gotID)
+	}
+	if err := m.Check(id, c.p.N); err != nil {
+		return nil, fmt.Errorf("node %s: %w", c.cfg.Committee[nd].Name, err)
+	}
+	return m, nil
+}
+
+// getSliver fetches and verifies one sliver.
+func (c *Client) getSliver(ctx context.Context, id encoding.BlobID, m *encoding.Metadata, pair int, t encoding.SliverType) (*encoding.Sliver, error) {
+	nd := c.shardNode[id.PairShard(pair, c.p.N)]
+	ss, err := c.p.SymbolSize(m.Length)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(c.p.PrimarySliverLen(ss)) + 9
+	if t == encoding.Secondary {
+		limit = int64(c.p.SecondarySliverLen(ss)) + 9
+	}
+	b, err := c.call(ctx, nd, "GET", sliverPath(id, pair, t), nil, limit)
+	if err != nil {
+		return nil, err
+	}
+	name := c.cfg.Committee[nd].Name
+	s, err := encoding.UnmarshalSliver(t, b)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", name, err)
+	}
+	if s.PairIndex(c.p.N) != pair {
+		return nil, fmt.Errorf("node %s: %w: asked for pair %d, got %s sliver %d", name, encoding.ErrInvalidSliver, pair, t, s.Index)
+	}
+	if err := c.enc.VerifySliver(m, s); err != nil {
+		return nil, fmt.Errorf("node %s: %w", name, err)
+	}
+	return s, nil
+}
+
+type nodeListEntry struct {
+	BlobID encoding.BlobID `json:"blobId"`
+	Size   int64           `json:"size"`
+}
+
+// listNode fetches a node's blob list (walrusfs extension GET /v1/blobs).
+func (c *Client) listNode(ctx context.Context, nd int) ([]nodeListEntry, error) {
+	b, err := c.call(ctx, nd, "GET", "/v1/blobs", nil, 256<<20)
+	if err != nil {
+		return nil, err
+	}
+	var env node.SuccessResponse[[]nodeListEntry]
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, fmt.Errorf("node %s: bad blob list: %w", c.cfg.Committee[nd].Name, err)
+	}
+	return env.Success.Data, nil
+}
+
+// put sends a PUT and checks that the answer is a success envelope with
+// 200, 201 or 202: a node that answers anything else did not store it.
+func (c *Client) put(ctx context.Context, nd int, path string, body []byte) error {
+	b, err := c.call(ctx, nd, "PUT", path, body, 1<<16)
+	if err != nil {
+		return err
+	}
+	var env node.SuccessResponse[json.RawMessage]
+	if err := json.Unmarshal(b, &env); err != nil || env.Success.Code < 200 || env.Success.Code > 202 {
+		return fmt.Errorf("node %s: PUT %s: not a success answer: %.100q", c.cfg.Committee[nd].Name, path, b)
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+// runRead: walrusfs read [--data-dir D] BLOB_ID [-o FILE] [--range START:LENGTH]
+// Writes the verified blob (or the slice) to stdout or FILE; FILE is
+// written atomically (temp + rename), so a failed read leaves no file.
+func runRead(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "read", "[--data-dir D] [-o FILE] [--range START:LENGTH] BLOB_ID")
+	sf := addStoreFlags(fs)
+	outPath := fs.String("o", "", "write to FILE instead of standard output")
+	rng := fs.String("range", "", "read only LENGTH bytes from byte START (START:LENGTH)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"want exactly one blob ID"}
+	}
+	id, err := blobstore.ParseID(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	off, length := int64(0), int64(-1)
+	if *rng != "" {
+		a, b, ok := strings.Cut(*rng, ":")
+		off, err = strconv.ParseInt(a, 10, 64)
+		if err == nil {
+			length, err = strconv.ParseInt(b, 10, 64)
+		}
+		if !ok || err != nil || off < 0 || length < 0 {
+			return usageError{fmt.Sprintf("--range %q: want START:LENGTH with non-negative integers", *rng)}
+		}
+	}
+	b, err := sf.open(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	data, err := b.Read(ctx, id, off, length)
+	if err != nil {
+		return errorLine(id.String(), err)
+	}
+	if *outPath == "" {
+		_, err := env.stdout.Write(data)
+		return err
+	}
+	return writeAtomic(*outPath, data)
+}
+
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
