@@ -1,0 +1,215 @@
+package cache
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+// Source is where verified bytes come from. blobstore.Store satisfies it.
+//
+// Contract: Read returns exactly the bytes [off, off+length) of blob id,
+// verified against the blob ID, or an error. It never returns wrong bytes.
+// The cache still checks the length and refuses to cache a short answer.
+// Read must honour ctx; the cache cancels it when no reader waits any more.
+type Source interface {
+	Read(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error)
+}
+
+// Defaults used for zero Options fields.
+const (
+	DefaultMaxBytes     = 1 << 30 // 1 GiB
+	DefaultBlockSize    = 1 << 20 // 1 MiB
+	DefaultMaxReadAhead = 64 << 20
+)
+
+var (
+	// ErrClosed is returned by reads on a closed Cache.
+	ErrClosed = errors.New("cache: closed")
+	// ErrShortRead means the Source returned fewer or more bytes than
+	// asked for. Such an answer is never cached.
+	ErrShortRead = errors.New("cache: source returned a wrong-sized block")
+)
+
+// Options configures a Cache. A nil *Options or a zero field means the
+// default.
+type Options struct {
+	// MaxBytes is a hard cap on the bytes of block files under the cache
+	// directory (default 1 GiB). It holds at every instant, including
+	// temporary files being written, whatever the number of open files
+	// and concurrent reads.
+	MaxBytes int64
+	// BlockSize is the cache block (default 1 MiB). Blocks are aligned to
+	// BlockSize within each blob; the last block of a blob is short.
+	BlockSize int64
+	// MaxReadAhead caps the read-ahead window of a Reader (default
+	// 64 MiB). The window is also capped at MaxBytes/4 so that read-ahead
+	// cannot thrash the cache. A negative value disables read-ahead.
+	MaxReadAhead int64
+	// Logger receives warnings (corrupt or unwritable blocks) and debug
+	// lines (fetch timings). Default: discard.
+	Logger *slog.Logger
+	// Clock is used to time fetches. Default: time.Now.
+	Clock func() time.Time
+}
+
+// Stats is a snapshot of the cache counters. Counters count block
+// accesses: a ReadAt spanning three blocks counts three.
+type Stats struct {
+	Bytes        int64 // bytes of blocks on disk plus reservations for blocks being written; <= MaxBytes
+	Blocks       int   // blocks on disk
+	Hits         int64 // block accesses served from disk or from a just-fetched block in memory
+	Misses       int64 // block accesses that started a Source read
+	Joins        int64 // block accesses that waited for a Source read started by someone else
+	Fetches      int64 // Source reads started (for readers and for read-ahead)
+	FetchedBytes int64 // bytes received from successful Source reads
+	ReadAheads   int64 // Source reads started by read-ahead
+	Evictions    int64 // blocks removed to make room
+	Uncached     int64 // fetched blocks served from memory but not stored (cap full of pinned blocks, invalidated key)
+	Errors       int64 // failed Source reads (errors and wrong sizes)
+	InFlight     int   // Source reads in progress
+}
+
+// Cache is a disk cache of fixed-size blocks of immutable blobs. It is
+// safe for concurrent use. See the package documentation for the design.
+//
+// LOCK ORDERING: Reader.mu before Cache.mu. Nothing else is ever held
+// together with Cache.mu. Cache.mu is never held while calling the
+// Source, waiting on a channel, or reading or writing block contents; it
+// IS held while unlinking evicted block files (os.Remove), so that the
+// bytes on disk never exceed MaxBytes, not even for an instant.
+type Cache struct {
+	// Immutable after New.
+	root     string // <dir>/v1-<BlockSize>
+	src      Source
+	bs       int64 // block size
+	maxBytes int64
+	maxRA    int64 // effective read-ahead cap; 0 = disabled
+	log      *slog.Logger
+	now      func() time.Time
+	ctx      context.Context // parent of every fetch; cancelled by Close
+	stop     context.CancelFunc
+	wg       sync.WaitGroup // fetch and read-ahead goroutines; Add only under mu while !closed
+
+	mu sync.Mutex
+	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
+	// INVARIANT: at most one entry per key; an entry leaves the map only
+	// when no goroutine reads its file or writes its path.
+	blobs map[blobstore.ID]map[int64]*entry
+	// lru holds the valid on-disk entries, most recently used at the
+	// front. GUARDED_BY(mu)
+	lru *list.List
+	// used is the byte count of on-disk entries (valid or not) plus the
+	// reservations of entries being written. GUARDED_BY(mu)
+	// INVARIANT: used <= maxBytes, and bytes on disk <= used.
+	used   int64
+	closed bool  // GUARDED_BY(mu)
+	st     Stats // counters; GUARDED_BY(mu)
+}
+
+// New opens (creating if needed) the cache in dir, normally
+// <data-dir>/cache. Blocks left by a previous run are indexed and reused
+// (least recently written evicted first); files of the wrong size,
+// temporary files left by a crash and layouts of another block size are
+// deleted.
+func New(dir string, src Source, o *Options) (*Cache, error) {
+	var opt Options
+	if o != nil {
+		opt = *o
+	}
+	if src == nil {
+		return nil, errors.New("cache: nil Source")
+	}
+	if opt.MaxBytes < 0 || opt.BlockSize < 0 {
+		return nil, fmt.Errorf("cache: negative MaxBytes (%d) or BlockSize (%d)", opt.MaxBytes, opt.BlockSize)
+	}
+	if opt.MaxBytes == 0 {
+		opt.MaxBytes = DefaultMaxBytes
+	}
+	if opt.BlockSize == 0 {
+		opt.BlockSize = DefaultBlockSize
+	}
+	if opt.MaxReadAhead == 0 {
+		opt.MaxReadAhead = DefaultMaxReadAhead
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	// Read-ahead never takes more than a quarter of the cache, in whole
+	// blocks, so that it cannot evict what the reader is about to use.
+	ra := min(opt.MaxReadAhead, opt.MaxBytes/4)
+	ra -= ra % opt.BlockSize
+	ctx, stop := context.WithCancel(context.Background())
+	c := &Cache{
+		src:      src,
+		bs:       opt.BlockSize,
+		maxBytes: opt.MaxBytes,
+		maxRA:    max(ra, 0),
+		log:      opt.Logger,
+		now:      opt.Clock,
+		ctx:      ctx,
+		stop:     stop,
+		blobs:    make(map[blobstore.ID]map[int64]*entry),
+		lru:      list.New(),
+	}
+	if err := c.load(dir); err != nil {
+		stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close cancels every fetch and read-ahead and waits for their goroutines.
+// Blocks on disk stay for the next run. Reads after Close fail with
+// ErrClosed. Close is idempotent.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.stop()
+	c.wg.Wait()
+	return nil
+}
+
+// Stats returns a snapshot of the counters.
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.st
+	s.Bytes = c.used
+	s.Blocks = c.lru.Len()
+	return s
+}
+
+// Invalidate drops every block of blob id, e.g. after the blob was
+// deleted. Idle blocks are deleted at once; blocks being read or written
+// are deleted as soon as that finishes, and until then reads of them go
+// to the Source without caching.
+func (c *Cache) Invalidate(id blobstore.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.blobs[id] {
+		c.dropLocked(e)
+	}
+}
+
+// BlockSize returns the block size in use.
+func (c *Cache) BlockSize() int64 { return c.bs }
+
+// blockLen returns the length of block idx of a blob of blobSize bytes.
+func (c *Cache) blockLen(blobSize, idx int64) int64 {
+	return min(c.bs, blobSize-idx*c.bs)
+}

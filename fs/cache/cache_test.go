@@ -1,0 +1,285 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+const testBS = 64 << 10
+
+func TestHitMissAccounting(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(100*testBS+123, 1) // a "big" blob: 100 blocks and a short one
+	c, _ := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 4 << 20})
+	ctx := context.Background()
+
+	p := make([]byte, 4096)
+	off := int64(37*testBS + 1000)
+	if n, err := c.ReadAt(ctx, id, int64(len(data)), p, off); err != nil || n != len(p) {
+		t.Fatalf("ReadAt = %d, %v", n, err)
+	}
+	if !bytes.Equal(p, data[off:off+4096]) {
+		t.Fatal("wrong bytes")
+	}
+	s := c.Stats()
+	if s.Misses != 1 || s.Hits != 0 || s.Fetches != 1 || s.FetchedBytes != testBS {
+		t.Fatalf("after cold read: %+v (want 1 miss, 1 fetch of one block)", s)
+	}
+	waitIdle(t, c)
+	if _, err := c.ReadAt(ctx, id, int64(len(data)), p, off+8192); err != nil {
+		t.Fatal(err)
+	}
+	s = c.Stats()
+	if s.Misses != 1 || s.Hits != 1 || s.Fetches != 1 || s.Blocks != 1 || s.Bytes != testBS {
+		t.Fatalf("after warm read: %+v", s)
+	}
+	// The short last block is accounted at its exact size.
+	last := int64(len(data)) - 10
+	if _, err := c.ReadAt(ctx, id, int64(len(data)), p[:10], last); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c)
+	if s = c.Stats(); s.Bytes != testBS+123 || s.Blocks != 2 {
+		t.Fatalf("after last-block read: %+v", s)
+	}
+}
+
+func TestRandomRangesExact(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(5*testBS+testBS/2, 2)
+	size := int64(len(data))
+	c, dir := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 3 * testBS})
+	r := rand.New(rand.NewPCG(3, 4))
+	ctx := context.Background()
+	for i := range 200 {
+		off := r.Int64N(size + 10)
+		p := make([]byte, r.IntN(3*testBS))
+		n, err := c.ReadAt(ctx, id, size, p, off)
+		want := max(0, min(int64(len(p)), size-off))
+		if int64(n) != want {
+			t.Fatalf("read %d: ReadAt(len %d, off %d) n = %d, want %d", i, len(p), off, n, want)
+		}
+		switch {
+		case off+int64(len(p)) > size && err != io.EOF:
+			t.Fatalf("read past end: err = %v, want io.EOF", err)
+		case off+int64(len(p)) <= size && err != nil:
+			t.Fatalf("read inside: err = %v", err)
+		}
+		if n > 0 && !bytes.Equal(p[:n], data[off:off+int64(n)]) {
+			t.Fatalf("read %d: wrong bytes at %d+%d", i, off, n)
+		}
+		if i%20 == 0 {
+			checkDisk(t, c, dir)
+		}
+	}
+	if _, err := c.ReadAt(ctx, id, size, make([]byte, 1), -1); err == nil {
+		t.Fatal("negative offset accepted")
+	}
+}
+
+func TestSourceErrorNotCached(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(3*testBS, 5)
+	c, dir := newTestCache(t, src, &Options{BlockSize: testBS})
+	src.setFault(func(blobstore.ID, int64, int64) ([]byte, error, bool) {
+		return nil, &blobstore.UnavailableError{ID: id, Found: 2, Needed: 5}, true
+	})
+	p := make([]byte, 100)
+	_, err := c.ReadAt(context.Background(), id, int64(len(data)), p, 10)
+	if !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("err = %v, want errors.Is ErrUnavailable", err)
+	}
+	waitIdle(t, c)
+	if n, files, _ := diskUsage(t, dir); n != 0 || files != 0 {
+		t.Fatalf("failed read left %d bytes in %d files", n, files)
+	}
+	if s := c.Stats(); s.Errors != 1 || s.Bytes != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	// The error is not remembered: the next read goes to the Source.
+	src.setFault(nil)
+	if _, err := c.ReadAt(context.Background(), id, int64(len(data)), p, 10); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(p, data[10:110]) || src.reads.Load() != 2 {
+		t.Fatalf("bytes ok=%v reads=%d", bytes.Equal(p, data[10:110]), src.reads.Load())
+	}
+	// A missing blob keeps its sentinel too.
+	_, err = c.ReadAt(context.Background(), blobstore.ID{9}, 100, p, 0)
+	if !errors.Is(err, blobstore.ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestShortOrLongSourceAnswerNeverCached(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(2*testBS, 6)
+	c, dir := newTestCache(t, src, &Options{BlockSize: testBS})
+	for _, delta := range []int64{-1, +1, -testBS} {
+		src.setFault(func(_ blobstore.ID, off, length int64) ([]byte, error, bool) {
+			return make([]byte, length+delta), nil, true
+		})
+		_, err := c.ReadAt(context.Background(), id, int64(len(data)), make([]byte, 10), 0)
+		if !errors.Is(err, ErrShortRead) {
+			t.Fatalf("delta %d: err = %v, want ErrShortRead", delta, err)
+		}
+		waitIdle(t, c)
+		if n, files, _ := diskUsage(t, dir); n != 0 || files != 0 {
+			t.Fatalf("wrong-sized answer cached: %d bytes in %d files", n, files)
+		}
+	}
+	src.setFault(nil)
+	p := make([]byte, 10)
+	if _, err := c.ReadAt(context.Background(), id, int64(len(data)), p, 0); err != nil || !bytes.Equal(p, data[:10]) {
+		t.Fatalf("after fault: %v", err)
+	}
+}
+
+func TestInvalidate(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(4*testBS, 7)
+	other, odata := src.add(testBS, 8)
+	size := int64(len(data))
+	c, dir := newTestCache(t, src, &Options{BlockSize: testBS})
+	ctx := context.Background()
+	buf := make([]byte, size)
+	if _, err := c.ReadAt(ctx, id, size, buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReadAt(ctx, other, int64(len(odata)), make([]byte, 10), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c)
+
+	// Pin block 1 as a reader in the middle of a read would.
+	r, err := c.acquire(ctx, key{id, 1}, testBS)
+	if err != nil || r.e == nil {
+		t.Fatalf("acquire: %v %v", r, err)
+	}
+	c.Invalidate(id)
+	if s := c.Stats(); s.Blocks != 1 || s.Bytes != 2*testBS {
+		t.Fatalf("after Invalidate with a pin: %+v", s)
+	}
+	got := make([]byte, 100)
+	if err := c.readFile(r.e, got, 0); err != nil || !bytes.Equal(got, data[testBS:testBS+100]) {
+		t.Fatalf("pinned block unreadable after Invalidate: %v", err)
+	}
+	// While the pinned copy lingers, reads of that block bypass the cache.
+	fetches := c.Stats().Fetches
+	if _, err := c.ReadAt(ctx, id, size, got, testBS); err != nil || !bytes.Equal(got, data[testBS:testBS+100]) {
+		t.Fatal(err)
+	}
+	if s := c.Stats(); s.Fetches != fetches+1 || s.Uncached == 0 {
+		t.Fatalf("read of invalidated pinned block: %+v", s)
+	}
+	c.release(r.e)
+	if s := c.Stats(); s.Blocks != 1 || s.Bytes != testBS {
+		t.Fatalf("after release: %+v", s)
+	}
+	if n := checkDisk(t, c, dir); n != testBS {
+		t.Fatalf("disk %d, want only the other blob's block", n)
+	}
+	h := filepath.Base(c.blobDir(id))
+	if _, err := os.Stat(filepath.Join(c.root, h[:2], h)); !os.IsNotExist(err) {
+		t.Fatalf("blob dir still there: %v", err)
+	}
+	// The blob reads again from the Source and is cached again.
+	if _, err := c.ReadAt(ctx, id, size, buf, 0); err != nil || !bytes.Equal(buf, data) {
+		t.Fatal(err)
+	}
+	waitIdle(t, c)
+	if s := c.Stats(); s.Blocks != 5 {
+		t.Fatalf("after re-read: %+v", s)
+	}
+}
+
+func TestRestartReusesBlocks(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(4*testBS+500, 9)
+	size := int64(len(data))
+	dir := t.TempDir()
+	c := mustOpen(t, dir, src, &Options{BlockSize: testBS})
+	if _, err := c.ReadAt(context.Background(), id, size, make([]byte, size), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, c)
+	c.Close()
+
+	// What a crash can leave: temp files; plus a truncated block and junk.
+	bdir := c.blobDir(id)
+	mustWrite(t, filepath.Join(bdir, "2.123456.tmp"), 1000)
+	mustWrite(t, filepath.Join(bdir, "7"), 0)
+	mustWrite(t, filepath.Join(bdir, "8"), testBS+1)
+	mustWrite(t, filepath.Join(bdir, "junk"), 10)
+	mustWrite(t, filepath.Join(dir, "v1-4096", "aa", "x"), 10) // another block size
+	if err := os.Truncate(filepath.Join(bdir, "3"), 10); err != nil {
+		t.Fatal(err)
+	}
+
+	fetches := src.reads.Load()
+	c = mustOpen(t, dir, src, &Options{BlockSize: testBS})
+	if s := c.Stats(); s.Blocks != 5 || s.Bytes != 3*testBS+10+500 {
+		t.Fatalf("reopened: %+v", s)
+	}
+	if _, _, tmps := diskUsage(t, dir); tmps != 0 {
+		t.Fatalf("%d temp files left", tmps)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "v1-4096")); !os.IsNotExist(err) {
+		t.Fatal("layout of another block size not removed")
+	}
+	buf := make([]byte, size)
+	n, err := c.ReadAt(context.Background(), id, size, buf, 0)
+	if err != nil || n != len(buf) || !bytes.Equal(buf, data) {
+		t.Fatalf("ReadAt after restart: %d %v equal=%v", n, err, bytes.Equal(buf, data))
+	}
+	// Only the truncated block 3 was fetched again.
+	if got := src.reads.Load() - fetches; got != 1 {
+		t.Fatalf("%d Source reads after restart, want 1", got)
+	}
+	waitIdle(t, c)
+	if n := checkDisk(t, c, dir); n != size {
+		t.Fatalf("disk %d, want %d", n, size)
+	}
+
+	// A lower cap on restart evicts down to it.
+	c.Close()
+	c = mustOpen(t, dir, src, &Options{BlockSize: testBS, MaxBytes: 2 * testBS})
+	if s := c.Stats(); s.Bytes > 2*testBS || s.Blocks != 2 {
+		t.Fatalf("reopened with smaller cap: %+v", s)
+	}
+	checkDisk(t, c, dir)
+}
+
+func mustWrite(t *testing.T, path string, n int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, make([]byte, n), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	src := newFakeSource()
+	id, _ := src.add(10, 10)
+	c, _ := newTestCache(t, src, nil)
+	if c.BlockSize() != DefaultBlockSize || c.maxBytes != DefaultMaxBytes {
+		t.Fatalf("defaults: bs %d max %d", c.BlockSize(), c.maxBytes)
+	}
+	c.Close()
+	if _, err := c.ReadAt(context.Background(), id, 10, make([]byte, 1), 0); !errors.Is(err, ErrClosed) {
+		t.Fatalf("err = %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

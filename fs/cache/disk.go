@@ -1,0 +1,169 @@
+package cache
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+// On-disk layout (see doc.go):
+//
+//	<dir>/v1-<BlockSize>/<hex[0:2]>/<hex of blob ID>/<block index>
+//	<dir>/v1-<BlockSize>/<hex[0:2]>/<hex of blob ID>/<block index>.<random>.tmp   (being written)
+const (
+	layoutPrefix = "v1-"
+	tmpSuffix    = ".tmp"
+)
+
+func (c *Cache) blobDir(id blobstore.ID) string {
+	h := hex.EncodeToString(id[:])
+	return filepath.Join(c.root, h[:2], h)
+}
+
+func (c *Cache) blockPath(k key) string {
+	return filepath.Join(c.blobDir(k.id), strconv.FormatInt(k.idx, 10))
+}
+
+// writeBlock stores a block durably under a temporary name, then renames
+// it into place, so that a crash never leaves a partial block under a
+// block name. The fsync before the rename matters: without it a power
+// cut can leave a block of the right size full of zeros, which the cache
+// would later serve as data.
+func (c *Cache) writeBlock(k key, data []byte) (err error) {
+	dir := c.blobDir(k.id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, strconv.FormatInt(k.idx, 10)+".*"+tmpSuffix)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), c.blockPath(k))
+}
+
+// found is a block file indexed at start.
+type found struct {
+	k     key
+	size  int64
+	mtime time.Time
+}
+
+// load creates the layout directory, removes what a previous run may
+// have left that cannot be used (temporary files, stray names, blocks of
+// an impossible size, layouts of another block size) and indexes the
+// remaining blocks, oldest written at the cold end of the LRU. It then
+// evicts down to MaxBytes in case the cap was lowered.
+func (c *Cache) load(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	name := layoutPrefix + strconv.FormatInt(c.bs, 10)
+	c.root = filepath.Join(dir, name)
+	tops, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	for _, t := range tops {
+		if strings.HasPrefix(t.Name(), layoutPrefix) && t.Name() != name {
+			c.log.Info("cache: removing blocks of another block size", "dir", t.Name())
+			if err := os.RemoveAll(filepath.Join(dir, t.Name())); err != nil {
+				return fmt.Errorf("cache: %w", err)
+			}
+		}
+	}
+	if err := os.MkdirAll(c.root, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+
+	var blocks []found
+	var removed int
+	junk := func(path string) {
+		removed++
+		if err := os.RemoveAll(path); err != nil {
+			c.log.Warn("cache: cannot remove stale file", "path", path, "err", err)
+		}
+	}
+	prefixes, err := os.ReadDir(c.root)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	for _, p := range prefixes {
+		ppath := filepath.Join(c.root, p.Name())
+		if !p.IsDir() || len(p.Name()) != 2 {
+			junk(ppath)
+			continue
+		}
+		bdirs, err := os.ReadDir(ppath)
+		if err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		for _, b := range bdirs {
+			bpath := filepath.Join(ppath, b.Name())
+			raw, herr := hex.DecodeString(b.Name())
+			if !b.IsDir() || herr != nil || len(raw) != len(blobstore.ID{}) || b.Name()[:2] != p.Name() {
+				junk(bpath)
+				continue
+			}
+			id := blobstore.ID(raw)
+			files, err := os.ReadDir(bpath)
+			if err != nil {
+				return fmt.Errorf("cache: %w", err)
+			}
+			kept := 0
+			for _, f := range files {
+				fpath := filepath.Join(bpath, f.Name())
+				idx, perr := strconv.ParseInt(f.Name(), 10, 64)
+				info, ierr := f.Info()
+				if perr != nil || idx < 0 || ierr != nil || !info.Mode().IsRegular() ||
+					info.Size() <= 0 || info.Size() > c.bs {
+					junk(fpath) // temp files from a crash land here too
+					continue
+				}
+				kept++
+				blocks = append(blocks, found{key{id, idx}, info.Size(), info.ModTime()})
+			}
+			if kept == 0 {
+				_ = os.Remove(bpath)
+			}
+		}
+	}
+
+	slices.SortFunc(blocks, func(a, b found) int { return a.mtime.Compare(b.mtime) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range blocks {
+		e := &entry{key: b.k, size: b.size, state: stPresent}
+		c.linkLocked(e)
+		e.elem = c.lru.PushFront(e)
+		c.used += b.size
+	}
+	for c.used > c.maxBytes {
+		c.removeLocked(c.lru.Back().Value.(*entry))
+		c.st.Evictions++
+	}
+	c.log.Info("cache: opened", "dir", c.root, "blocks", c.lru.Len(), "bytes", c.used,
+		"max_bytes", c.maxBytes, "removed_stale", removed)
+	return nil
+}

@@ -1,0 +1,80 @@
+// Package cache is the streaming read cache between the mount and the
+// blob store: a disk cache of fixed-size blocks of immutable Walrus blobs,
+// with a hard size cap, per-block singleflight and per-handle read-ahead.
+//
+// # Why blocks
+//
+// Every read from the network is verified and costly (tens of ms for the
+// first byte locally, seconds on the real network), and the Source can
+// fetch any byte range, bringing only the rows it needs. So the unit of
+// caching is a block of Options.BlockSize (1 MiB by default) aligned
+// within its blob: a 4 KiB random read in a 4 GiB file fetches one block,
+// never the whole blob, and a video editor scrubbing waits for one block.
+// The last block of a blob is short and is accounted at its exact size.
+//
+// # Only verified bytes, never wrong bytes
+//
+// Bytes enter the cache only from a successful Source.Read of exactly the
+// block's length. A failed or wrong-sized answer is returned to the
+// readers (wrapped with %w, so errors.Is(err, blobstore.ErrUnavailable)
+// works) and is never stored nor remembered: the next read asks the
+// Source again. There are no retries here; the store has its own.
+//
+// A block is written to "<index>.<random>.tmp", fsynced, then renamed to
+// "<index>", so a crash never leaves a partial or zero-filled block under
+// a block name. On start, New deletes temp files and files of impossible
+// sizes, indexes the rest (least recently written first in line for
+// eviction), and drops a block whose size does not match the blob size a
+// reader gives. Blobs are immutable, so a cached block never goes stale;
+// Invalidate exists for blobs that were deleted.
+//
+// Layout: <dir>/v1-<BlockSize>/<hex[0:2]>/<hex of blob ID>/<block index>.
+// The block size is part of the path; layouts of another block size are
+// deleted at start.
+//
+// # The cap
+//
+// Options.MaxBytes bounds the bytes of files under dir at every instant,
+// not only between sweeps (the rclone and mountpoint-s3 complaint).
+// Admission is checked when a fetched block is about to be written: the
+// writer reserves its size, evicting least recently used blocks first,
+// and only then creates the temp file. Blocks being read are pinned (a
+// reference count) and never evicted; if everything is pinned, the block
+// is served from memory and not stored. Eviction unlinks files while
+// holding the cache lock, so no other writer can use the freed space
+// before it is really free.
+//
+// # Concurrency and cancellation
+//
+// Concurrent reads of one block share one Source read (singleflight). The
+// read runs in its own goroutine under a context detached from every
+// reader: a reader whose ctx ends returns ctx.Err() at once and the fetch
+// goes on for the others; when the last waiter leaves, the fetch is
+// cancelled and forgotten, so a later reader starts afresh. Close cancels
+// every fetch. Waiters get the bytes from memory as soon as they arrive;
+// the disk write happens afterwards and nobody waits for it.
+//
+// # Read-ahead
+//
+// A Reader is the stream state of one open file handle. Its window starts
+// at 0, becomes one block on the second sequential read and doubles on
+// each further one, up to min(MaxReadAhead, MaxBytes/4) so that read-ahead
+// cannot evict the blocks the reader is about to use. Read-ahead fetches
+// are registered synchronously (a read arriving next joins them) and run
+// under the Reader's read-ahead context: a seek resets the window to 0 and
+// cancels them, and so does Reader.Close. Read-ahead shares the cache with
+// everyone, so reopening a file (as players do) finds its blocks.
+//
+// # Performance
+//
+// A cached read costs a map lookup under the lock, then open, pread and
+// close of the block file outside it: about 15 µs p50 for 4 KiB
+// (BenchmarkCachedRandomRead4K). Multi-block reads fetch their blocks in
+// parallel.
+//
+// # Not done here
+//
+// There is no checksum of blocks at rest: bytes on the local disk are
+// trusted once written and fsynced. The cache does not know about files,
+// only blobs; mapping file extents to blob ranges is the caller's job.
+package cache

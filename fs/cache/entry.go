@@ -1,0 +1,151 @@
+package cache
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+// key names one block: block idx covers bytes [idx*BlockSize,
+// (idx+1)*BlockSize) of blob id.
+type key struct {
+	id  blobstore.ID
+	idx int64
+}
+
+type state uint8
+
+const (
+	stFetching state = iota // a Source read is in flight (f != nil, f.done open)
+	stWriting               // fetched; bytes in f.data, being written to disk
+	stPresent               // on disk at blockPath(key)
+)
+
+// entry is the state of one block. All fields are GUARDED_BY(Cache.mu).
+type entry struct {
+	key   key
+	size  int64 // exact byte length of the block
+	state state
+	// pins counts readers reading the block file (stPresent only).
+	// INVARIANT: a pinned entry is never evicted nor its file removed.
+	pins int
+	// invalid marks an entry dropped by Invalidate or found corrupt. It
+	// is never served from disk nor stored; it leaves the map (and its
+	// file is removed) when it becomes idle. While it is in the map,
+	// reads of its key go to the Source uncached.
+	invalid bool
+	elem    *list.Element // position in Cache.lru; nil unless stPresent && !invalid
+	f       *fetch        // non-nil in stFetching and stWriting
+}
+
+// fetch is one Source read shared by every waiter (singleflight).
+// data and err are set under Cache.mu before done is closed and are
+// read-only afterwards, so waiters may read them without the lock once
+// done is closed.
+type fetch struct {
+	done    chan struct{}
+	data    []byte
+	err     error
+	waiters int                // readers (and read-ahead) waiting; GUARDED_BY(Cache.mu)
+	cancel  context.CancelFunc // cancels the Source read
+}
+
+// lookupLocked returns the entry of k or nil.
+func (c *Cache) lookupLocked(k key) *entry {
+	return c.blobs[k.id][k.idx]
+}
+
+func (c *Cache) linkLocked(e *entry) {
+	m := c.blobs[e.key.id]
+	if m == nil {
+		m = make(map[int64]*entry)
+		c.blobs[e.key.id] = m
+	}
+	m[e.key.idx] = e
+}
+
+// unlinkLocked removes e from the index (not from the LRU, not from
+// disk). The blob's directory is removed when its last entry goes.
+func (c *Cache) unlinkLocked(e *entry) {
+	m := c.blobs[e.key.id]
+	if m[e.key.idx] != e {
+		return
+	}
+	delete(m, e.key.idx)
+	if len(m) == 0 {
+		delete(c.blobs, e.key.id)
+		// Fails harmlessly if something unexpected is still inside.
+		_ = os.Remove(c.blobDir(e.key.id))
+	}
+}
+
+// removeLocked deletes the file of an idle on-disk entry and forgets it.
+func (c *Cache) removeLocked(e *entry) {
+	if err := os.Remove(c.blockPath(e.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		c.log.Warn("cache: cannot remove block file", "blob", e.key.id, "block", e.key.idx, "err", err)
+	}
+	if e.elem != nil {
+		c.lru.Remove(e.elem)
+		e.elem = nil
+	}
+	c.used -= e.size
+	c.unlinkLocked(e)
+}
+
+// dropLocked invalidates e: removed now if idle on disk, otherwise marked
+// invalid and cleaned up by whoever makes it idle.
+func (c *Cache) dropLocked(e *entry) {
+	if e.state == stPresent && e.pins == 0 {
+		c.removeLocked(e)
+		return
+	}
+	e.invalid = true
+	if e.elem != nil {
+		c.lru.Remove(e.elem)
+		e.elem = nil
+	}
+}
+
+// reserveLocked makes room for n more bytes, evicting unpinned blocks
+// from the cold end of the LRU, and adds n to used. It reports false,
+// changing nothing but evictions already made, when n cannot fit because
+// the rest is pinned or being written.
+func (c *Cache) reserveLocked(n int64) bool {
+	if n > c.maxBytes {
+		return false
+	}
+	for c.used+n > c.maxBytes {
+		victim := c.lru.Back()
+		for victim != nil && victim.Value.(*entry).pins > 0 {
+			victim = victim.Prev()
+		}
+		if victim == nil {
+			return false
+		}
+		c.removeLocked(victim.Value.(*entry))
+		c.st.Evictions++
+	}
+	c.used += n
+	return true
+}
+
+// release unpins a block after its file was read.
+func (c *Cache) release(e *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.pins--
+	if e.pins == 0 && e.invalid {
+		c.removeLocked(e)
+	}
+}
+
+// ref is a block acquired for reading: a pinned on-disk entry, or bytes
+// in memory.
+type ref struct {
+	e    *entry
+	data []byte
+}

@@ -1,0 +1,202 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+)
+
+// maxParallelBlocks bounds the blocks one ReadAt fetches at a time.
+const maxParallelBlocks = 8
+
+// ReadAt reads len(p) bytes of blob id (blobSize bytes long) at offset off,
+// like io.ReaderAt: it returns n < len(p) only with an error, and io.EOF
+// when the read reaches the end of the blob (as os.File.ReadAt does). It
+// touches only the blocks that overlap [off, off+len(p)), fetching the
+// missing ones from the Source in parallel. Source errors are wrapped
+// (%w); a cancelled ctx returns ctx.Err().
+func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("cache: negative offset %d", off)
+	}
+	if off >= blobSize {
+		return 0, io.EOF
+	}
+	var eof error
+	if rem := blobSize - off; int64(len(p)) > rem {
+		p, eof = p[:rem], io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	end := off + int64(len(p))
+	first, last := off/c.bs, (end-1)/c.bs
+	if first == last {
+		if err := c.readBlock(ctx, key{id, first}, c.blockLen(blobSize, first), p, off-first*c.bs); err != nil {
+			return 0, err
+		}
+		return len(p), eof
+	}
+
+	errs := make([]error, last-first+1)
+	sem := make(chan struct{}, maxParallelBlocks)
+	var wg sync.WaitGroup
+	for i := first; i <= last; i++ {
+		bstart := i * c.bs
+		lo, hi := max(off, bstart), min(end, bstart+c.bs)
+		dst := p[lo-off : hi-off]
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i-first] = c.readBlock(ctx, key{id, i}, c.blockLen(blobSize, i), dst, lo-bstart)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			// Bytes before the first failed block are valid.
+			return int(max(0, (first+int64(i))*c.bs-off)), err
+		}
+	}
+	return len(p), eof
+}
+
+// readBlock copies bytes [off, off+len(dst)) of block k (size bytes) into
+// dst. A block file that cannot be read (deleted or truncated behind our
+// back) is dropped and the block fetched again, once.
+func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, off int64) error {
+	for attempt := 0; ; attempt++ {
+		r, err := c.acquire(ctx, k, size)
+		if err != nil {
+			return err
+		}
+		if r.e == nil {
+			copy(dst, r.data[off:])
+			return nil
+		}
+		err = c.readFile(r.e, dst, off)
+		if err == nil {
+			c.release(r.e)
+			return nil
+		}
+		c.log.Warn("cache: cannot read block file; dropping it", "blob", k.id, "block", k.idx, "err", err)
+		c.mu.Lock()
+		r.e.pins--
+		c.dropLocked(r.e)
+		c.mu.Unlock()
+		if attempt > 0 {
+			return fmt.Errorf("cache: read block %d of blob %s from disk: %w", k.idx, k.id, err)
+		}
+	}
+}
+
+// seqSlack is how far (in blocks) a read may land from where the
+// previous one ended and still count as sequential: the kernel reorders
+// and overlaps concurrent reads of one stream.
+const seqSlack = 1
+
+// Reader is the stream state of one open file handle: it detects
+// sequential reads and prefetches ahead of them. Reads go through the
+// cache, so several Readers of the same blob share blocks and fetches.
+//
+// The read-ahead window starts at 0, becomes one block on the second
+// sequential read and doubles on each further one, up to the cache's
+// read-ahead cap. A seek resets it to 0 and cancels read-ahead still in
+// flight. Close cancels read-ahead too. Reader is safe for concurrent use.
+type Reader struct {
+	c    *Cache
+	id   blobstore.ID
+	size int64
+
+	mu sync.Mutex
+	// next is the offset just past the furthest sequential read; -1
+	// before the first read. GUARDED_BY(mu)
+	next int64
+	// window is the read-ahead window in bytes. GUARDED_BY(mu)
+	window int64
+	// raNext is the first block not yet handed to read-ahead. GUARDED_BY(mu)
+	raNext int64
+	// raCtx is the context of read-ahead fetches; replaced on a seek.
+	// GUARDED_BY(mu)
+	raCtx    context.Context
+	raCancel context.CancelFunc // GUARDED_BY(mu)
+}
+
+// NewReader returns the stream state for one open handle of blob id of
+// blobSize bytes. The caller must Close it.
+func (c *Cache) NewReader(id blobstore.ID, blobSize int64) *Reader {
+	r := &Reader{c: c, id: id, size: blobSize, next: -1}
+	r.raCtx, r.raCancel = context.WithCancel(c.ctx)
+	return r
+}
+
+// ReadAt reads like Cache.ReadAt and updates the read-ahead state.
+func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	r.advance(off, int64(len(p)))
+	return r.c.ReadAt(ctx, r.id, r.size, p, off)
+}
+
+// advance records a read of n bytes at off and starts read-ahead.
+func (r *Reader) advance(off, n int64) {
+	c := r.c
+	if c.maxRA == 0 || off < 0 || off >= r.size {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	slack := seqSlack * c.bs
+	switch {
+	case r.next >= 0 && off >= r.next-slack && off <= r.next+slack:
+		if r.window == 0 {
+			r.window = c.bs
+		} else {
+			r.window = min(2*r.window, c.maxRA)
+		}
+		r.next = max(r.next, off+n)
+	default: // first read or a seek
+		if r.window > 0 || r.raNext > 0 {
+			r.raCancel()
+			r.raCtx, r.raCancel = context.WithCancel(c.ctx)
+		}
+		r.window, r.raNext, r.next = 0, 0, off+n
+		return
+	}
+	if r.raCtx.Err() != nil {
+		return // closed
+	}
+	from := max(r.raNext, r.next/c.bs)
+	to := (min(r.next+r.window, r.size) + c.bs - 1) / c.bs // exclusive
+	if from >= to {
+		return
+	}
+	ctx := r.raCtx
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	for i := from; i < to; i++ {
+		e, f := c.prefetchLocked(key{r.id, i}, c.blockLen(r.size, i))
+		if f == nil {
+			continue
+		}
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			_, _ = c.wait(ctx, e, f)
+		}()
+	}
+	r.raNext = to
+}
+
+// Close cancels the Reader's read-ahead. Fetches other readers wait for
+// go on. It never fails.
+func (r *Reader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.raCancel()
+	return nil
+}
