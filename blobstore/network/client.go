@@ -24,6 +24,7 @@ type Client struct {
 	http      *http.Client
 	log       *slog.Logger
 	queue     *queue
+	metas     *metaCache // verified metadata of recently read blobs
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup // the repair loop
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, enc: enc, p: enc.Params(), shardNode: owner, http: hc, log: cfg.Logger, queue: q}
+	c := &Client{cfg: cfg, enc: enc, p: enc.Params(), shardNode: owner, http: hc, log: cfg.Logger, queue: q, metas: newMetaCache(1024)}
 	lctx, stop := context.WithCancel(ctx)
 	c.stop = stop
 	c.wg.Go(func() { c.repairLoop(lctx) })

@@ -16,6 +16,9 @@ import (
 // check are logged as liars. With no valid copy the blob is ErrNotFound if
 // nodes holding at least n-f shards said 404, else ErrUnavailable.
 func (c *Client) fetchMetadata(ctx context.Context, id encoding.BlobID) (*encoding.Metadata, error) {
+	if m := c.metas.get(id); m != nil {
+		return m, nil
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type answer struct {
@@ -39,6 +42,7 @@ func (c *Client) fetchMetadata(ctx context.Context, id encoding.BlobID) (*encodi
 		}
 		switch {
 		case a.err == nil:
+			c.metas.put(id, a.m)
 			return a.m, nil
 		case errors.Is(a.err, errNodeNotFound):
 			notFoundShards += len(c.cfg.Committee[a.nd].Shards)
@@ -208,6 +212,7 @@ func summarize(reasons []string) string {
 // and forgets any pending repair of it.
 func (c *Client) Delete(ctx context.Context, bid blobstore.ID) error {
 	id := encoding.BlobID(bid)
+	c.metas.drop(id)
 	nn := len(c.cfg.Committee)
 	errs := make([]error, nn)
 	forEach(ctx, c.cfg.Concurrency, nn, func(i int) {
