@@ -1,0 +1,211 @@
+package walrus
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// ConfigFile is the name of the optional config file in the data dir.
+const ConfigFile = "walrus.conf"
+
+// Environment variables read by Resolve.
+const (
+	EnvNetwork    = "WALRUSFS_NETWORK"
+	EnvPublisher  = "WALRUSFS_PUBLISHER"
+	EnvAggregator = "WALRUSFS_AGGREGATOR" // comma-separated, failover order
+	EnvToken      = "WALRUSFS_PUBLISHER_TOKEN"
+)
+
+// fileKeys are the keys walrus.conf may hold. sui_url is for the sui
+// side (estimate, status) and ignored here.
+var fileKeys = map[string]bool{
+	"network": true, "publisher": true, "aggregator": true, "publisher_token": true, "epochs": true,
+	"permanent": true, "send_object_to": true, "trust_aggregator": true, "n_shards": true,
+	"max_blob_size": true, "sui_url": true,
+}
+
+// OptBool is a boolean flag that remembers whether it was given.
+type OptBool struct{ Given, Value bool }
+
+func (b *OptBool) String() string   { return strconv.FormatBool(b.Value) }
+func (b *OptBool) IsBoolFlag() bool { return true }
+
+// Set implements flag.Value.
+func (b *OptBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.Given, b.Value = true, v
+	return nil
+}
+
+// Flags are the command-line values of the Walrus settings; zero values
+// mean "not given".
+type Flags struct {
+	Network, Publisher, Aggregators, Token, SendObjectTo string
+	Epochs                                               int
+	Permanent, TrustAggregator                           OptBool
+}
+
+// Register adds the standard flags to fs, bound to f.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Network, "network", "", "Walrus network: testnet or mainnet (public endpoints as defaults; env "+EnvNetwork+")")
+	fs.StringVar(&f.Publisher, "publisher", "", "publisher URL (env "+EnvPublisher+")")
+	fs.StringVar(&f.Aggregators, "aggregator", "", "aggregator URLs, comma-separated, tried in order (env "+EnvAggregator+")")
+	fs.StringVar(&f.Token, "publisher-token", "", "bearer token (JWT) for an authenticated publisher (env "+EnvToken+")")
+	fs.StringVar(&f.SendObjectTo, "send-object-to", "", "Sui address that receives the Blob objects")
+	fs.IntVar(&f.Epochs, "epochs", 0, fmt.Sprintf("epochs ahead to store blobs for, 1..%d (default %d)", maxEpochsAhead, DefaultEpochs))
+	fs.Var(&f.Permanent, "permanent", "store permanent blobs instead of deletable ones")
+	fs.Var(&f.TrustAggregator, "trust-aggregator", "serve byte ranges with HTTP Range requests without verifying them against the blob ID")
+}
+
+// setting is one value and the precedence level it came from
+// (3 flag, 2 environment, 1 config file, 0 unset).
+type setting struct {
+	v     string
+	level int
+}
+
+// Resolve builds a Config from flags, then environment variables (getenv,
+// e.g. os.Getenv), then dataDir/walrus.conf, then the network preset.
+// The preset fills only the URLs not given at the network's level or
+// above: "--network mainnet" overrides a publisher from the config file,
+// but "--publisher URL" overrides the preset. With no network and no URL
+// anywhere the network is testnet. The data dir becomes Config.DataDir.
+func Resolve(f Flags, dataDir string, getenv func(string) string) (Config, error) {
+	file, err := ReadConfigFile(filepath.Join(dataDir, ConfigFile))
+	if err != nil {
+		return Config{}, err
+	}
+	if dataDir == "" {
+		file = nil
+	}
+	pick := func(flagV, env, key string) setting {
+		switch {
+		case flagV != "":
+			return setting{flagV, 3}
+		case env != "" && getenv(env) != "":
+			return setting{getenv(env), 2}
+		case file[key] != "":
+			return setting{file[key], 1}
+		}
+		return setting{}
+	}
+	epochs := ""
+	if f.Epochs != 0 {
+		epochs = strconv.Itoa(f.Epochs)
+	}
+	network := pick(f.Network, EnvNetwork, "network")
+	pub := pick(f.Publisher, EnvPublisher, "publisher")
+	aggs := pick(f.Aggregators, EnvAggregator, "aggregator")
+	if network.v == "" && pub.v == "" && aggs.v == "" {
+		network.v = "testnet"
+	}
+	cfg := Config{DataDir: dataDir, BearerToken: pick(f.Token, EnvToken, "publisher_token").v}
+	if network.v != "" {
+		preset, ok := Networks[network.v]
+		if !ok {
+			return Config{}, fmt.Errorf("walrus: unknown network %q (want testnet or mainnet, or give --publisher/--aggregator)", network.v)
+		}
+		cfg.Network, cfg.NShards = preset.Name, preset.NShards
+		if pub.level < network.level || pub.v == "" {
+			pub.v = preset.Publisher
+		}
+		if aggs.level < network.level || aggs.v == "" {
+			aggs.v = strings.Join(preset.Aggregators, ",")
+		}
+	}
+	cfg.Publisher = pub.v
+	for _, a := range strings.Split(aggs.v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cfg.Aggregators = append(cfg.Aggregators, a)
+		}
+	}
+	cfg.SendObjectTo = pick(f.SendObjectTo, "", "send_object_to").v
+	posInt := func(flagV, key string) (int64, error) {
+		v := pick(flagV, "", key).v
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("walrus: %s %q: want a positive integer", key, v)
+		}
+		return n, nil
+	}
+	boolean := func(flagV OptBool, key string) (bool, error) {
+		fv := ""
+		if flagV.Given {
+			fv = strconv.FormatBool(flagV.Value)
+		}
+		v := pick(fv, "", key).v
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("walrus: %s %q: want true or false", key, v)
+		}
+		return b, nil
+	}
+	e, err1 := posInt(epochs, "epochs")
+	n, err2 := posInt("", "n_shards")
+	m, err3 := posInt("", "max_blob_size")
+	p, err4 := boolean(f.Permanent, "permanent")
+	t, err5 := boolean(f.TrustAggregator, "trust_aggregator")
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return Config{}, err
+	}
+	cfg.Epochs, cfg.MaxBlobSize, cfg.Permanent, cfg.TrustAggregator = int(e), m, p, t
+	if n != 0 {
+		cfg.NShards = int(n)
+	}
+	_, err = cfg.withDefaults()
+	return cfg, err
+}
+
+// ReadConfigFile reads "key = value" lines (values optionally in double
+// quotes; '#' starts a comment line). A missing file is empty; an unknown
+// key or a malformed line is an error naming the line.
+func ReadConfigFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("walrus: %w", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("walrus: %s:%d: want key = value", path, n)
+		}
+		if !fileKeys[k] {
+			return nil, fmt.Errorf("walrus: %s:%d: unknown key %q", path, n, k)
+		}
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		out[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("walrus: %s: %w", path, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,169 @@
+package walrus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/encoding"
+)
+
+// Store is a blobstore.Store over a Walrus publisher and aggregators.
+// It is safe for concurrent use. Close releases the record file.
+type Store struct {
+	cfg    Config
+	enc    *encoding.Encoder
+	rec    *records
+	cache  *blobCache
+	flight flight
+}
+
+var _ blobstore.Store = (*Store)(nil)
+
+// New opens a store. It does not contact any service.
+func New(cfg Config) (*Store, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := encoding.NewEncoder(c.NShards)
+	if err != nil {
+		return nil, fmt.Errorf("walrus: n_shards %d: %w", c.NShards, err)
+	}
+	if max := enc.Params().MaxBlobSize(); uint64(c.MaxBlobSize) > max {
+		c.MaxBlobSize = int64(max)
+	}
+	rec, err := openRecords(c.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{cfg: c, enc: enc, rec: rec, cache: newBlobCache(c.CacheBytes)}, nil
+}
+
+// Close releases the record log. The store must not be used afterwards.
+func (s *Store) Close() error { return s.rec.close() }
+
+// Config returns the effective configuration (defaults filled in).
+func (s *Store) Config() Config { return s.cfg }
+
+// MaxBlobSize is the largest blob Put accepts: the publisher's request
+// limit, or the encoding's limit for NShards if that is lower.
+func (s *Store) MaxBlobSize() int64 { return s.cfg.MaxBlobSize }
+
+// info builds an Info from a record.
+func (s *Store) info(r Record) blobstore.Info {
+	in := blobstore.Info{ID: r.BlobID, Size: r.Size, Location: s.cfg.location()}
+	if s.cfg.EpochTime != nil && r.EndEpoch > 0 {
+		in.Expires = s.cfg.EpochTime(r.EndEpoch)
+	}
+	return in
+}
+
+// Stat implements blobstore.Store. A blob this store put is answered from
+// the record (its size was computed locally from the content). Any other
+// blob is read whole and verified (then served from the cache), because
+// no aggregator header can be checked against the blob ID; with
+// TrustAggregator a one-byte range request's Content-Range is used.
+func (s *Store) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, error) {
+	if err := ctx.Err(); err != nil {
+		return blobstore.Info{}, err
+	}
+	if r, ok := s.rec.get(id); ok {
+		return s.info(r), nil
+	}
+	in := blobstore.Info{ID: id, Location: s.cfg.location()}
+	if s.cfg.TrustAggregator {
+		size, err := s.trustedSize(ctx, id)
+		in.Size = size
+		return in, err
+	}
+	data, err := s.verified(ctx, id)
+	if err != nil {
+		return blobstore.Info{}, err
+	}
+	in.Size = uint64(len(data))
+	return in, nil
+}
+
+// Delete implements blobstore.Store. Deleting a Walrus blob is a Sui
+// transaction signed by the Blob object's owner; without Config.Deleter
+// Delete returns an error wrapping ErrNotSupported and changes nothing
+// (use Forget to drop the local record). Blobs this store did not put
+// give ErrNotFound; permanent blobs cannot be deleted (ErrInvalid).
+func (s *Store) Delete(ctx context.Context, id blobstore.ID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, ok := s.rec.get(id)
+	if !ok {
+		return fmt.Errorf("%w: blob %s was not stored by this store", blobstore.ErrNotFound, id)
+	}
+	if !r.Deletable {
+		return fmt.Errorf("%w: blob %s is permanent and stays on Walrus until epoch %d", blobstore.ErrInvalid, id, r.EndEpoch)
+	}
+	if s.cfg.Deleter == nil {
+		return fmt.Errorf("walrus: deleting blob %s needs a Sui transaction (blob::delete_blob on object %s) that this store cannot sign; it stays on Walrus until epoch %d: %w",
+			id, orUnknown(r.ObjectID), r.EndEpoch, ErrNotSupported)
+	}
+	if r.ObjectID == "" {
+		return fmt.Errorf("walrus: cannot delete blob %s: its Sui object ID is unknown (the publisher did not report it)", id)
+	}
+	if err := s.cfg.Deleter(ctx, r); err != nil {
+		return fmt.Errorf("walrus: deleting blob %s (object %s): %w", id, r.ObjectID, err)
+	}
+	s.cache.remove(id)
+	return s.rec.append(Record{BlobID: id, Forgotten: true, StoredAt: s.cfg.Clock()})
+}
+
+// Forget drops blob id from the record (List, status, expiry warnings)
+// without touching Walrus: the blob stays readable until its end epoch.
+// It returns ErrNotFound if the record has no such blob.
+func (s *Store) Forget(ctx context.Context, id blobstore.ID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := s.rec.get(id); !ok {
+		return fmt.Errorf("%w: blob %s is not in the record", blobstore.ErrNotFound, id)
+	}
+	return s.rec.append(Record{BlobID: id, Forgotten: true, StoredAt: s.cfg.Clock()})
+}
+
+// List implements blobstore.Store: the blobs this store put (and has not
+// deleted or forgotten), by end epoch.
+func (s *Store) List(ctx context.Context, fn func(blobstore.Info) error) error {
+	for _, r := range s.rec.all() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(s.info(r)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Records returns the record of the blobs this store put, by end epoch.
+func (s *Store) Records() []Record { return s.rec.all() }
+
+// Expiring returns the recorded blobs whose end epoch is at most
+// current+within: the ones to warn about (already expired ones included).
+func (s *Store) Expiring(current, within uint32) []Record {
+	var out []Record
+	for _, r := range s.rec.all() {
+		if r.EndEpoch <= current+within {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// now is the store's clock, in UTC.
+func (s *Store) now() time.Time { return s.cfg.Clock().UTC() }
