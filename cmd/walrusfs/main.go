@@ -40,6 +40,10 @@ func commands() []command {
 		{"read", "read a blob (or a byte range of it) by blob ID", runRead},
 		{"node", "run one storage node", runNode},
 		{"scrub", "check every stored blob on every node and repair it", runScrub},
+		{"mount", "mount a folder whose files are stored as Walrus blobs (foreground)", runMount},
+		{"umount", "unmount a walrusfs folder, finishing or persisting its uploads", runUmount},
+		{"sync", "wait until every file of the mount is stored on the network", runSync},
+		{"status", "show pending uploads, failures, cache use and blob counts", runStatus},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 	}
 }

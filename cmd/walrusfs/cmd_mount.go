@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	wfs "github.com/walrusfs/walrusfs/fs"
+)
+
+// runMount: walrusfs mount [flags] MOUNTPOINT
+// Runs the daemon in the foreground until SIGINT/SIGTERM or an unmount.
+func runMount(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--nodes N --shards N] [--debug] MOUNTPOINT")
+	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
+	cacheSize := fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
+	chunkSize := fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
+	syncUploads := fs.Bool("sync-uploads", false, "make close(2) wait until the file is stored on the network")
+	nodes := fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
+	shards := fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
+	gcGrace := fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
+	debug := fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"exactly one MOUNTPOINT is needed (flags go before it)"}
+	}
+	cs, err := parseSize(*cacheSize)
+	if err != nil {
+		return usageError{"--cache-size: " + err.Error()}
+	}
+	chunk, err := parseSize(*chunkSize)
+	if err != nil || chunk < 4096 {
+		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *chunkSize)}
+	}
+	dd, err := resolveDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
+		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
+		SyncUploads: *syncUploads, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
+		Debug: *debug, Logger: log,
+	})
+}
+
+// resolveDataDir returns dir, or the default data directory.
+func resolveDataDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return embedded.DefaultDataDir()
+}
+
+// parseSize parses "123", "64K", "512M", "1G", "2T" (powers of 1024; an
+// optional trailing "B" or "iB" is accepted).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		case 'T':
+			mult = 1 << 40
+		}
+		if mult > 1 {
+			t = t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("bad size %q (want e.g. 1G, 512M, 1048576)", s)
+	}
+	return int64(v * float64(mult)), nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	wfs "github.com/walrusfs/walrusfs/fs"
+)
+
+// runStatus: walrusfs status [--data-dir D] [--json]
+func runStatus(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "status", "[--data-dir D] [--json]")
+	dataDir := fs.String("data-dir", "", "data directory of the mount (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{"status takes no arguments"}
+	}
+	dd, err := resolveDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	s, err := wfs.NewClient(dd).Status(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	w := env.stdout
+	fmt.Fprintf(w, "mounted:    %s (pid %d)\n", s.Mountpoint, s.PID)
+	fmt.Fprintf(w, "data dir:   %s\n", s.DataDir)
+	fmt.Fprintf(w, "store:      %s\n", s.Store)
+	fmt.Fprintf(w, "files:      %d inodes, %s\n", s.Files, human(s.Bytes))
+	fmt.Fprintf(w, "pending:    %d files, %s to upload (%d uploading)\n", s.PendingFiles, human(s.PendingBytes), s.Uploading)
+	fmt.Fprintf(w, "blobs:      %d referenced, %d waiting for deletion\n", s.Blobs, s.DeadBlobs)
+	fmt.Fprintf(w, "cache:      %s of %s\n", human(uint64(s.CacheBytes)), human(uint64(s.CacheMax)))
+	fmt.Fprintf(w, "failures:   %d\n", len(s.Failures))
+	for _, f := range s.Failures {
+		fmt.Fprintf(w, "  inode %d at %s: %s\n", f.Ino, f.Time.Format(time.RFC3339), f.Error)
+	}
+	return nil
+}
+
+// human formats a byte count with a binary unit.
+func human(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,210 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// Namespace operations of the core. They are index calls plus what open
+// files need: the dirty overlay on attributes, flushing dirty chunks
+// before attribute changes, and deferred deletion of unlinked open files.
+
+// Lookup returns the attributes of name in directory parent.
+func (f *FS) Lookup(ctx context.Context, parent uint64, name string) (index.Attr, error) {
+	a, err := f.idx.Lookup(ctx, parent, name)
+	if err == nil {
+		f.overlay(&a)
+	}
+	return a, err
+}
+
+// GetAttr returns the attributes of ino, including unflushed writes.
+func (f *FS) GetAttr(ctx context.Context, ino uint64) (index.Attr, error) {
+	a, err := f.idx.GetAttr(ctx, ino)
+	if err == nil {
+		f.overlay(&a)
+	}
+	return a, err
+}
+
+// SetAttr applies u (chmod, chown, utimens, truncate). Dirty chunks of an
+// open file are flushed first, so an explicit mtime is not overridden by
+// the write-time overlay and a truncate sees every write. A size change
+// also cuts the staging file.
+func (f *FS) SetAttr(ctx context.Context, ino uint64, u index.AttrUpdate) (index.Attr, error) {
+	var st *inodeState
+	if u.Size != nil {
+		st = f.acquire(ino)
+	} else if st = f.lookupState(ino); st != nil {
+		st = f.acquire(ino)
+	}
+	if st == nil {
+		return f.idx.SetAttr(ctx, ino, u)
+	}
+	defer f.release(st)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := f.flushDirty(ctx, st); err != nil {
+		return index.Attr{}, err
+	}
+	a, err := f.idx.SetAttr(ctx, ino, u)
+	if err == nil && u.Size != nil {
+		err = f.truncateStaging(st, *u.Size)
+	}
+	return a, err
+}
+
+// Truncate sets the size of file ino.
+func (f *FS) Truncate(ctx context.Context, ino, size uint64) error {
+	_, err := f.SetAttr(ctx, ino, index.AttrUpdate{Size: &size})
+	return err
+}
+
+// inherit applies set-group-ID directory semantics to a new node: it takes
+// the group of a setgid parent, and a new directory inherits the bit.
+func (f *FS) inherit(ctx context.Context, parent uint64, n *index.NewNode) error {
+	p, err := f.idx.GetAttr(ctx, parent)
+	if err != nil {
+		return err
+	}
+	if p.Mode&syscall.S_ISGID != 0 {
+		n.Gid = p.Gid
+		if n.Type == index.TypeDir {
+			n.Mode |= syscall.S_ISGID
+		}
+	}
+	return nil
+}
+
+// Mknod creates a regular file, directory or symlink (other types:
+// ErrNotSupported).
+func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewNode) (index.Attr, error) {
+	if n.Type != index.TypeFile && n.Type != index.TypeDir && n.Type != index.TypeSymlink {
+		return index.Attr{}, fmt.Errorf("mknod %q: %w", name, ErrNotSupported)
+	}
+	if err := f.inherit(ctx, parent, &n); err != nil {
+		return index.Attr{}, err
+	}
+	return f.idx.Create(ctx, parent, name, n)
+}
+
+// Link adds the name (parent, name) to ino.
+func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.Attr, error) {
+	a, err := f.idx.Link(ctx, ino, parent, name)
+	if err == nil {
+		f.overlay(&a)
+	}
+	return a, err
+}
+
+// Unlink removes a non-directory name; the data of an open file lives
+// until its last close.
+func (f *FS) Unlink(ctx context.Context, parent uint64, name string) error {
+	r, err := f.idx.Unlink(ctx, parent, name)
+	if err == nil {
+		f.removed(r)
+	}
+	return err
+}
+
+// Rmdir removes an empty directory.
+func (f *FS) Rmdir(ctx context.Context, parent uint64, name string) error {
+	return f.idx.Rmdir(ctx, parent, name)
+}
+
+// Rename is rename(2)/renameat2(2); flags are RENAME_NOREPLACE and
+// RENAME_EXCHANGE. A replaced open file lives until its last close.
+func (f *FS) Rename(ctx context.Context, srcParent uint64, srcName string, dstParent uint64, dstName string, flags uint32) error {
+	r, err := f.idx.Rename(ctx, srcParent, srcName, dstParent, dstName, index.RenameFlags(flags))
+	if err == nil {
+		f.removed(r)
+	}
+	return err
+}
+
+// ReadDir returns a page of entries of dir after the name after.
+func (f *FS) ReadDir(ctx context.Context, dir uint64, after string, limit int) ([]index.DirEntry, error) {
+	return f.idx.ReadDir(ctx, dir, after, limit)
+}
+
+// ReadLink returns the target of a symlink.
+func (f *FS) ReadLink(ctx context.Context, ino uint64) (string, error) {
+	return f.idx.ReadLink(ctx, ino)
+}
+
+const walrusXattrPrefix = "user.walrus."
+
+// GetXattr returns the value of an extended attribute (ErrNoAttr if
+// absent). user.walrus.state reports "staged" while an open file has
+// unflushed writes.
+func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, error) {
+	if strings.HasPrefix(name, "system.") {
+		return nil, fmt.Errorf("xattr %q: %w", name, ErrNoAttr)
+	}
+	if name == index.XattrState {
+		if st := f.lookupState(ino); st != nil {
+			st.mu.RLock()
+			dirty := len(st.dirty) > 0
+			st.mu.RUnlock()
+			if dirty {
+				return []byte(index.UploadStaged.String()), nil
+			}
+		}
+	}
+	v, err := f.idx.GetXattr(ctx, ino, name)
+	if errors.Is(err, index.ErrNotFound) {
+		// The inode exists (the kernel holds it); the attribute does not.
+		err = fmt.Errorf("%w: %w", ErrNoAttr, err)
+	}
+	return v, err
+}
+
+// SetXattr sets an extended attribute; flags are XATTR_CREATE and
+// XATTR_REPLACE. user.walrus.* is read-only (ErrReadOnlyAttr) and system.*
+// (ACLs) is not supported.
+func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte, flags uint32) error {
+	switch {
+	case strings.HasPrefix(name, walrusXattrPrefix):
+		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
+	case strings.HasPrefix(name, "system."):
+		return fmt.Errorf("xattr %q: %w", name, ErrNotSupported)
+	}
+	err := f.idx.SetXattr(ctx, ino, name, value, index.XattrFlags(flags))
+	if flags&uint32(index.XattrReplace) != 0 && errors.Is(err, index.ErrNotFound) {
+		err = fmt.Errorf("%w: %w", ErrNoAttr, err)
+	}
+	return err
+}
+
+// ListXattr returns the attribute names of ino, user.walrus.* included.
+func (f *FS) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
+	return f.idx.ListXattr(ctx, ino)
+}
+
+// RemoveXattr deletes an attribute (ErrNoAttr if absent).
+func (f *FS) RemoveXattr(ctx context.Context, ino uint64, name string) error {
+	if strings.HasPrefix(name, walrusXattrPrefix) {
+		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
+	}
+	err := f.idx.RemoveXattr(ctx, ino, name)
+	if errors.Is(err, index.ErrNotFound) {
+		err = fmt.Errorf("%w: %w", ErrNoAttr, err)
+	}
+	return err
+}
+
+// StatFS returns the index totals and the free space of the staging disk.
+func (f *FS) StatFS(ctx context.Context) (index.StatFS, syscall.Statfs_t, error) {
+	s, err := f.idx.StatFS(ctx)
+	if err != nil {
+		return s, syscall.Statfs_t{}, err
+	}
+	var disk syscall.Statfs_t
+	err = syscall.Statfs(f.staging, &disk)
+	return s, disk, err
+}

@@ -1,0 +1,145 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// readAt fills p with the file bytes at off and returns how many there are
+// before the end of the file. Dirty and staged chunks come from the
+// staging file, stored chunks from the cache (or store), holes are zeros.
+func (f *FS) readAt(ctx context.Context, h *Handle, p []byte, off int64) (int, error) {
+	st := h.st
+	a, err := f.idx.GetAttr(ctx, st.ino)
+	if err != nil {
+		return 0, err
+	}
+	f.overlay(&a)
+	if off < 0 {
+		return 0, fmt.Errorf("read at %d: %w", off, index.ErrInvalid)
+	}
+	if uint64(off) >= a.Size {
+		return 0, nil
+	}
+	p = p[:min(int64(len(p)), int64(a.Size)-off)]
+	cs := int64(a.ChunkSize)
+	for pos := off; pos < off+int64(len(p)); {
+		ci := uint64(pos / cs)
+		cstart := int64(ci) * cs
+		lo, hi := pos-cstart, min(cs, off+int64(len(p))-cstart)
+		if err := f.readChunk(ctx, h, ci, p[pos-off:cstart+hi-off], lo); err != nil {
+			return 0, err
+		}
+		pos = cstart + hi
+	}
+	return len(p), nil
+}
+
+// readChunk fills p with bytes of chunk ci starting at lo in the chunk.
+func (f *FS) readChunk(ctx context.Context, h *Handle, ci uint64, p []byte, lo int64) error {
+	st := h.st
+	st.mu.RLock()
+	cs := int64(st.chunkSize)
+	if cs == 0 {
+		st.mu.RUnlock()
+		st.mu.Lock()
+		err := f.loadChunkSize(ctx, st)
+		st.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		st.mu.RLock()
+		cs = int64(st.chunkSize)
+	}
+	if n, ok := st.dirty[ci]; ok {
+		err := f.readStaging(st, p, int64(ci)*cs+lo)
+		clearPast(p, lo, int64(n))
+		st.mu.RUnlock()
+		return err
+	}
+	c, ok, err := f.idx.Chunk(ctx, st.ino, ci)
+	if err != nil || !ok {
+		st.mu.RUnlock()
+		clear(p)
+		return err
+	}
+	if c.Kind == index.ChunkStaged {
+		err := f.readStaging(st, p, int64(ci)*cs+lo)
+		clearPast(p, lo, int64(c.Len))
+		st.mu.RUnlock()
+		return err
+	}
+	// Stored: extents are immutable and referenced, so the blob can be
+	// read without holding the content lock.
+	st.mu.RUnlock()
+	if lo >= int64(c.Len) {
+		clear(p)
+		return nil
+	}
+	n := min(int64(len(p)), int64(c.Len)-lo)
+	clear(p[n:])
+	return f.readStored(ctx, h, st.ino, ci, c, p[:n], lo)
+}
+
+// clearPast zeroes the part of p (which starts at lo in its chunk) at or
+// past valid bytes of the chunk.
+func clearPast(p []byte, lo, valid int64) {
+	if k := valid - lo; k < int64(len(p)) {
+		clear(p[max(k, 0):])
+	}
+}
+
+// readStored reads bytes [lo, lo+len(p)) of stored chunk c, which must lie
+// within c.Len, from its blob extent. Failures are *BlobError (EIO). h may
+// be nil (no read-ahead state).
+func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
+	id := blobstore.ID(c.Extent.Blob)
+	off := int64(c.Extent.Offset) + lo
+	if uint64(lo)+uint64(len(p)) > c.Extent.Length {
+		return &BlobError{Ino: ino, Chunk: ci, Blob: id, Err: fmt.Errorf("extent of %d bytes too short for %d bytes at %d: %w",
+			c.Extent.Length, len(p), lo, index.ErrCorrupt)}
+	}
+	var err error
+	if f.cache == nil {
+		var b []byte
+		b, err = f.store.Read(ctx, id, off, int64(len(p)))
+		if err == nil && len(b) != len(p) {
+			err = fmt.Errorf("store returned %d bytes, want %d: %w", len(b), len(p), blobstore.ErrInvalid)
+		}
+		copy(p, b)
+	} else {
+		var size int64
+		if size, err = f.blobSize(ctx, id); err == nil {
+			var n int
+			if r := h.reader(f.cache, id, size); r != nil {
+				n, err = r.ReadAt(ctx, p, off)
+			} else {
+				n, err = f.cache.ReadAt(ctx, id, size, p, off)
+			}
+			if err == nil && n != len(p) {
+				err = fmt.Errorf("cache returned %d bytes, want %d: %w", n, len(p), cache.ErrShortRead)
+			}
+		}
+	}
+	if err != nil {
+		return &BlobError{Ino: ino, Chunk: ci, Blob: id, Err: err}
+	}
+	return nil
+}
+
+// blobSize returns the size of blob id, asking the store once per ID.
+func (f *FS) blobSize(ctx context.Context, id blobstore.ID) (int64, error) {
+	if n, ok := f.sizes.get(id); ok {
+		return n, nil
+	}
+	info, err := f.store.Stat(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	f.sizes.put(id, int64(info.Size))
+	return int64(info.Size), nil
+}

@@ -1,0 +1,156 @@
+package fs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// maxFileSize bounds offsets so chunk arithmetic cannot overflow.
+const maxFileSize = 1 << 50
+
+// writeAt writes p at off into the staging file of st and records the
+// touched chunks as dirty. A stored chunk that the write covers only in
+// part is first filled from its blob (read-modify-write of that chunk
+// only); a write covering a chunk's whole valid range needs no fetch.
+// The index learns about dirty chunks in flushDirty.
+func (f *FS) writeAt(ctx context.Context, st *inodeState, p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > maxFileSize {
+		return 0, fmt.Errorf("write at %d: %w", off, index.ErrInvalid)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := f.loadChunkSize(ctx, st); err != nil {
+		return 0, err
+	}
+	fd, err := f.stagingFile(st, true)
+	if err != nil {
+		return 0, err
+	}
+	cs := int64(st.chunkSize)
+	end := off + int64(len(p))
+	for pos := off; pos < end; {
+		ci := uint64(pos / cs)
+		cstart := int64(ci) * cs
+		wlo, whi := pos-cstart, min(cs, end-cstart)
+		if _, ok := st.dirty[ci]; !ok {
+			if err := f.prepareChunk(ctx, st, fd, ci, wlo, whi); err != nil {
+				return int(pos - off), err
+			}
+		}
+		if _, err := fd.WriteAt(p[pos-off:cstart+whi-off], pos); err != nil {
+			return int(pos - off), fmt.Errorf("writing staging file of inode %d: %w", st.ino, err)
+		}
+		st.dirty[ci] = max(st.dirty[ci], uint64(whi))
+		st.dirtySize = max(st.dirtySize, uint64(cstart)+st.dirty[ci])
+		pos = cstart + whi
+	}
+	st.dirtyMtime = f.clock()
+	return len(p), nil
+}
+
+// loadChunkSize fills st.chunkSize from the index. Caller holds st.mu.
+func (f *FS) loadChunkSize(ctx context.Context, st *inodeState) error {
+	if st.chunkSize != 0 {
+		return nil
+	}
+	a, err := f.idx.GetAttr(ctx, st.ino)
+	if err != nil {
+		return err
+	}
+	if a.Type != index.TypeFile || a.ChunkSize == 0 {
+		return fmt.Errorf("inode %d is a %v: %w", st.ino, a.Type, index.ErrInvalid)
+	}
+	st.chunkSize = a.ChunkSize
+	if st.dirty == nil {
+		st.dirty = make(map[uint64]uint64)
+	}
+	return nil
+}
+
+// prepareChunk makes chunk ci dirty before its first write since the last
+// flush: dirty length = its current valid length, and a stored chunk that
+// the write [wlo, whi) does not fully cover is copied into staging first.
+// Caller holds st.mu.
+func (f *FS) prepareChunk(ctx context.Context, st *inodeState, fd interface {
+	WriteAt([]byte, int64) (int, error)
+}, ci uint64, wlo, whi int64) error {
+	c, ok, err := f.idx.Chunk(ctx, st.ino, ci)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		st.dirty[ci] = 0
+		return nil
+	}
+	if c.Kind == index.ChunkStored && (wlo > 0 || whi < int64(c.Len)) {
+		buf := make([]byte, c.Len)
+		if err := f.readStored(ctx, nil, st.ino, ci, c, buf, 0); err != nil {
+			return err
+		}
+		if _, err := fd.WriteAt(buf, int64(ci)*int64(st.chunkSize)); err != nil {
+			return fmt.Errorf("writing staging file of inode %d: %w", st.ino, err)
+		}
+	}
+	st.dirty[ci] = c.Len
+	return nil
+}
+
+// flushDirty makes the dirty chunks of st durable: fdatasync of the staging
+// file, then one SetChunkStaged per chunk (each bumps the generation, so an
+// upload that began earlier cannot commit). Caller holds st.mu. It is not
+// cancelled by ctx: losing a close's metadata to an interrupt would lose
+// data.
+func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
+	if len(st.dirty) == 0 {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	fd, err := f.stagingFile(st, true)
+	if err != nil {
+		return err
+	}
+	if err := unix.Fdatasync(int(fd.Fd())); err != nil {
+		return fmt.Errorf("syncing staging file of inode %d: %w", st.ino, err)
+	}
+	keys := make([]uint64, 0, len(st.dirty))
+	for ci := range st.dirty {
+		keys = append(keys, ci)
+	}
+	slices.Sort(keys)
+	for _, ci := range keys {
+		n := st.dirty[ci]
+		if n > 0 {
+			if _, err := f.idx.SetChunkStaged(ctx, st.ino, ci, n); err != nil {
+				return err
+			}
+		}
+		delete(st.dirty, ci)
+	}
+	st.dirtySize = 0
+	return nil
+}
+
+// truncateStaging cuts the staging file of st at size (no-op if it is
+// shorter or missing). Caller holds st.mu.
+func (f *FS) truncateStaging(st *inodeState, size uint64) error {
+	fd, err := f.stagingFile(st, false)
+	if err != nil || fd == nil {
+		return err
+	}
+	fi, err := fd.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() > int64(size) {
+		return fd.Truncate(int64(size))
+	}
+	return nil
+}

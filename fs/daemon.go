@@ -1,0 +1,209 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// DaemonConfig is everything `walrusfs mount` configures. Zero fields mean
+// defaults.
+type DaemonConfig struct {
+	DataDir     string // required; holds index.db, staging/, cache/, the nodes, walrusfs.sock
+	Mountpoint  string // required
+	CacheSize   int64  // disk cache cap in bytes (default cache.DefaultMaxBytes)
+	ChunkSize   uint64 // chunk size of new files (default index.DefaultChunkSize)
+	SyncUploads bool   // close(2) waits for the upload
+	Nodes       int    // embedded network size, used when the data dir is created
+	Shards      int
+	GCGrace     time.Duration
+	Debug       bool          // trace every FUSE operation
+	Logger      *slog.Logger  // nil discards
+	StopGrace   time.Duration // how long uploads in flight may finish at exit (default 10 s)
+	// Ready, if set, is called once the mount is serving.
+	Ready func()
+}
+
+// ErrAlreadyRunning means another daemon holds the data directory.
+var ErrAlreadyRunning = errors.New("another walrusfs daemon is already using this data directory")
+
+// RunDaemon opens the index (failing at once if another daemon holds it),
+// the embedded store and the cache, starts the uploader, mounts, serves
+// the control socket and blocks until ctx is cancelled (SIGINT/SIGTERM),
+// an unmount is requested through the socket, or the mount is unmounted
+// from outside. It then stops accepting requests, lets uploads in flight
+// finish (the rest stays queued in the index), unmounts and closes
+// everything.
+func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = 10 * time.Second
+	}
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return err
+	}
+	if cfg.Mountpoint, err = filepath.Abs(cfg.Mountpoint); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(cfg.Mountpoint); err != nil || !fi.IsDir() {
+		return fmt.Errorf("mountpoint %s is not a directory (%v)", cfg.Mountpoint, err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	// Chunks and packs must fit in one blob of this network.
+	packMax := int64(DefaultPackMax)
+	if cfg.ChunkSize == 0 {
+		cfg.ChunkSize = index.DefaultChunkSize
+	}
+	if maxBlob := maxBlobSize(cfg); maxBlob > 0 {
+		if cfg.ChunkSize > maxBlob {
+			log.Warn("chunk size larger than the biggest blob of this network; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
+			cfg.ChunkSize = maxBlob
+		}
+		packMax = min(packMax, int64(maxBlob))
+	}
+	// The index lock comes first: a second daemon fails before it touches
+	// anything else.
+	idx, err := index.Open(filepath.Join(cfg.DataDir, "index.db"), &index.Options{Logger: log, ChunkSize: cfg.ChunkSize})
+	if errors.Is(err, index.ErrLocked) {
+		return fmt.Errorf("%w: %s (%v)", ErrAlreadyRunning, cfg.DataDir, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer closeLog(log, "index", idx.Close)
+	store, err := embedded.Open(ctx, cfg.DataDir, &embedded.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
+	if err != nil {
+		return fmt.Errorf("starting the embedded storage network: %w", err)
+	}
+	defer closeLog(log, "store", store.Close)
+	c, err := cache.New(filepath.Join(cfg.DataDir, "cache"), store, &cache.Options{MaxBytes: cfg.CacheSize, Logger: log.With("component", "cache")})
+	if err != nil {
+		return err
+	}
+	defer closeLog(log, "cache", c.Close)
+	f, err := New(ctx, idx, store, &Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
+		Logger: log, SyncUploads: cfg.SyncUploads, GCGrace: cfg.GCGrace, PackMax: packMax})
+	if err != nil {
+		return err
+	}
+	if err := f.Start(ctx); err != nil {
+		return err
+	}
+	defer func() { closeLog(log, "uploader", func() error { return f.Close(cfg.StopGrace) }) }()
+
+	server, err := Mount(cfg.Mountpoint, f, &MountOptions{Debug: cfg.Debug, FsName: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	unmounted := make(chan struct{})
+	go func() { server.Wait(); close(unmounted) }()
+	defer func() {
+		select {
+		case <-unmounted:
+			return
+		default:
+		}
+		unmount(log, cfg.Mountpoint, server.Unmount)
+		select {
+		case <-unmounted:
+		case <-time.After(5 * time.Second):
+			log.Warn("mount still in use after a lazy unmount; stopping anyway")
+		}
+	}()
+
+	sock := filepath.Join(cfg.DataDir, SocketName)
+	_ = os.Remove(sock) // stale: we hold the index lock, so no daemon owns it
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	_ = os.Chmod(sock, 0o600)
+	stopReq := make(chan struct{}, 1)
+	srv := serveControl(ctx, ln, f, func(s *Status) {
+		s.PID, s.Mountpoint, s.DataDir, s.CacheMax = os.Getpid(), cfg.Mountpoint, cfg.DataDir, cfg.CacheSize
+		if s.CacheMax == 0 {
+			s.CacheMax = cache.DefaultMaxBytes
+		}
+		s.Store = fmt.Sprintf("embedded network (%d nodes, %d shards)", len(store.Layout.Nodes), store.Layout.Shards)
+	}, func() {
+		select {
+		case stopReq <- struct{}{}:
+		default:
+		}
+	})
+	defer func() {
+		_ = srv.Close()
+		_ = os.Remove(sock)
+	}()
+	log.Info("mounted", "mountpoint", cfg.Mountpoint, "data_dir", cfg.DataDir, "socket", sock)
+	if cfg.Ready != nil {
+		cfg.Ready()
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("signal received: unmounting")
+	case <-stopReq:
+		log.Info("unmount requested")
+	case <-unmounted:
+		log.Info("unmounted from outside")
+	}
+	return nil
+}
+
+// unmount unmounts, retrying while the mount is busy, then detaches it
+// lazily (the kernel finishes when the last user leaves).
+func unmount(log *slog.Logger, dir string, um func() error) {
+	var err error
+	for range 10 {
+		if err = um(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	log.Warn("mount busy; detaching it lazily", "mountpoint", dir, "err", err)
+	if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+		log.Error("lazy unmount", "mountpoint", dir, "err", err)
+	}
+}
+
+func closeLog(log *slog.Logger, what string, fn func() error) {
+	if err := fn(); err != nil {
+		log.Error("closing "+what, "err", err)
+	}
+}
+
+// maxBlobSize is the largest blob of the data directory's network (its
+// shard count from network.json, or the configured or default count for a
+// new one), rounded down to 4 KiB; 0 if unknown.
+func maxBlobSize(cfg DaemonConfig) uint64 {
+	shards := cfg.Shards
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "network.json")); err == nil {
+		if l, err := embedded.LoadLayout(cfg.DataDir, 0, 0); err == nil {
+			shards = l.Shards
+		}
+	}
+	if shards == 0 {
+		shards = embedded.DefaultShards
+	}
+	p, err := encoding.NewParams(shards)
+	if err != nil {
+		return 0
+	}
+	return p.MaxBlobSize() &^ 4095
+}

@@ -1,0 +1,64 @@
+package fs
+
+import (
+	"context"
+	"syscall"
+
+	fusefs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// Mkdir creates a directory (the kernel has applied the umask to mode).
+func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	uid, gid := caller(ctx)
+	a, err := n.fsys.Mknod(ctx, n.ino(), name, index.NewNode{Type: index.TypeDir, Mode: mode & 0o7777, Uid: uid, Gid: gid})
+	if err != nil {
+		return nil, n.errno("mkdir", err)
+	}
+	return n.child(ctx, &a, out), 0
+}
+
+// Mknod creates a regular file; devices, FIFOs and sockets cannot be
+// stored (EOPNOTSUPP).
+func (n *node) Mknod(ctx context.Context, name string, mode, _ uint32, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	if mode&syscall.S_IFMT != syscall.S_IFREG && mode&syscall.S_IFMT != 0 {
+		return nil, syscall.EOPNOTSUPP
+	}
+	uid, gid := caller(ctx)
+	a, err := n.fsys.Mknod(ctx, n.ino(), name, index.NewNode{Type: index.TypeFile, Mode: mode & 0o7777, Uid: uid, Gid: gid})
+	if err != nil {
+		return nil, n.errno("mknod", err)
+	}
+	return n.child(ctx, &a, out), 0
+}
+
+// Symlink creates a symbolic link to target.
+func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	uid, gid := caller(ctx)
+	a, err := n.fsys.Mknod(ctx, n.ino(), name, index.NewNode{Type: index.TypeSymlink, Mode: 0o777, Uid: uid, Gid: gid, Target: target})
+	if err != nil {
+		return nil, n.errno("symlink", err)
+	}
+	return n.child(ctx, &a, out), 0
+}
+
+// Link adds a hard link to target.
+func (n *node) Link(ctx context.Context, target fusefs.InodeEmbedder, name string, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	a, err := n.fsys.Link(ctx, target.EmbeddedInode().StableAttr().Ino, n.ino(), name)
+	if err != nil {
+		return nil, n.errno("link", err)
+	}
+	return n.child(ctx, &a, out), 0
+}
+
+// Unlink removes a name; an open file's data lives until its last close.
+func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	return n.errno("unlink", n.fsys.Unlink(ctx, n.ino(), name))
+}
+
+// Rmdir removes an empty directory.
+func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return n.errno("rmdir", n.fsys.Rmdir(ctx, n.ino(), name))
+}

@@ -1,0 +1,197 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// LOCK ORDERING (acquire top to bottom, never upwards):
+//
+//  1. FS.gcMu        RLock: an upload from Store.Put through CommitUpload
+//                    (and the staging release after it). Lock: the blob
+//                    collector's Store.Delete + index.ForgetBlob.
+//  2. inodeState.mu  the content lock of one inode. Lock: writes (staging
+//                    pwrite + dirty map), flushDirty (SetChunkStaged),
+//                    truncate, BeginUpload, CommitUpload + staging release,
+//                    staging file deletion. RLock: reads of staged bytes,
+//                    the uploader's reads of staging. Because commit and
+//                    write exclude each other, and a write either leaves a
+//                    dirty entry or has bumped the generation through
+//                    flushDirty, a commit never drops newer staged bytes:
+//                    commit first flushes dirty entries, which bumps the
+//                    generation, so CommitUpload fails with ErrStale.
+//  3. inodeState.fdMu  the staging *os.File pointer only.
+//  4. FS.mu          the states map and open counters; no I/O under it.
+//  5. uploader.mu    the upload queue; no I/O under it.
+//
+// Index calls may be made under any of 1-3 (bbolt's own lock is a leaf).
+// Blob reads for read-modify-write happen under inodeState.mu (Lock).
+
+// inodeState is the in-memory state of an inode that is open or being
+// uploaded. It exists while refs > 0.
+type inodeState struct {
+	ino uint64
+
+	// Fields below are GUARDED_BY(FS.mu).
+	refs     int  // open handles + uploader/packer references
+	opens    int  // open file handles
+	writers  int  // open handles with write access
+	orphaned bool // link count reached 0 while open: DropOrphan on last release
+
+	mu sync.RWMutex // content lock, see LOCK ORDERING
+	// dirty maps chunk index -> valid length for chunks written since the
+	// last flushDirty; their bytes are in the staging file but the index
+	// does not know yet. GUARDED_BY(mu)
+	dirty map[uint64]uint64
+	// chunkSize of the file (fixed at creation). GUARDED_BY(mu)
+	chunkSize uint64
+	// dirtySize is the file size implied by dirty chunks; dirtyMtime the
+	// time of the last write. Both overlay the index attributes while
+	// dirty is not empty. GUARDED_BY(mu)
+	dirtySize  uint64
+	dirtyMtime time.Time
+
+	fdMu sync.Mutex
+	fd   *os.File // staging file, opened lazily. GUARDED_BY(fdMu)
+}
+
+// acquire returns the state of ino with one more reference.
+func (f *FS) acquire(ino uint64) *inodeState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.states[ino]
+	if st == nil {
+		st = &inodeState{ino: ino}
+		f.states[ino] = st
+	}
+	st.refs++
+	return st
+}
+
+// release drops a reference taken by acquire. The last reference flushes
+// dirty metadata, closes the staging file and, for an orphan, deletes the
+// inode and its staging file. The state stays in the map while it flushes,
+// so a concurrent open finds it instead of racing with a second state.
+func (f *FS) release(st *inodeState) {
+	f.mu.Lock()
+	st.refs--
+	if st.refs > 0 {
+		f.mu.Unlock()
+		return
+	}
+	orphan := st.orphaned
+	f.mu.Unlock()
+	if !orphan {
+		st.mu.Lock()
+		if err := f.flushDirty(context.Background(), st); err != nil {
+			f.log.Error("saving metadata of a closed file", "ino", st.ino, "err", err)
+		}
+		st.mu.Unlock()
+	}
+	f.mu.Lock()
+	if st.refs > 0 || f.states[st.ino] != st {
+		f.mu.Unlock()
+		return
+	}
+	delete(f.states, st.ino)
+	drop := st.orphaned
+	if drop {
+		f.dropping[st.ino] = true
+	}
+	f.mu.Unlock()
+	st.mu.Lock()
+	st.closeFd()
+	st.mu.Unlock()
+	if drop {
+		f.dropOrphan(st.ino)
+	}
+}
+
+// dropOrphan deletes an unlinked inode that no handle holds any more. The
+// caller has put ino in f.dropping, which keeps Open from reviving it.
+func (f *FS) dropOrphan(ino uint64) {
+	defer func() {
+		f.mu.Lock()
+		delete(f.dropping, ino)
+		f.mu.Unlock()
+	}()
+	if _, err := f.idx.DropOrphan(context.Background(), ino); err != nil && !errors.Is(err, index.ErrNotFound) {
+		f.log.Error("deleting unlinked file", "ino", ino, "err", err)
+	}
+	if err := os.Remove(f.stagingPath(ino)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		f.log.Warn("removing staging file", "ino", ino, "err", err)
+	}
+}
+
+// removed handles an inode whose last link an Unlink or Rename took: it is
+// deleted now, or on the last release if a handle (or the uploader) holds
+// it.
+func (f *FS) removed(r index.Removed) {
+	if !r.Orphaned {
+		return
+	}
+	f.mu.Lock()
+	if st := f.states[r.Ino]; st != nil {
+		st.orphaned = true
+		f.mu.Unlock()
+		return
+	}
+	f.dropping[r.Ino] = true
+	f.mu.Unlock()
+	f.dropOrphan(r.Ino)
+}
+
+// acquireOpen is acquire for a new handle: it counts the open, and fails
+// with ErrNotFound if the inode is being deleted (an open racing with the
+// unlink of the last name).
+func (f *FS) acquireOpen(ino uint64, write bool) (*inodeState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dropping[ino] {
+		return nil, fmt.Errorf("open inode %d: unlinked: %w", ino, index.ErrNotFound)
+	}
+	st := f.states[ino]
+	if st == nil {
+		st = &inodeState{ino: ino}
+		f.states[ino] = st
+	}
+	st.refs++
+	st.opens++
+	if write {
+		st.writers++
+	}
+	return st, nil
+}
+
+// lookupState returns the state of ino if one exists (no reference taken).
+func (f *FS) lookupState(ino uint64) *inodeState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.states[ino]
+}
+
+// overlay applies the dirty size and mtime of an open file to a.
+func (f *FS) overlay(a *index.Attr) {
+	st := f.lookupState(a.Ino)
+	if st == nil {
+		return
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if len(st.dirty) == 0 {
+		return
+	}
+	if st.dirtySize > a.Size {
+		a.Size = st.dirtySize
+	}
+	if st.dirtyMtime.After(a.Mtime) {
+		a.Mtime, a.Ctime = st.dirtyMtime, st.dirtyMtime
+	}
+	a.Upload = index.UploadStaged
+}

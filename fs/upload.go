@@ -1,0 +1,296 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// The uploader moves staged chunks to the store.
+//
+// A file is queued (in memory; the index's upload queue is the durable
+// copy) when it is closed after writing, fsynced, or found in the index
+// queue at start. A bounded pool of workers takes queued files:
+// BeginUpload -> read the staged chunks -> Store.Put -> CommitUpload with
+// the generation of BeginUpload -> punch the committed chunks out of the
+// staging file (and delete it when nothing is staged). Small files go to
+// the packer (pack.go) instead of Store.Put. ErrStale (the file changed)
+// requeues the file; store errors are recorded with FailUpload and retried
+// with exponential backoff, forever (a permanent error waits longer). A
+// file still open for writing is left for its last close unless forced
+// (fsync, sync, start-up).
+type uploader struct {
+	f  *FS
+	pk *packer
+
+	ctx    context.Context // cancelled when stop's grace runs out
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	wake   chan struct{} // buffered(1): the queue changed
+	stopCh chan struct{} // closed by stop
+
+	mu       sync.Mutex
+	queue    []uint64             // FIFO of pending inodes. GUARDED_BY(mu)
+	pending  map[uint64]*queued   // GUARDED_BY(mu)
+	running  map[uint64]bool      // taken by a worker or the packer. GUARDED_BY(mu)
+	attempts map[uint64]int       // consecutive failures. GUARDED_BY(mu)
+	lastErr  map[uint64]error     // last failure, until the next success. GUARDED_BY(mu)
+	stopping bool                 // GUARDED_BY(mu)
+	inFlight map[uint64]time.Time // start of running uploads (status). GUARDED_BY(mu)
+}
+
+type queued struct {
+	force     bool
+	notBefore time.Time
+}
+
+func newUploader(f *FS) *uploader {
+	u := &uploader{f: f, wake: make(chan struct{}, 1), stopCh: make(chan struct{}), pending: make(map[uint64]*queued),
+		running: make(map[uint64]bool), attempts: make(map[uint64]int), lastErr: make(map[uint64]error),
+		inFlight: make(map[uint64]time.Time)}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.pk = &packer{u: u}
+	return u
+}
+
+func (u *uploader) start() {
+	for range u.f.opt.UploadWorkers {
+		u.wg.Go(u.worker)
+	}
+	u.wg.Go(u.f.gcLoop)
+}
+
+// stop lets running uploads finish for up to grace, flushes the pending
+// pack, then cancels what is left (it stays queued in the index).
+func (u *uploader) stop(grace time.Duration) {
+	u.mu.Lock()
+	if u.stopping {
+		u.mu.Unlock()
+		return
+	}
+	u.stopping = true
+	u.mu.Unlock()
+	close(u.stopCh)
+	u.pk.flushNow()
+	done := make(chan struct{})
+	go func() { u.wg.Wait(); u.pk.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		u.cancel()
+		<-done
+	}
+	u.cancel()
+}
+
+func (u *uploader) signal() {
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+// enqueue queues ino; force uploads it even while it is open for writing.
+func (u *uploader) enqueue(ino uint64, force bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if q, ok := u.pending[ino]; ok {
+		q.force = q.force || force
+		if force {
+			q.notBefore = time.Time{}
+		}
+		return
+	}
+	u.pending[ino] = &queued{force: force}
+	u.queue = append(u.queue, ino)
+	u.signal()
+}
+
+// next blocks until a queued file is due and not running, and takes it.
+func (u *uploader) next() (uint64, bool, bool) {
+	for {
+		u.mu.Lock()
+		if u.stopping {
+			u.mu.Unlock()
+			return 0, false, false
+		}
+		now := u.f.clock()
+		wait := time.Second
+		for i, ino := range u.queue {
+			q := u.pending[ino]
+			if u.running[ino] {
+				continue
+			}
+			if d := q.notBefore.Sub(now); d > 0 {
+				wait = min(wait, d)
+				continue
+			}
+			u.queue = append(u.queue[:i], u.queue[i+1:]...)
+			delete(u.pending, ino)
+			u.running[ino] = true
+			u.inFlight[ino] = now
+			u.mu.Unlock()
+			return ino, q.force, true
+		}
+		u.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-u.wake:
+		case <-t.C:
+		case <-u.stopCh:
+		}
+		t.Stop()
+	}
+}
+
+// done ends the run of ino; err is its failure (nil: success or nothing
+// to do), retry requeues it (after backoff if err != nil).
+func (u *uploader) done(ino uint64, err error, retry bool) {
+	u.mu.Lock()
+	delete(u.running, ino)
+	delete(u.inFlight, ino)
+	if err == nil {
+		delete(u.attempts, ino)
+		delete(u.lastErr, ino)
+	} else {
+		u.attempts[ino]++
+		u.lastErr[ino] = err
+	}
+	if retry {
+		q := u.pending[ino]
+		if q == nil {
+			q = &queued{force: true}
+			u.pending[ino] = q
+			u.queue = append(u.queue, ino)
+		}
+		if err != nil {
+			q.notBefore = u.f.clock().Add(u.backoff(u.attempts[ino], err))
+		}
+	}
+	u.mu.Unlock()
+	u.signal()
+}
+
+// backoff is RetryBase * 2^(n-1), capped at RetryMax; permanent errors
+// wait at least RetryMax/4.
+func (u *uploader) backoff(n int, err error) time.Duration {
+	d := u.f.opt.RetryBase << min(max(n-1, 0), 20)
+	d = min(d, u.f.opt.RetryMax)
+	if blobstore.IsPermanent(err) {
+		d = max(d, u.f.opt.RetryMax/4)
+	}
+	return d
+}
+
+func (u *uploader) worker() {
+	for {
+		ino, force, ok := u.next()
+		if !ok {
+			return
+		}
+		u.process(ino, force)
+	}
+}
+
+// process uploads one file. It ends with u.done, or hands the file (its
+// state reference and running mark) to the packer.
+func (u *uploader) process(ino uint64, force bool) {
+	f := u.f
+	ctx := u.ctx
+	st := f.acquire(ino)
+	f.mu.Lock()
+	skip := st.orphaned || (st.writers > 0 && !force)
+	f.mu.Unlock()
+	if skip {
+		f.release(st)
+		u.done(ino, nil, false)
+		return
+	}
+	st.mu.Lock()
+	err := f.flushDirty(ctx, st)
+	var up index.Upload
+	if err == nil {
+		up, err = f.idx.BeginUpload(ctx, ino)
+	}
+	st.mu.Unlock()
+	if errors.Is(err, index.ErrNotFound) || errors.Is(err, index.ErrInvalid) {
+		f.release(st) // gone, orphaned or nothing staged
+		u.done(ino, nil, false)
+		return
+	}
+	if err != nil {
+		u.failed(st, err)
+		return
+	}
+	if c0, ok := up.Staged[0]; ok && len(up.Staged) == 1 && up.Size <= uint64(f.opt.PackThreshold) {
+		data, err := f.readUpload(st, up, 0, c0)
+		if err != nil {
+			u.failed(st, err)
+			return
+		}
+		u.pk.add(packItem{st: st, up: up, data: data})
+		return
+	}
+	err = u.uploadChunks(ctx, st, up)
+	u.finish(st, err)
+}
+
+// uploadChunks stores each staged chunk of up as its own blob and commits
+// it at once (partial commits keep progress across a crash).
+func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Upload) error {
+	f := u.f
+	for ci := range sortedKeys(up.Staged) {
+		data, err := f.readUpload(st, up, ci, up.Staged[ci])
+		if err != nil {
+			return err
+		}
+		f.gcMu.RLock()
+		info, err := f.store.Put(ctx, data)
+		if err == nil {
+			f.sizes.put(info.ID, int64(len(data)))
+			ext := index.Extent{Blob: index.BlobID(info.ID), Length: uint64(len(data))}
+			err = f.commit(ctx, st, up, map[uint64]index.Extent{ci: ext})
+		}
+		f.gcMu.RUnlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish ends an upload of st with err: success, stale (requeue), gone, or
+// a failure (recorded, retried with backoff). It releases st.
+func (u *uploader) finish(st *inodeState, err error) {
+	switch {
+	case err == nil, errors.Is(err, index.ErrNotFound):
+		u.f.release(st)
+		u.done(st.ino, nil, false)
+	case errors.Is(err, index.ErrStale):
+		u.f.mu.Lock()
+		again := st.writers == 0 && !st.orphaned
+		u.f.mu.Unlock()
+		u.f.release(st)
+		u.done(st.ino, nil, again)
+	case errors.Is(err, context.Canceled) && u.ctx.Err() != nil:
+		u.f.release(st) // shutting down: stays queued in the index
+		u.done(st.ino, nil, false)
+	default:
+		u.failed(st, err)
+	}
+}
+
+// failed records err in the index (shown by status and the xattrs) and
+// schedules a retry.
+func (u *uploader) failed(st *inodeState, err error) {
+	u.f.log.Warn("upload failed; will retry", "ino", st.ino, "err", err)
+	if ferr := u.f.idx.FailUpload(context.WithoutCancel(u.ctx), st.ino, err.Error()); ferr != nil && !errors.Is(ferr, index.ErrNotFound) {
+		u.f.log.Error("recording upload failure", "ino", st.ino, "err", ferr)
+	}
+	u.f.release(st)
+	u.done(st.ino, err, true)
+}

@@ -1,0 +1,142 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// readUpload reads the n valid bytes of staged chunk ci for an upload.
+// Concurrent writes may tear the bytes; the generation check of the
+// commit then rejects them.
+func (f *FS) readUpload(st *inodeState, up index.Upload, ci, n uint64) ([]byte, error) {
+	buf := make([]byte, n)
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if err := f.readStaging(st, buf, int64(ci*up.ChunkSize)); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// commit swaps the given staged chunks of st to stored extents if the file
+// has not changed since up was taken, then frees their staging bytes and,
+// when nothing is staged any more, the staging file. Dirty chunks are
+// flushed first: they bump the generation, so the commit is stale. Callers
+// hold f.gcMu (RLock). Not cancelled by ctx: a blob that was stored should
+// be committed.
+func (f *FS) commit(ctx context.Context, st *inodeState, up index.Upload, m map[uint64]index.Extent) error {
+	ctx = context.WithoutCancel(ctx)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := f.flushDirty(ctx, st); err != nil {
+		return err
+	}
+	if err := f.idx.CommitUpload(ctx, st.ino, up.Generation, m); err != nil {
+		return err
+	}
+	fd, err := f.stagingFile(st, false)
+	if err != nil {
+		return err
+	}
+	if fd != nil {
+		for ci := range m {
+			if err := punch(fd, int64(ci*up.ChunkSize), int64(up.ChunkSize)); err != nil {
+				f.log.Warn("freeing staging bytes", "ino", st.ino, "err", err)
+			}
+		}
+	}
+	fs, err := f.idx.FileState(ctx, st.ino)
+	if err == nil && fs.StagedBytes == 0 {
+		err = f.deleteStaging(st)
+	}
+	return err
+}
+
+func sortedKeys[V any](m map[uint64]V) iter.Seq[uint64] {
+	return slices.Values(slices.Sorted(maps.Keys(m)))
+}
+
+// waitUploaded queues ino (forced) and waits until it has nothing staged,
+// or its upload fails (the error is returned).
+func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
+	u.mu.Lock()
+	delete(u.lastErr, ino)
+	u.mu.Unlock()
+	u.enqueue(ino, true)
+	for {
+		fs, err := u.f.idx.FileState(ctx, ino)
+		if errors.Is(err, index.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fs.State == index.UploadStored || fs.State == index.UploadNone {
+			return nil
+		}
+		u.mu.Lock()
+		lerr := u.lastErr[ino]
+		u.mu.Unlock()
+		if lerr != nil {
+			return fmt.Errorf("upload of inode %d failed: %w", ino, lerr)
+		}
+		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// Sync queues every file with staged chunks (retrying failed ones now)
+// and waits until the upload queue is empty, or returns the first upload
+// failure that happens meanwhile.
+func (f *FS) Sync(ctx context.Context) error {
+	q, err := f.idx.UploadQueue(ctx)
+	if err != nil {
+		return err
+	}
+	f.up.mu.Lock()
+	clear(f.up.lastErr)
+	f.up.mu.Unlock()
+	for _, ino := range q {
+		f.up.enqueue(ino, true)
+	}
+	for {
+		st, err := f.idx.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if st.PendingFiles == 0 {
+			return nil
+		}
+		f.up.mu.Lock()
+		var failed []error
+		for ino, e := range f.up.lastErr {
+			failed = append(failed, fmt.Errorf("inode %d: %w", ino, e))
+		}
+		f.up.mu.Unlock()
+		if len(failed) > 0 {
+			return fmt.Errorf("%d uploads failed (they are retried in the background): %w", len(failed), errors.Join(failed...))
+		}
+		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

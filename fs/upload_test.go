@@ -1,0 +1,211 @@
+package fs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// TestPackSmallFiles: many small files end up in few pack blobs, each file
+// reads back, and a big file gets blobs of its own.
+func TestPackSmallFiles(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.PackMax = 64 << 10; o.PackDelay = time.Second }, false)
+	const n = 200
+	inos := make([]uint64, n)
+	for i := range n {
+		inos[i] = e.create(fmt.Sprintf("small%03d", i), randBytes(1000+i, uint64(i))).Ino
+	}
+	e.sync()
+	packs := map[index.BlobID]int{}
+	for _, ino := range inos {
+		s := e.state(ino)
+		if s.State != index.UploadStored || len(s.Blobs) != 1 {
+			t.Fatalf("inode %d: %+v", ino, s)
+		}
+		packs[s.Blobs[0]]++
+	}
+	// ~260 KB of data in packs of >= 64 KiB: at most 5 packs.
+	if len(packs) > 5 {
+		t.Errorf("%d files went to %d blobs, want packs", n, len(packs))
+	}
+	for i, ino := range inos {
+		if !bytes.Equal(e.read(ino), randBytes(1000+i, uint64(i))) {
+			t.Fatalf("file %d differs", i)
+		}
+	}
+	big := e.create("big", randBytes(3*testChunk, 99))
+	e.sync()
+	if s := e.state(big.Ino); len(s.Blobs) != 3 {
+		t.Errorf("big file: %d blobs, want 3 (one per chunk)", len(s.Blobs))
+	}
+}
+
+// TestGenerationConflict: a write during an upload makes its commit stale;
+// the file is uploaded again and the newest bytes win.
+func TestGenerationConflict(t *testing.T) {
+	e := newEnv(t, nil, false)
+	e.store.mu.Lock()
+	e.store.gate, e.store.entered = make(chan struct{}), make(chan struct{}, 1)
+	e.store.mu.Unlock()
+	a, h, err := e.fs.Create(ctxb, index.RootIno, "f", syscall.O_RDWR, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randBytes(2*testChunk, 5)
+	if _, err := h.WriteAt(ctxb, data, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Fsync(ctxb); err != nil { // forces the upload while open
+		t.Fatal(err)
+	}
+	<-e.store.entered // the upload is inside Put
+	if _, err := h.WriteAt(ctxb, []byte("NEW"), 10); err != nil {
+		t.Fatal(err)
+	}
+	copy(data[10:], "NEW")
+	if err := h.Flush(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctxb)
+	e.store.mu.Lock()
+	close(e.store.gate)
+	e.store.gate = nil
+	e.store.mu.Unlock()
+	e.sync()
+	if !bytes.Equal(e.read(a.Ino), data) {
+		t.Fatal("content after conflicting upload differs")
+	}
+	if s := e.state(a.Ino); s.State != index.UploadStored {
+		t.Fatalf("state %+v", s)
+	}
+}
+
+// TestUploadFailureRetry: store failures are recorded (status, xattr),
+// retried with backoff, and cleared by the success.
+func TestUploadFailureRetry(t *testing.T) {
+	e := newEnv(t, nil, false)
+	e.store.failPuts.Store(3)
+	a := e.create("f", []byte("data"))
+	ctx, cancel := context.WithTimeout(ctxb, 10*time.Second)
+	defer cancel()
+	if err := e.fs.Sync(ctx); err == nil {
+		t.Fatal("sync succeeded with a failing store")
+	}
+	st, _ := e.idx.Stats(ctxb)
+	if len(st.Failures) != 1 || st.Failures[0].Ino != a.Ino {
+		t.Fatalf("failures %+v", st.Failures)
+	}
+	eventually(t, "upload retried until it succeeds", func() bool {
+		return e.state(a.Ino).State == index.UploadStored
+	})
+	st, _ = e.idx.Stats(ctxb)
+	if len(st.Failures) != 0 || st.PendingFiles != 0 {
+		t.Fatalf("after success: %+v", st)
+	}
+}
+
+// TestGCAfterGrace: the blob of a deleted file is deleted from the store
+// only after the grace period (injected clock).
+func TestGCAfterGrace(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.GCGrace = 10 * time.Minute }, false)
+	a := e.create("f", randBytes(2*testChunk, 1))
+	e.sync()
+	blobs := e.state(a.Ino).Blobs
+	if len(blobs) != 2 {
+		t.Fatalf("blobs %v", blobs)
+	}
+	if err := e.fs.Unlink(ctxb, index.RootIno, "f"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "inode dropped", func() bool { _, err := e.idx.GetAttr(ctxb, a.Ino); return err != nil })
+	e.clock.Advance(9 * time.Minute)
+	if n, err := e.fs.CollectGarbage(ctxb); err != nil || n != 0 {
+		t.Fatalf("before grace: %d, %v", n, err)
+	}
+	e.clock.Advance(2 * time.Minute)
+	if n, err := e.fs.CollectGarbage(ctxb); err != nil || n != 2 {
+		t.Fatalf("after grace: %d, %v", n, err)
+	}
+	for _, id := range blobs {
+		if _, err := e.mem.Stat(ctxb, blobstore.ID(id)); err == nil {
+			t.Errorf("blob %v still in the store", id)
+		}
+	}
+	if st, _ := e.idx.Stats(ctxb); st.DeadBlobs != 0 || st.Blobs != 0 {
+		t.Fatalf("stats after gc %+v", st)
+	}
+}
+
+// TestRestartResumesUploads: a closed file whose upload never ran (daemon
+// killed) is uploaded after a restart; an orphan left open is dropped.
+func TestRestartResumesUploads(t *testing.T) {
+	e := newEnv(t, nil, true) // uploader never started: "killed" before uploading
+	data := randBytes(testChunk+5, 2)
+	a := e.create("f", data)
+	orphan := e.create("gone", []byte("x"))
+	h, err := e.fs.Open(ctxb, orphan.Ino, syscall.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.fs.Unlink(ctxb, index.RootIno, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	_ = h // never released: the process "dies" with it open
+	f2, err := New(ctxb, e.idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close(time.Second)
+	if _, err := e.idx.GetAttr(ctxb, orphan.Ino); err == nil {
+		t.Fatal("orphan left by the crash was not dropped")
+	}
+	if err := f2.Start(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctxb, 10*time.Second)
+	defer cancel()
+	if err := f2.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.state(a.Ino); s.State != index.UploadStored {
+		t.Fatalf("after restart: %+v", s)
+	}
+	h2, err := f2.Open(ctxb, a.Ino, syscall.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Release(ctxb)
+	got := make([]byte, len(data))
+	if n, err := h2.ReadAt(ctxb, got, 0); err != nil || n != len(data) || !bytes.Equal(got, data) {
+		t.Fatalf("read after restart: %d %v", n, err)
+	}
+}
+
+// TestUnreadableBlobIsEIO: a stored chunk whose blob is gone reads as EIO,
+// never ENOENT or zeros.
+func TestUnreadableBlobIsEIO(t *testing.T) {
+	e := newEnv(t, nil, false)
+	a := e.create("f", randBytes(testChunk, 4))
+	e.sync()
+	for _, id := range e.state(a.Ino).Blobs {
+		if err := e.mem.Delete(ctxb, blobstore.ID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := e.fs.Open(ctxb, a.Ino, syscall.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctxb)
+	_, err = h.ReadAt(ctxb, make([]byte, 10), 0)
+	if toErrno(err) != syscall.EIO {
+		t.Fatalf("read of a lost blob: %v -> %v", err, toErrno(err))
+	}
+}

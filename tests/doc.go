@@ -1,0 +1,5 @@
+// Package tests holds walrusfs's end-to-end tests: the real binary runs as a
+// daemon subprocess that mounts with FUSE, and real tools (rsync, restic,
+// sha256 over the tree) drive the mount. They need root and /dev/fuse and
+// are skipped otherwise, and in -short mode.
+package tests

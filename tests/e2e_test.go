@@ -1,0 +1,218 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// makeMixedTree builds the rsync test tree: one big file, many small files
+// in nested folders, symlinks and hard links.
+func makeMixedTree(t *testing.T, root string, bigSize int64, small int) {
+	t.Helper()
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeRandomFile(t, filepath.Join(root, "big.bin"), bigSize, 1)
+	for i := range small {
+		dir := filepath.Join(root, "small", fmt.Sprintf("d%02d", i%40))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeRandomFile(t, filepath.Join(dir, fmt.Sprintf("f%04d.dat", i)), int64(i*37%9000), uint64(i+10))
+	}
+	for i := range 20 {
+		target := fmt.Sprintf("small/d%02d/f%04d.dat", i, i)
+		if err := os.Symlink(target, filepath.Join(root, fmt.Sprintf("link%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(filepath.Join(root, target), filepath.Join(root, fmt.Sprintf("hard%02d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("does/not/exist", filepath.Join(root, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(string(out), 4000))
+	}
+	return string(out)
+}
+
+// TestRsyncMixedTree: rsync -aH of a mixed tree, then rsync -c finds
+// nothing to do, and every checksum, symlink and hard link survives an
+// unmount and a remount (reads then come from the storage nodes).
+func TestRsyncMixedTree(t *testing.T) {
+	needFUSE(t)
+	needTool(t, "rsync")
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	bigSize := int64(300 << 20)
+	if os.Getenv("WALRUSFS_E2E_SMALL") != "" {
+		bigSize = 20 << 20
+	}
+	makeMixedTree(t, src, bigSize, 2000)
+	want := treeSums(t, src)
+
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt)
+	dst := filepath.Join(mnt, "dst")
+	run(t, nil, "rsync", "-aH", src+"/", dst+"/")
+	walrusfs(t, "sync", "--data-dir", data)
+	if out := run(t, nil, "rsync", "-acHn", "--itemize-changes", src+"/", dst+"/"); strings.TrimSpace(out) != "" {
+		t.Fatalf("rsync -c still finds differences:\n%s", tail(out, 2000))
+	}
+	d.stop()
+
+	// Cold: drop the read cache so the bytes come back from the nodes.
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data, mnt)
+	compareTrees(t, want, treeSums(t, dst))
+	var a, b syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(dst, "hard03"), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Stat(filepath.Join(dst, "small/d03/f0003.dat"), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.Ino != b.Ino || a.Nlink != 2 {
+		t.Fatalf("hard link lost: inodes %d/%d nlink %d", a.Ino, b.Ino, a.Nlink)
+	}
+}
+
+// TestResticBackupCheck: restic init/backup onto the mount, then
+// restic check --read-data is clean.
+func TestResticBackupCheck(t *testing.T) {
+	needFUSE(t)
+	needTool(t, "restic")
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	makeMixedTree(t, src, 8<<20, 300)
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	mount(t, data, mnt)
+	env := []string{"RESTIC_PASSWORD=walrusfs-test", "RESTIC_REPOSITORY=" + filepath.Join(mnt, "repo"), "RESTIC_CACHE_DIR=" + filepath.Join(base, "restic-cache")}
+	run(t, env, "restic", "init")
+	run(t, env, "restic", "backup", src)
+	walrusfs(t, "sync", "--data-dir", data)
+	out := run(t, env, "restic", "check", "--read-data")
+	if !strings.Contains(out, "no errors were found") {
+		t.Fatalf("restic check:\n%s", out)
+	}
+}
+
+// TestKillWithQueuedUploads: SIGKILL the daemon right after 100 files were
+// closed (their uploads queued or running); after a remount every file is
+// intact and the queue drains.
+func TestKillWithQueuedUploads(t *testing.T) {
+	needFUSE(t)
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt)
+	want := map[string]string{}
+	for i := range 100 {
+		p := filepath.Join(mnt, fmt.Sprintf("q%03d.bin", i))
+		writeRandomFile(t, p, int64(1000+i*20000), uint64(i))
+		want[filepath.Base(p)] = fileSHA(t, p)
+	}
+	d.kill()
+	mount(t, data, mnt)
+	for name, sum := range want {
+		if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
+			t.Errorf("%s: content changed after SIGKILL", name)
+		}
+	}
+	walrusfs(t, "sync", "--data-dir", data)
+	if out := walrusfs(t, "status", "--data-dir", data); !strings.Contains(out, "pending") {
+		t.Logf("status:\n%s", out)
+	}
+}
+
+// TestLostNodes: after upload, delete 2 of the 7 embedded nodes' folders:
+// every file still reads back right.
+func TestLostNodes(t *testing.T) {
+	needFUSE(t)
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt)
+	want := map[string]string{}
+	for i := range 30 {
+		p := filepath.Join(mnt, fmt.Sprintf("n%02d.bin", i))
+		writeRandomFile(t, p, int64(1+i*150000), uint64(100+i))
+		want[filepath.Base(p)] = fileSHA(t, p)
+	}
+	walrusfs(t, "sync", "--data-dir", data)
+	d.stop()
+	nodes, err := os.ReadDir(filepath.Join(data, "nodes"))
+	if err != nil || len(nodes) != 7 {
+		t.Fatalf("want 7 node folders: %v %d", err, len(nodes))
+	}
+	for _, n := range nodes[2:4] {
+		if err := os.RemoveAll(filepath.Join(data, "nodes", n.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data, mnt)
+	for name, sum := range want {
+		if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
+			t.Errorf("%s: wrong content with 2 nodes lost", name)
+		}
+	}
+}
+
+// TestCacheCap: reading a file 3x larger than the cache never puts more
+// than the cap on disk.
+func TestCacheCap(t *testing.T) {
+	needFUSE(t)
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	const capBytes = 16 << 20
+	d := mount(t, data, mnt, "--cache-size", fmt.Sprint(capBytes))
+	p := filepath.Join(mnt, "big.bin")
+	writeRandomFile(t, p, 3*capBytes, 7)
+	want := fileSHA(t, p)
+	walrusfs(t, "sync", "--data-dir", data)
+	d.stop()
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data, mnt, "--cache-size", fmt.Sprint(capBytes))
+	stop := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		var m int64
+		for {
+			m = max(m, dirSize(filepath.Join(data, "cache")))
+			select {
+			case <-stop:
+				peak <- m
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	got := fileSHA(t, p)
+	close(stop)
+	if pk := <-peak; pk > capBytes {
+		t.Errorf("cache reached %d bytes on disk, cap %d", pk, capBytes)
+	}
+	if got != want {
+		t.Fatal("content differs")
+	}
+}
