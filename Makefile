@@ -4,12 +4,20 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ORACLE_DIR  ?= $(CURDIR)/.cache/oracle
 BIN         ?= bin/walrusfs
 
-.PHONY: all build test lint unit crosscheck bench bench-encoding clean
+MOUNTPOINT  ?= $(CURDIR)/walrus
+
+.PHONY: all build run test lint unit crosscheck bench bench-encoding clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/walrusfs
+
+# The main job: build and mount ./walrus on the embedded local network
+# (data in ~/.local/share/walrusfs), in the foreground; Ctrl-C unmounts.
+run: build
+	mkdir -p "$(MOUNTPOINT)"
+	$(BIN) mount "$(MOUNTPOINT)"
 
 # Everything that must pass: formatting, vet, staticcheck, unit and
 # end-to-end tests with the race detector, and the live cross-check against
