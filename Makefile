@@ -6,7 +6,7 @@ BIN         ?= bin/walrusfs
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
-.PHONY: all build run test lint unit crosscheck bench bench-encoding clean
+.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount clean
 
 all: build
 
@@ -39,10 +39,17 @@ crosscheck:
 	@ORACLE_DIR="$(ORACLE_DIR)" GO="$(GO)" scripts/crosscheck.sh
 
 # Benchmarks print figures; they never fail on speed.
-bench: bench-encoding
+bench: bench-encoding bench-blobstore bench-mount
 
 bench-encoding:
 	$(GO) run ./encoding/internal/benchenc -oracle "$(ORACLE_DIR)"
+
+bench-blobstore:
+	$(GO) test -run XXX -bench BenchmarkEmbedded64MiB -benchtime 2x ./blobstore/embedded
+
+# Needs root: mounts walrusfs and a go-fuse loopback side by side.
+bench-mount:
+	$(GO) run ./tests/benchmount
 
 clean:
 	rm -rf bin .cache

@@ -1,0 +1,358 @@
+// Command benchmount measures the walrusfs mount against a go-fuse loopback
+// mount and the raw disk, in one run on the same machine, and prints the
+// figures and the walrusfs/loopback ratios. make bench-mount runs it (as
+// root: both mounts use FUSE directly). It never fails on speed.
+//
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G]
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	dir := flag.String("dir", ".cache/benchmount", "work directory (on the disk to measure)")
+	size := flag.Int64("size", 1<<30, "bytes of the sequential write/read file")
+	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
+	flag.Parse()
+	if os.Geteuid() != 0 {
+		fail(fmt.Errorf("run as root (the mounts use FUSE directly)"))
+	}
+	work, err := filepath.Abs(*dir)
+	check(err)
+	check(os.RemoveAll(work))
+	check(os.MkdirAll(work, 0o755))
+	bin := filepath.Join(work, "bin")
+	check(os.MkdirAll(bin, 0o755))
+	build(filepath.Join(bin, "walrusfs"), "./cmd/walrusfs")
+	build(filepath.Join(bin, "loopback"), "github.com/hanwen/go-fuse/v2/example/loopback")
+
+	targets := []*target{
+		{name: "raw disk", root: filepath.Join(work, "raw")},
+		newLoopback(work, bin),
+		newWalrusfs(work, bin),
+	}
+	results := map[string]map[string]float64{}
+	for _, t := range targets {
+		fmt.Fprintf(os.Stderr, "== %s\n", t.name)
+		check(os.MkdirAll(t.root, 0o755))
+		if t.mount != nil {
+			t.mount()
+		}
+		results[t.name] = measure(t, *size)
+		t.unmount()
+	}
+	rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
+	report(targets, results, *size, *copySize, rss)
+	_ = os.RemoveAll(work)
+}
+
+// target is one place files are written to: a plain folder or a mount.
+type target struct {
+	name   string
+	root   string // where the benchmark's files go
+	mount  func()
+	cold   func(files ...string) // make the next reads of files come from the back end
+	umount func()
+	sync   func() // wait until the back end has everything (walrusfs uploads)
+	pid    func() int
+}
+
+func (t *target) unmount() {
+	if t.umount != nil {
+		t.umount()
+	}
+}
+
+func newLoopback(work, bin string) *target {
+	orig := filepath.Join(work, "loopback-orig")
+	mnt := filepath.Join(work, "loopback")
+	check(os.MkdirAll(orig, 0o755))
+	t := &target{name: "loopback FUSE", root: mnt}
+	var cmd *exec.Cmd
+	t.mount = func() {
+		check(os.MkdirAll(mnt, 0o755))
+		cmd = exec.Command(filepath.Join(bin, "loopback"), "-q", "-directmount", mnt, orig)
+		check(cmd.Start())
+		waitMounted(mnt)
+	}
+	t.umount = func() { stopDaemon(cmd, mnt) }
+	t.cold = func(files ...string) {
+		t.umount()
+		for _, f := range files {
+			dropCache(filepath.Join(orig, strings.TrimPrefix(f, mnt)))
+		}
+		t.mount()
+	}
+	return t
+}
+
+func newWalrusfs(work, bin string) *target {
+	check(os.MkdirAll(work, 0o755))
+	data := filepath.Join(work, "walrusfs-data")
+	mnt := filepath.Join(work, "walrusfs")
+	t := &target{name: "walrusfs", root: mnt}
+	var cmd *exec.Cmd
+	t.mount = func() {
+		check(os.MkdirAll(mnt, 0o755))
+		cmd = exec.Command(filepath.Join(bin, "walrusfs"), "mount", "--data-dir", data, mnt)
+		cmd.Stderr, _ = os.Create(filepath.Join(work, "walrusfs.log"))
+		check(cmd.Start())
+		waitMounted(mnt)
+	}
+	t.umount = func() { stopDaemon(cmd, mnt) }
+	t.sync = func() {
+		out, err := exec.Command(filepath.Join(bin, "walrusfs"), "sync", "--data-dir", data).CombinedOutput()
+		if err != nil {
+			fail(fmt.Errorf("walrusfs sync: %v\n%s", err, out))
+		}
+	}
+	t.cold = func(...string) {
+		t.sync()
+		t.umount()
+		check(os.RemoveAll(filepath.Join(data, "cache")))
+		t.mount()
+	}
+	t.pid = func() int { return cmd.Process.Pid }
+	return t
+}
+
+// measure runs every workload on t and returns named figures.
+func measure(t *target, size int64) map[string]float64 {
+	r := map[string]float64{}
+	big := filepath.Join(t.root, "big.bin")
+	start := time.Now()
+	writeFile(big, size, true)
+	r["seq write+fsync MB/s"] = mbps(size, time.Since(start))
+	if t.sync != nil {
+		// walrusfs's write lands in local staging; the upload to the
+		// storage nodes is measured on its own.
+		start = time.Now()
+		t.sync()
+		r["upload after write MB/s"] = mbps(size, time.Since(start))
+	}
+	coldOf(t, big)
+	start = time.Now()
+	readAll(big)
+	r["cold seq read MB/s"] = mbps(size, time.Since(start))
+
+	coldOf(t, big)
+	offs := make([]int64, 300)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range offs {
+		offs[i] = rng.Int64N(size/4096) * 4096
+	}
+	cold := randomReads(big, offs)
+	cached := randomReads(big, offs)
+	r["4K random read cold p50 ms"], r["4K random read cold p95 ms"] = cold[0], cold[1]
+	r["4K random read cached p50 ms"], r["4K random read cached p95 ms"] = cached[0], cached[1]
+
+	small := filepath.Join(t.root, "small")
+	check(os.MkdirAll(small, 0o755))
+	buf := make([]byte, 4096)
+	start = time.Now()
+	for i := range 2000 {
+		check(os.WriteFile(filepath.Join(small, fmt.Sprintf("f%05d", i)), buf, 0o644))
+	}
+	r["create 2000 4K files s"] = time.Since(start).Seconds()
+
+	many := filepath.Join(t.root, "many")
+	check(os.MkdirAll(many, 0o755))
+	for i := range 10000 {
+		f, err := os.Create(filepath.Join(many, fmt.Sprintf("e%05d", i)))
+		check(err)
+		check(f.Close())
+	}
+	start = time.Now()
+	ents, err := os.ReadDir(many)
+	check(err)
+	for _, e := range ents {
+		_, err := os.Lstat(filepath.Join(many, e.Name()))
+		check(err)
+	}
+	r["stat 10k entries s"] = time.Since(start).Seconds()
+	return r
+}
+
+func coldOf(t *target, f string) {
+	if t.cold != nil {
+		t.cold(f)
+	} else {
+		dropCache(f)
+	}
+}
+
+// peakRSS copies n bytes into a fresh walrusfs mount, waits for the
+// uploads, and returns the daemon's peak RSS in bytes (VmHWM).
+func peakRSS(t *target, n int64) int64 {
+	fmt.Fprintf(os.Stderr, "== walrusfs peak RSS while copying %d MiB\n", n>>20)
+	check(os.MkdirAll(t.root, 0o755))
+	t.mount()
+	writeFile(filepath.Join(t.root, "copy.bin"), n, false)
+	t.sync()
+	hwm := statusKB(t.pid(), "VmHWM") * 1024
+	t.unmount()
+	return hwm
+}
+
+func report(targets []*target, res map[string]map[string]float64, size, copySize int64, rss int64) {
+	keys := []string{"seq write+fsync MB/s", "upload after write MB/s", "cold seq read MB/s", "4K random read cold p50 ms", "4K random read cold p95 ms",
+		"4K random read cached p50 ms", "4K random read cached p95 ms", "create 2000 4K files s", "stat 10k entries s"}
+	fmt.Printf("mount benchmark, %s, %d MiB file, GOMAXPROCS host cores %d\n", time.Now().Format(time.DateOnly), size>>20, numCPU())
+	fmt.Printf("%-30s", "")
+	for _, t := range targets {
+		fmt.Printf(" %14s", t.name)
+	}
+	fmt.Printf(" %18s\n", "walrusfs/loopback")
+	for _, k := range keys {
+		fmt.Printf("%-30s", k)
+		for _, t := range targets {
+			fmt.Printf(" %14.3f", res[t.name][k])
+		}
+		fmt.Printf(" %17.2fx\n", res["walrusfs"][k]/res["loopback FUSE"][k])
+	}
+	fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", copySize>>20, rss>>20)
+}
+
+// --- helpers ---
+
+func writeFile(path string, size int64, fsync bool) {
+	f, err := os.Create(path)
+	check(err)
+	w := bufio.NewWriterSize(f, 1<<20)
+	buf := make([]byte, 1<<20)
+	rng := rand.New(rand.NewPCG(uint64(size), 3))
+	for left := size; left > 0; {
+		for i := 0; i+8 <= len(buf); i += 8 {
+			v := rng.Uint64()
+			for k := range 8 {
+				buf[i+k] = byte(v >> (8 * k))
+			}
+		}
+		n := min(left, int64(len(buf)))
+		_, err := w.Write(buf[:n])
+		check(err)
+		left -= n
+	}
+	check(w.Flush())
+	if fsync {
+		check(f.Sync())
+	}
+	check(f.Close())
+}
+
+func readAll(path string) {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := f.Read(buf)
+		if n == 0 || err != nil {
+			return
+		}
+	}
+}
+
+// randomReads returns p50 and p95 latency in ms of 4 KiB preads.
+func randomReads(path string, offs []int64) [2]float64 {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	buf := make([]byte, 4096)
+	lat := make([]float64, len(offs))
+	for i, off := range offs {
+		start := time.Now()
+		_, err := f.ReadAt(buf, off)
+		check(err)
+		lat[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	sort.Float64s(lat)
+	return [2]float64{lat[len(lat)/2], lat[len(lat)*95/100]}
+}
+
+func dropCache(path string) {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	check(f.Sync())
+	check(unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED))
+}
+
+func mbps(n int64, d time.Duration) float64 { return float64(n) / 1e6 / d.Seconds() }
+
+func build(out, pkg string) {
+	if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("go build %s: %v\n%s", pkg, err, b))
+	}
+}
+
+func waitMounted(mnt string) {
+	for range 600 {
+		var st, parent syscall.Stat_t
+		if syscall.Stat(mnt, &st) == nil && syscall.Stat(filepath.Dir(mnt), &parent) == nil && st.Dev != parent.Dev {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fail(fmt.Errorf("%s did not get mounted", mnt))
+}
+
+func stopDaemon(cmd *exec.Cmd, mnt string) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	_ = syscall.Unmount(mnt, syscall.MNT_DETACH)
+}
+
+func statusKB(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	check(err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			v, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			check(err)
+			return v
+		}
+	}
+	fail(fmt.Errorf("no %s in /proc/%d/status", field, pid))
+	return 0
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
+
+func check(err error) {
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchmount:", err)
+	os.Exit(1)
+}
