@@ -22,6 +22,7 @@ const dirPage = 512
 // (checkpoints: one string per page) and re-reads from the nearest one.
 type dirHandle struct {
 	n      *node
+	ino    uint64 // the directory
 	parent uint64
 
 	mu          sync.Mutex
@@ -47,7 +48,7 @@ func (n *node) OpendirHandle(ctx context.Context, _ uint32) (fusefs.FileHandle, 
 	if a.Type != index.TypeDir {
 		return nil, 0, syscall.ENOTDIR
 	}
-	return &dirHandle{n: n, parent: a.Parent, checkpoints: map[uint64]string{0: ""}}, 0, 0
+	return &dirHandle{n: n, ino: n.ino(), parent: a.Parent, checkpoints: map[uint64]string{0: ""}}, 0, 0
 }
 
 // Readdirent returns the next entry, or nil at the end.
@@ -57,7 +58,7 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 	switch d.pos {
 	case 0:
 		d.pos = 1
-		return &fuse.DirEntry{Name: ".", Ino: d.n.ino(), Mode: syscall.S_IFDIR, Off: 1}, 0
+		return &fuse.DirEntry{Name: ".", Ino: d.ino, Mode: syscall.S_IFDIR, Off: 1}, 0
 	case 1:
 		d.pos = 2
 		return &fuse.DirEntry{Name: "..", Ino: d.parent, Mode: syscall.S_IFDIR, Off: 2}, 0
@@ -94,7 +95,7 @@ func (d *dirHandle) load(ctx context.Context, k uint64) error {
 	}
 	after := d.checkpoints[start]
 	for {
-		page, err := d.n.fsys.ReadDir(ctx, d.n.ino(), after, dirPage)
+		page, err := d.n.fsys.ReadDir(ctx, d.ino, after, dirPage)
 		if err != nil {
 			return err
 		}
