@@ -88,3 +88,24 @@ func BenchmarkEmbedded64MiB(b *testing.B) {
 	b.ReportMetric((put/n)/((rawW/n)/expansion), "store/limit")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkBlockReads reads a 16 MiB blob (one mount chunk) in 1 MiB
+// blocks, as the mount's block cache does on a cold sequential read.
+func BenchmarkBlockReads(b *testing.B) {
+	nw := openNet(b, b.TempDir(), nil)
+	const size = 16 << 20
+	data := blobstoretest.Data(16, size)
+	ctx := context.Background()
+	info, err := nw.Put(ctx, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for off := int64(0); off < size; off += 1 << 20 {
+			if _, err := nw.Read(ctx, info.ID, off, 1<<20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
