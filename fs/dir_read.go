@@ -64,7 +64,13 @@ func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Err
 		return &fuse.DirEntry{Name: "..", Ino: d.parent, Mode: syscall.S_IFDIR, Off: 2}, 0
 	}
 	k := d.pos - 2
-	if err := d.load(ctx, k); err != nil {
+	// Pages are loaded without the request's cancellation: an interrupt
+	// (a signal to the lister, e.g. Go's preemption) must not fail a
+	// listing half-way. go-fuse v2.12.1 keeps an error returned after the
+	// first entry of a reply as a sticky overflowErrno that later swallows
+	// a buffer-overflow entry, so one name silently goes missing (seen in
+	// TestMountReaddir100k under load). A page is a short local bbolt read.
+	if err := d.load(context.WithoutCancel(ctx), k); err != nil {
 		return nil, d.n.errno("readdir", err)
 	}
 	if k-d.pageStart >= uint64(len(d.page)) {
