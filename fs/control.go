@@ -8,11 +8,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/index"
 )
 
 // The control socket is HTTP over the unix socket <data-dir>/walrusfs.sock
@@ -21,6 +25,10 @@ import (
 //	GET  /status   Status as JSON
 //	POST /sync     waits until the upload queue is empty (200) or an upload
 //	               fails (500, the message in the body)
+//	POST /import?blob=ID&path=P
+//	               places blob ID at path P of the tree (FS.Import): 200
+//	               with the new file's attributes as JSON, 400 for a bad
+//	               request, 409 if P exists, 500 otherwise (message in body)
 //	POST /unmount  unmounts and stops the daemon (202); the caller polls
 //	               the socket until it is gone
 
@@ -45,6 +53,7 @@ type Status struct {
 	CacheBytes   int64           `json:"cache_bytes"`
 	CacheMax     int64           `json:"cache_max_bytes"`
 	Cache        *cache.Stats    `json:"cache,omitempty"`
+	Expiry       *StatusExpiry   `json:"expiry,omitempty"` // back ends with epochs (Walrus)
 }
 
 // StatusFailure is the last upload error of one file.
@@ -94,6 +103,25 @@ func serveControl(ctx context.Context, ln net.Listener, f *FS, status func(*Stat
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
+		id, err := blobstore.ParseID(r.URL.Query().Get("blob"))
+		if err != nil || r.URL.Query().Get("path") == "" {
+			http.Error(w, fmt.Sprintf("want blob=<blob ID>&path=<path>: %v", err), http.StatusBadRequest)
+			return
+		}
+		a, err := f.Import(r.Context(), r.URL.Query().Get("path"), id)
+		switch {
+		case errors.Is(err, index.ErrExist):
+			http.Error(w, err.Error(), http.StatusConflict)
+		case errors.Is(err, index.ErrInvalid) || errors.Is(err, index.ErrNotFound) && !errors.Is(err, blobstore.ErrNotFound):
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(ImportResult{Ino: a.Ino, Size: a.Size, Mode: a.Mode})
+		}
+	})
 	mux.HandleFunc("POST /unmount", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		go unmount()
@@ -141,7 +169,7 @@ func (c *Client) do(ctx context.Context, method, path string) ([]byte, error) {
 		return nil, err
 	}
 	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("daemon: %s", string(body))
+		return nil, fmt.Errorf("daemon: %s", strings.TrimSpace(string(body)))
 	}
 	return body, nil
 }
@@ -165,6 +193,25 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 func (c *Client) Sync(ctx context.Context) error {
 	_, err := c.do(ctx, http.MethodPost, "/sync")
 	return err
+}
+
+// ImportResult is the answer of POST /import.
+type ImportResult struct {
+	Ino  uint64 `json:"ino"`
+	Size uint64 `json:"size"`
+	Mode uint32 `json:"mode"`
+}
+
+// Import asks the daemon to place blob id at path p of the tree (see
+// FS.Import).
+func (c *Client) Import(ctx context.Context, id blobstore.ID, p string) (ImportResult, error) {
+	var res ImportResult
+	q := url.Values{"blob": {id.String()}, "path": {p}}
+	b, err := c.do(ctx, http.MethodPost, "/import?"+q.Encode())
+	if err == nil {
+		err = json.Unmarshal(b, &res)
+	}
+	return res, err
 }
 
 // Unmount asks the daemon to unmount and waits until it has exited (its

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -156,6 +159,11 @@ func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, err
 			}
 		}
 	}
+	if name == XattrEndEpoch && f.opt.EndEpoch != nil {
+		if v, ok, err := f.endEpochXattr(ctx, ino); err != nil || ok {
+			return v, err
+		}
+	}
 	v, err := f.idx.GetXattr(ctx, ino, name)
 	if errors.Is(err, index.ErrNotFound) {
 		// The inode exists (the kernel holds it); the attribute does not.
@@ -181,9 +189,45 @@ func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte
 	return err
 }
 
-// ListXattr returns the attribute names of ino, user.walrus.* included.
+// ListXattr returns the attribute names of ino, user.walrus.* included
+// (user.walrus.end_epoch only on a back end with epochs).
 func (f *FS) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
-	return f.idx.ListXattr(ctx, ino)
+	names, err := f.idx.ListXattr(ctx, ino)
+	if err != nil || f.opt.EndEpoch == nil || !slices.Contains(names, index.XattrState) {
+		return names, err
+	}
+	return append(names, XattrEndEpoch), nil
+}
+
+// XattrEndEpoch is the computed, read-only attribute of a regular file on
+// a back end with epochs (Walrus): the earliest end epoch of the blobs the
+// file's stored chunks use, in decimal; "none" while no chunk is stored,
+// "unknown" if a blob's end epoch is not recorded (e.g. an imported blob).
+// The file is readable until that epoch starts.
+const XattrEndEpoch = "user.walrus.end_epoch"
+
+// endEpochXattr computes XattrEndEpoch; ok is false for a non-file.
+func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error) {
+	a, err := f.idx.GetAttr(ctx, ino)
+	if err != nil || a.Type != index.TypeFile {
+		return nil, false, err
+	}
+	st, err := f.idx.FileState(ctx, ino)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(st.Blobs) == 0 {
+		return []byte("none"), true, nil
+	}
+	ids := make([]blobstore.ID, len(st.Blobs))
+	for i, b := range st.Blobs {
+		ids[i] = blobstore.ID(b)
+	}
+	e, ok := f.opt.EndEpoch(ids)
+	if !ok {
+		return []byte("unknown"), true, nil
+	}
+	return []byte(strconv.FormatUint(uint64(e), 10)), true, nil
 }
 
 // RemoveXattr deletes an attribute (ErrNoAttr if absent).

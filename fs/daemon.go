@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -28,9 +30,21 @@ type DaemonConfig struct {
 	Nodes       int    // embedded network size, used when the data dir is created
 	Shards      int
 	GCGrace     time.Duration
-	Debug       bool          // trace every FUSE operation
-	Logger      *slog.Logger  // nil discards
-	StopGrace   time.Duration // how long uploads in flight may finish at exit (default 10 s)
+	// Walrus, if set, stores the blobs on that Walrus deployment
+	// (walrus.Store; Nodes and Shards are unused) instead of the embedded
+	// network. The data directory remembers the choice (BackendFile); a
+	// different back end later is an error.
+	Walrus *walrus.Config
+	// SuiURL is the Sui full node for Walrus.Network's epochs ("" = the
+	// network's public node); ExpiryWarn is how many epochs before a blob
+	// in use ends the log warns (default DefaultExpiryWarn); EpochInterval
+	// is how often the epoch is read (default DefaultEpochInterval).
+	SuiURL        string
+	ExpiryWarn    int
+	EpochInterval time.Duration
+	Debug         bool          // trace every FUSE operation
+	Logger        *slog.Logger  // nil discards
+	StopGrace     time.Duration // how long uploads in flight may finish at exit (default 10 s)
 	// Ready, if set, is called once the mount is serving.
 	Ready func()
 }
@@ -65,17 +79,19 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	// Chunks and packs must fit in one blob of this network.
+	// Chunks and packs must fit in one blob of this network. A pack is
+	// flushed once it reaches PackMax, so it can exceed it by one packed
+	// file (at most PackThreshold bytes).
 	packMax := int64(DefaultPackMax)
 	if cfg.ChunkSize == 0 {
 		cfg.ChunkSize = index.DefaultChunkSize
 	}
-	if maxBlob := maxBlobSize(cfg); maxBlob > 0 {
+	if maxBlob := daemonMaxBlob(cfg); maxBlob > 0 {
 		if cfg.ChunkSize > maxBlob {
-			log.Warn("chunk size larger than the biggest blob of this network; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
+			log.Info("chunk size larger than the biggest blob of this back end; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
 			cfg.ChunkSize = maxBlob
 		}
-		packMax = min(packMax, int64(maxBlob))
+		packMax = max(min(packMax, int64(maxBlob)-DefaultPackThreshold), 4096)
 	}
 	// The index lock comes first: a second daemon fails before it touches
 	// anything else.
@@ -87,18 +103,22 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		return err
 	}
 	defer closeLog(log, "index", idx.Close)
-	store, err := embedded.Open(ctx, cfg.DataDir, &embedded.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
+	ds, err := openDaemonStore(ctx, cfg, idx, log)
 	if err != nil {
-		return fmt.Errorf("starting the embedded storage network: %w", err)
+		return err
 	}
-	defer closeLog(log, "store", store.Close)
-	c, err := cache.New(filepath.Join(cfg.DataDir, "cache"), store, &cache.Options{MaxBytes: cfg.CacheSize, Logger: log.With("component", "cache")})
+	defer closeLog(log, "store", ds.close)
+	c, err := cache.New(filepath.Join(cfg.DataDir, "cache"), ds.store, &cache.Options{MaxBytes: cfg.CacheSize, Logger: log.With("component", "cache")})
 	if err != nil {
 		return err
 	}
 	defer closeLog(log, "cache", c.Close)
-	f, err := New(ctx, idx, store, &Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
-		Logger: log, SyncUploads: cfg.SyncUploads, GCGrace: cfg.GCGrace, PackMax: packMax})
+	opts := &Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
+		Logger: log, SyncUploads: cfg.SyncUploads, GCGrace: cfg.GCGrace, PackMax: packMax}
+	if ds.walrus != nil {
+		opts.Forget, opts.EndEpoch = ds.walrus.Forget, ds.epochs.endEpoch
+	}
+	f, err := New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err
 	}
@@ -106,6 +126,12 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		return err
 	}
 	defer func() { closeLog(log, "uploader", func() error { return f.Close(cfg.StopGrace) }) }()
+	if ds.epochs != nil {
+		wctx, stopWatch := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); ds.epochs.run(wctx, cmp.Or(cfg.EpochInterval, DefaultEpochInterval)) }()
+		defer func() { stopWatch(); <-done }()
+	}
 
 	server, err := Mount(cfg.Mountpoint, f, &MountOptions{Debug: cfg.Debug, FsName: cfg.DataDir})
 	if err != nil {
@@ -140,7 +166,10 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		if s.CacheMax == 0 {
 			s.CacheMax = cache.DefaultMaxBytes
 		}
-		s.Store = fmt.Sprintf("embedded network (%d nodes, %d shards)", len(store.Layout.Nodes), store.Layout.Shards)
+		s.Store = ds.describe
+		if ds.epochs != nil {
+			s.Expiry = ds.epochs.status(ctx)
+		}
 	}, func() {
 		select {
 		case stopReq <- struct{}{}:

@@ -59,6 +59,14 @@ type Options struct {
 	// SyncUploads makes close(2) of a written file wait until its upload
 	// is committed (or fails).
 	SyncUploads bool
+	// Forget, if set, replaces Store.Delete in the blob collector: the
+	// blob is only dropped from the back end's bookkeeping (walrus
+	// Store.Forget). ErrNotFound from it counts as done.
+	Forget func(ctx context.Context, id blobstore.ID) error
+	// EndEpoch, if set, returns the earliest end epoch of ids (ok false if
+	// any is unknown) for the user.walrus.end_epoch attribute; nil means
+	// the back end has no epochs and the attribute is absent.
+	EndEpoch func(ids []blobstore.ID) (epoch uint32, ok bool)
 }
 
 // FS is the filesystem core: every operation of the mount, callable

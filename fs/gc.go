@@ -11,7 +11,10 @@ import (
 
 // CollectGarbage deletes from the store every blob that has been
 // unreferenced for at least Options.GCGrace (index.ExpiredBlobs, measured
-// with the index's clock), then forgets it in the index. Each delete is
+// with the index's clock), then forgets it in the index. With
+// Options.Forget set (a back end that cannot delete, like Walrus without a
+// Sui signer) it calls Forget instead of Store.Delete, so an undeletable
+// blob does not fail, and stay on the list, forever. Each delete is
 // serialised with uploads (FS.gcMu), so a blob that an upload is storing
 // again is never deleted under it. It returns how many blobs it deleted.
 func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
@@ -39,7 +42,11 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 	if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 {
 		return err // referenced again since ExpiredBlobs: ForgetBlob is not due
 	}
-	err := f.store.Delete(ctx, blobstore.ID(id))
+	del := f.store.Delete
+	if f.opt.Forget != nil {
+		del = f.opt.Forget
+	}
+	err := del(ctx, blobstore.ID(id))
 	if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
 		return err
 	}
@@ -65,6 +72,8 @@ func (f *FS) gcLoop() {
 		}
 		if n, err := f.CollectGarbage(f.up.ctx); err != nil && f.up.ctx.Err() == nil {
 			f.log.Warn("blob collection", "err", err)
+		} else if n > 0 && f.opt.Forget != nil {
+			f.log.Info("forgot unreferenced blobs (not deleted: they stay on the network until their end epoch)", "count", n)
 		} else if n > 0 {
 			f.log.Info("deleted unreferenced blobs", "count", n)
 		}

@@ -4,18 +4,25 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	wfs "github.com/walrusfs/walrusfs/fs"
 )
 
 // runMount: walrusfs mount [flags] MOUNTPOINT
 // Runs the daemon in the foreground until SIGINT/SIGTERM or an unmount.
+// With --network, --publisher or --aggregator (or a data directory that
+// was mounted on Walrus before) the blobs live on Walrus; otherwise on
+// the embedded network.
 func runMount(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--nodes N --shards N] [--debug] MOUNTPOINT")
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] MOUNTPOINT")
+	wf := addWalrusFlags(fs)
+	expiryWarn := fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	cacheSize := fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
 	chunkSize := fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
@@ -42,6 +49,13 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	wcfg, err := mountWalrusConfig(dd, wf, *nodes != 0 || *shards != 0)
+	if err != nil {
+		return err
+	}
+	if *expiryWarn < 0 {
+		return usageError{"--expiry-warn: want a non-negative number of epochs"}
+	}
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
@@ -50,8 +64,39 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *syncUploads, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
-		Debug: *debug, Logger: log,
+		Debug: *debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *expiryWarn,
 	})
+}
+
+// mountWalrusConfig decides the mount's back end: Walrus if back-end flags
+// are given, or if the data directory remembers Walrus (then its network
+// and URLs are reused as if given as flags; token, epochs etc. come from
+// flags, environment and walrus.conf as usual); nil means the embedded
+// network. A mismatch with the remembered back end is reported by the
+// daemon (fs.BackendFile).
+func mountWalrusConfig(dataDir string, wf *walrusFlags, embeddedFlags bool) (*walrus.Config, error) {
+	rec, err := wfs.ReadBackend(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	remembered := rec != nil && rec.Kind == wfs.BackendWalrus
+	if !wf.given() && !remembered {
+		if wf.any() {
+			return nil, usageError{"Walrus flags (--epochs, --sui-url, ...) need --network, --publisher or --aggregator"}
+		}
+		return nil, nil
+	}
+	if embeddedFlags {
+		return nil, usageError{"--nodes and --shards apply to the embedded network, not to Walrus"}
+	}
+	if !wf.given() {
+		wf.Network, wf.Publisher, wf.Aggregators = rec.Network, rec.Publisher, strings.Join(rec.Aggregators, ",")
+	}
+	cfg, err := wf.resolve(dataDir, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg, nil
 }
 
 // resolveDataDir returns dir, or the default data directory.

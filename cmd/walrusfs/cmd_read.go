@@ -11,21 +11,27 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
-// runRead: walrusfs read [--data-dir D] BLOB_ID [-o FILE] [--range START:LENGTH]
+// runRead: walrusfs read [--data-dir D | --aggregator URL | --network N]
+// [-o FILE] [--range START:LENGTH] BLOB_ID
 // Writes the verified blob (or the slice) to stdout or FILE; FILE is
 // written atomically (temp + rename), so a failed read leaves no file.
+// With --aggregator/--network the blob comes from Walrus aggregators and
+// is verified against its ID (a mismatch is an error) unless
+// --trust-aggregator; no data directory is needed.
 func runRead(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "read", "[--data-dir D] [-o FILE] [--range START:LENGTH] BLOB_ID")
+	fs := newFlags(env, "read", "[--data-dir D | --aggregator URL | --network testnet|mainnet] [-o FILE] [--range START:LENGTH] BLOB_ID")
 	sf := addStoreFlags(fs)
+	wf := addWalrusFlags(fs)
 	outPath := fs.String("o", "", "write to FILE instead of standard output")
 	rng := fs.String("range", "", "read only LENGTH bytes from byte START (START:LENGTH)")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageError{"want exactly one blob ID"}
 	}
-	id, err := blobstore.ParseID(fs.Arg(0))
+	id, err := blobstore.ParseID(pos[0])
 	if err != nil {
 		return err
 	}
@@ -40,7 +46,7 @@ func runRead(ctx context.Context, env *cliEnv, args []string) error {
 			return usageError{fmt.Sprintf("--range %q: want START:LENGTH with non-negative integers", *rng)}
 		}
 	}
-	b, err := sf.open(ctx, env)
+	b, err := openCLIStore(ctx, env, sf, wf, false)
 	if err != nil {
 		return err
 	}

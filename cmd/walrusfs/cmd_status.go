@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	wfs "github.com/walrusfs/walrusfs/fs"
@@ -41,6 +42,9 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "pending:    %d files, %s to upload (%d uploading)\n", s.PendingFiles, human(s.PendingBytes), s.Uploading)
 	fmt.Fprintf(w, "blobs:      %d referenced, %d waiting for deletion\n", s.Blobs, s.DeadBlobs)
 	fmt.Fprintf(w, "cache:      %s of %s\n", human(uint64(s.CacheBytes)), human(uint64(s.CacheMax)))
+	if e := s.Expiry; e != nil {
+		printExpiry(w, e)
+	}
 	fmt.Fprintf(w, "failures:   %d\n", len(s.Failures))
 	for _, f := range s.Failures {
 		fmt.Fprintf(w, "  inode %d at %s: %s\n", f.Ino, f.Time.Format(time.RFC3339), f.Error)
@@ -60,4 +64,34 @@ func human(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// printExpiry prints the epoch and expiry lines of a Walrus mount:
+//
+//	epoch:      42 (read 2026-01-02T03:04:05Z)        or "unknown (...)"
+//	expiry:     3 blobs in use, earliest end epoch 45 (about 2026-01-05T00:00:00Z); 1 within 2 epochs
+func printExpiry(w io.Writer, e *wfs.StatusExpiry) {
+	switch {
+	case e.Epoch != 0 && e.EpochError != "":
+		fmt.Fprintf(w, "epoch:      %d (read %s; last read failed: %s)\n", e.Epoch, e.EpochReadAt.UTC().Format(time.RFC3339), e.EpochError)
+	case e.Epoch != 0:
+		fmt.Fprintf(w, "epoch:      %d (read %s)\n", e.Epoch, e.EpochReadAt.UTC().Format(time.RFC3339))
+	case e.EpochError != "":
+		fmt.Fprintf(w, "epoch:      unknown (reading Sui failed: %s)\n", e.EpochError)
+	default:
+		fmt.Fprintf(w, "epoch:      unknown (not read from Sui)\n")
+	}
+	if e.Blobs == 0 {
+		fmt.Fprintf(w, "expiry:     no recorded blobs in use\n")
+		return
+	}
+	when := ""
+	if !e.EarliestTime.IsZero() {
+		when = " (about " + e.EarliestTime.UTC().Format(time.RFC3339) + ")"
+	}
+	fmt.Fprintf(w, "expiry:     %d blobs in use, earliest end epoch %d%s", e.Blobs, e.Earliest, when)
+	if e.Epoch != 0 {
+		fmt.Fprintf(w, "; %d within %d epochs", e.Expiring, e.WarnEpochs)
+	}
+	fmt.Fprintln(w)
 }

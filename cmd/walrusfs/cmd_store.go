@@ -79,23 +79,27 @@ func (f *storeFlags) open(ctx context.Context, env *cliEnv) (*backend, error) {
 // progressThreshold: files at least this large get progress lines.
 const progressThreshold = 16 << 20
 
-// runStore: walrusfs store [--data-dir D] FILE...
+// runStore: walrusfs store [--data-dir D] [--committee FILE | --network N
+// | --publisher URL [--epochs N] ...] FILE...
 // Prints "<blob-id> <file>" per stored file; "-" reads standard input.
+// With Walrus flags the files go to that publisher (walrus.Store);
+// otherwise to the embedded network or the committee.
 func runStore(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "store", "[--data-dir D] [--committee FILE] FILE...")
+	fs := newFlags(env, "store", "[--data-dir D] [--committee FILE | --network testnet|mainnet | --publisher URL [--epochs N]] FILE...")
 	sf := addStoreFlags(fs)
+	wf := addWalrusFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError{"no files given (use - for standard input)"}
 	}
-	b, err := sf.open(ctx, env)
+	b, err := openCLIStore(ctx, env, sf, wf, true)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	limit := b.Params().MaxBlobSize()
+	limit := b.maxBlob
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
 	failed := 0
@@ -121,7 +125,7 @@ func runStore(ctx context.Context, env *cliEnv, args []string) error {
 				continue
 			}
 		}
-		fmt.Fprintf(env.stderr, "walrusfs store: %s: %v\n", name, err)
+		fmt.Fprintf(env.stderr, "walrusfs store: %s: %s\n", name, oneLine(err.Error()))
 		failed++
 	}
 	if failed > 0 {

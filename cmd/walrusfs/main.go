@@ -44,6 +44,7 @@ func commands() []command {
 		{"umount", "unmount a walrusfs folder, finishing or persisting its uploads", runUmount},
 		{"sync", "wait until every file of the mount is stored on the network", runSync},
 		{"status", "show pending uploads, failures, cache use and blob counts", runStatus},
+		{"import", "place an existing Walrus blob into the tree of a running mount", runImport},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 	}
 }
@@ -74,7 +75,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		}
-		fmt.Fprintf(env.stderr, "walrusfs %s: %v\n", c.name, err)
+		fmt.Fprintf(env.stderr, "walrusfs %s: %s\n", c.name, oneLine(err.Error()))
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2
@@ -114,4 +115,23 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{err.Error()}
 	}
 	return nil
+}
+
+// parseInterspersed is parseFlags allowing flags after positional
+// arguments ("read BLOB_ID -o FILE"); "--" ends flag parsing.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
