@@ -33,6 +33,7 @@ type Handle struct {
 // The open is counted before the inode is checked, so an unlink racing
 // with it either makes it fail (ENOENT) or waits for its last close.
 func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error) {
+	ctx = local(ctx)
 	acc := flags & syscall.O_ACCMODE
 	h := &Handle{f: f, Ino: ino,
 		read:  acc == syscall.O_RDONLY || acc == syscall.O_RDWR,
@@ -61,6 +62,7 @@ func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error
 // Create makes regular file name in parent and opens it. Without O_EXCL an
 // existing file is opened instead (a lost race with another creator).
 func (f *FS) Create(ctx context.Context, parent uint64, name string, flags, mode, uid, gid uint32) (index.Attr, *Handle, error) {
+	ctx = local(ctx)
 	a, err := f.Mknod(ctx, parent, name, index.NewNode{Type: index.TypeFile, Mode: mode, Uid: uid, Gid: gid})
 	if errors.Is(err, index.ErrExist) && flags&syscall.O_EXCL == 0 {
 		a, err = f.Lookup(ctx, parent, name)

@@ -19,6 +19,7 @@ import (
 
 // Lookup returns the attributes of name in directory parent.
 func (f *FS) Lookup(ctx context.Context, parent uint64, name string) (index.Attr, error) {
+	ctx = local(ctx)
 	a, err := f.idx.Lookup(ctx, parent, name)
 	if err == nil {
 		f.overlay(&a)
@@ -28,6 +29,7 @@ func (f *FS) Lookup(ctx context.Context, parent uint64, name string) (index.Attr
 
 // GetAttr returns the attributes of ino, including unflushed writes.
 func (f *FS) GetAttr(ctx context.Context, ino uint64) (index.Attr, error) {
+	ctx = local(ctx)
 	a, err := f.idx.GetAttr(ctx, ino)
 	if err == nil {
 		f.overlay(&a)
@@ -40,6 +42,7 @@ func (f *FS) GetAttr(ctx context.Context, ino uint64) (index.Attr, error) {
 // the write-time overlay and a truncate sees every write. A size change
 // also cuts the staging file.
 func (f *FS) SetAttr(ctx context.Context, ino uint64, u index.AttrUpdate) (index.Attr, error) {
+	ctx = local(ctx)
 	var st *inodeState
 	if u.Size != nil {
 		st = f.acquire(ino)
@@ -87,6 +90,7 @@ func (f *FS) inherit(ctx context.Context, parent uint64, n *index.NewNode) error
 // Mknod creates a regular file, directory or symlink (other types:
 // ErrNotSupported).
 func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewNode) (index.Attr, error) {
+	ctx = local(ctx)
 	if n.Type != index.TypeFile && n.Type != index.TypeDir && n.Type != index.TypeSymlink {
 		return index.Attr{}, fmt.Errorf("mknod %q: %w", name, ErrNotSupported)
 	}
@@ -98,6 +102,7 @@ func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewN
 
 // Link adds the name (parent, name) to ino.
 func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.Attr, error) {
+	ctx = local(ctx)
 	a, err := f.idx.Link(ctx, ino, parent, name)
 	if err == nil {
 		f.overlay(&a)
@@ -108,6 +113,7 @@ func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.A
 // Unlink removes a non-directory name; the data of an open file lives
 // until its last close.
 func (f *FS) Unlink(ctx context.Context, parent uint64, name string) error {
+	ctx = local(ctx)
 	r, err := f.idx.Unlink(ctx, parent, name)
 	if err == nil {
 		f.removed(r)
@@ -117,12 +123,14 @@ func (f *FS) Unlink(ctx context.Context, parent uint64, name string) error {
 
 // Rmdir removes an empty directory.
 func (f *FS) Rmdir(ctx context.Context, parent uint64, name string) error {
+	ctx = local(ctx)
 	return f.idx.Rmdir(ctx, parent, name)
 }
 
 // Rename is rename(2)/renameat2(2); flags are RENAME_NOREPLACE and
 // RENAME_EXCHANGE. A replaced open file lives until its last close.
 func (f *FS) Rename(ctx context.Context, srcParent uint64, srcName string, dstParent uint64, dstName string, flags uint32) error {
+	ctx = local(ctx)
 	r, err := f.idx.Rename(ctx, srcParent, srcName, dstParent, dstName, index.RenameFlags(flags))
 	if err == nil {
 		f.removed(r)
@@ -132,11 +140,13 @@ func (f *FS) Rename(ctx context.Context, srcParent uint64, srcName string, dstPa
 
 // ReadDir returns a page of entries of dir after the name after.
 func (f *FS) ReadDir(ctx context.Context, dir uint64, after string, limit int) ([]index.DirEntry, error) {
+	ctx = local(ctx)
 	return f.idx.ReadDir(ctx, dir, after, limit)
 }
 
 // ReadLink returns the target of a symlink.
 func (f *FS) ReadLink(ctx context.Context, ino uint64) (string, error) {
+	ctx = local(ctx)
 	return f.idx.ReadLink(ctx, ino)
 }
 
@@ -146,6 +156,7 @@ const walrusXattrPrefix = "user.walrus."
 // absent). user.walrus.state reports "staged" while an open file has
 // unflushed writes.
 func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, error) {
+	ctx = local(ctx)
 	if strings.HasPrefix(name, "system.") {
 		return nil, fmt.Errorf("xattr %q: %w", name, ErrNoAttr)
 	}
@@ -176,6 +187,7 @@ func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, err
 // XATTR_REPLACE. user.walrus.* is read-only (ErrReadOnlyAttr) and system.*
 // (ACLs) is not supported.
 func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte, flags uint32) error {
+	ctx = local(ctx)
 	switch {
 	case strings.HasPrefix(name, walrusXattrPrefix):
 		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
@@ -192,6 +204,7 @@ func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte
 // ListXattr returns the attribute names of ino, user.walrus.* included
 // (user.walrus.end_epoch only on a back end with epochs).
 func (f *FS) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
+	ctx = local(ctx)
 	names, err := f.idx.ListXattr(ctx, ino)
 	if err != nil || f.opt.EndEpoch == nil || !slices.Contains(names, index.XattrState) {
 		return names, err
@@ -232,6 +245,7 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 
 // RemoveXattr deletes an attribute (ErrNoAttr if absent).
 func (f *FS) RemoveXattr(ctx context.Context, ino uint64, name string) error {
+	ctx = local(ctx)
 	if strings.HasPrefix(name, walrusXattrPrefix) {
 		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
 	}
@@ -244,6 +258,7 @@ func (f *FS) RemoveXattr(ctx context.Context, ino uint64, name string) error {
 
 // StatFS returns the index totals and the free space of the staging disk.
 func (f *FS) StatFS(ctx context.Context) (index.StatFS, syscall.Statfs_t, error) {
+	ctx = local(ctx)
 	s, err := f.idx.StatFS(ctx)
 	if err != nil {
 		return s, syscall.Statfs_t{}, err
@@ -252,3 +267,11 @@ func (f *FS) StatFS(ctx context.Context) (index.StatFS, syscall.Statfs_t, error)
 	err = syscall.Statfs(f.staging, &disk)
 	return s, disk, err
 }
+
+// local strips the kernel's interrupt from a metadata operation. Such an
+// operation is a short local bbolt transaction; failing it with EINTR
+// because the caller took a signal (a Go program takes one at every
+// preemption) makes tools that do not retry setxattr, rename or mkdir fail
+// for nothing. Reads and writes that may wait on the network keep the
+// interrupt.
+func local(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
