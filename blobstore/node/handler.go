@@ -225,17 +225,7 @@ func (n *Node) putMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) metadataStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := parseID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if _, err := n.Metadata(id); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			writeJSON(w, 200, "nonexistent")
-		} else {
-			writeError(w, err)
-		}
+	if !n.hasMetadata(w, r) {
 		return
 	}
 	writeJSON(w, 200, "stored")
@@ -314,17 +304,7 @@ func (n *Node) sliverStatus(w http.ResponseWriter, r *http.Request) {
 // blobStatus answers like Walrus: "nonexistent", or a permanent blob that
 // is not certified (there is no Sui, so no epochs or certification).
 func (n *Node) blobStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := parseID(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if _, err := n.Metadata(id); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			writeJSON(w, 200, "nonexistent")
-		} else {
-			writeError(w, err)
-		}
+	if !n.hasMetadata(w, r) {
 		return
 	}
 	// SUI: endEpoch, certification and the status event come from Sui.
@@ -349,4 +329,24 @@ func (n *Node) deleteBlob(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, 200, "deleted")
 	}
+}
+
+// hasMetadata parses the request's blob ID and reports whether this node
+// stores its metadata. When it does not, it has already answered:
+// "nonexistent" for an unknown blob, an error envelope otherwise.
+func (n *Node) hasMetadata(w http.ResponseWriter, r *http.Request) bool {
+	id, err := parseID(r)
+	if err != nil {
+		writeError(w, err)
+		return false
+	}
+	if _, err := n.Metadata(id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			writeJSON(w, 200, "nonexistent")
+		} else {
+			writeError(w, err)
+		}
+		return false
+	}
+	return true
 }
