@@ -103,17 +103,24 @@ func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 	return n, err
 }
 
-// Flush is close(2): it makes the writes of the file durable on local disk
-// (staging fdatasync, then the index) and queues the file for upload. With
-// Options.SyncUploads it then waits until the upload is committed.
+// Flush is close(2): it makes the file durable on local disk (its writes,
+// its creation, an O_TRUNC: see flushDirty and index.Sync) and queues it for
+// upload. With Options.SyncUploads it then waits until the upload is
+// committed.
 func (h *Handle) Flush(ctx context.Context) error {
 	if !h.wrote.Swap(false) {
+		if h.write {
+			return h.f.idx.Sync(context.WithoutCancel(ctx))
+		}
 		return nil
 	}
 	st := h.st
 	st.mu.Lock()
 	err := h.f.flushDirty(ctx, st)
 	st.mu.Unlock()
+	if err == nil {
+		err = h.f.idx.Sync(context.WithoutCancel(ctx))
+	}
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,12 @@ func (f *FS) writeAt(ctx context.Context, st *inodeState, p []byte, off int64) (
 	if err := f.loadChunkSize(ctx, st); err != nil {
 		return 0, err
 	}
+	if done, err := f.writeMem(ctx, st, p, off); done || err != nil {
+		if err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	fd, err := f.stagingFile(st, true)
 	if err != nil {
 		return 0, err
@@ -54,6 +60,81 @@ func (f *FS) writeAt(ctx context.Context, st *inodeState, p []byte, off int64) (
 	}
 	st.dirtyMtime = f.clock()
 	return len(p), nil
+}
+
+// writeMem writes p at off into st.mem, the in-memory content of a small
+// file, and reports whether it did. Small files (all of their content in
+// chunk 0 and at most index.MaxStagedCopy bytes) never get a staging
+// file: their bytes stay in memory while written and go to the index as a
+// staged copy on flush, so creating one costs no file creation, no staging
+// fsync and no staging deletion after upload. A file enters this mode on
+// its first write when it has no staging file and fits; a write past the
+// limit spills the bytes into a new staging file and returns false, so the
+// caller writes there. Caller holds st.mu.
+func (f *FS) writeMem(ctx context.Context, st *inodeState, p []byte, off int64) (bool, error) {
+	end := off + int64(len(p))
+	limit := int64(min(st.chunkSize, index.MaxStagedCopy))
+	if st.mem == nil {
+		if end > limit || len(st.dirty) > 0 {
+			return false, nil
+		}
+		mem, ok, err := f.loadSmall(ctx, st, limit)
+		if err != nil || !ok {
+			return false, err
+		}
+		st.mem = mem
+		st.dirty[0] = uint64(len(mem))
+	}
+	if end > limit {
+		fd, err := f.stagingFile(st, true)
+		if err != nil {
+			return false, err
+		}
+		if _, err := fd.WriteAt(st.mem, 0); err != nil {
+			return false, fmt.Errorf("writing staging file of inode %d: %w", st.ino, err)
+		}
+		st.mem = nil
+		return false, nil
+	}
+	if end > int64(len(st.mem)) {
+		st.mem = append(st.mem, make([]byte, end-int64(len(st.mem)))...)
+	}
+	copy(st.mem[off:], p)
+	st.dirty[0] = uint64(len(st.mem))
+	st.dirtySize = max(st.dirtySize, uint64(len(st.mem)))
+	st.dirtyMtime = f.clock()
+	return true, nil
+}
+
+// loadSmall returns the current content of a file that may go to memory
+// mode: ok is false if it has a staging file or more than limit bytes.
+func (f *FS) loadSmall(ctx context.Context, st *inodeState, limit int64) ([]byte, bool, error) {
+	fd, err := f.stagingFile(st, false)
+	if err != nil || fd != nil {
+		return nil, false, err
+	}
+	a, err := f.idx.GetAttr(ctx, st.ino)
+	if err != nil || a.Size > uint64(limit) {
+		return nil, false, err
+	}
+	mem := make([]byte, a.Size)
+	c, ok, err := f.idx.Chunk(ctx, st.ino, 0)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case !ok: // a hole (or empty)
+	case c.Kind == index.ChunkStaged:
+		data, has, err := f.idx.StagedCopy(ctx, st.ino, 0)
+		if err != nil || !has {
+			return nil, false, err // staged bytes without a staging file: lost, keep the normal path
+		}
+		copy(mem, data)
+	default:
+		if err := f.readStored(ctx, nil, st.ino, 0, c, mem[:min(c.Len, a.Size)], 0); err != nil {
+			return nil, false, err
+		}
+	}
+	return mem, true, nil
 }
 
 // loadChunkSize fills st.chunkSize from the index. Caller holds st.mu.
@@ -103,16 +184,44 @@ func (f *FS) prepareChunk(ctx context.Context, st *inodeState, fd interface {
 	return nil
 }
 
-// flushDirty makes the dirty chunks of st durable: fdatasync of the staging
-// file, then one SetChunkStaged per chunk (each bumps the generation, so an
-// upload that began earlier cannot commit). Caller holds st.mu. It is not
-// cancelled by ctx: losing a close's metadata to an interrupt would lose
-// data.
+// flushDirty makes the dirty chunks of st durable and tells the index
+// (each SetChunkStaged bumps the generation, so an upload that began
+// earlier cannot commit). A file that is one chunk of at most
+// index.MaxStagedCopy bytes is made durable by handing its bytes to the
+// index (SetChunkStagedCopy: one journal fdatasync, no staging fsync);
+// anything larger gets fdatasync of the staging file, then the index
+// updates, then one journal sync. Caller holds st.mu. It is not cancelled
+// by ctx: losing a close's metadata to an interrupt would lose data.
 func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
 	if len(st.dirty) == 0 {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
+	if st.mem != nil {
+		if len(st.mem) > 0 {
+			if _, err := f.idx.SetChunkStagedCopy(ctx, st.ino, 0, st.mem); err != nil {
+				return err
+			}
+		}
+		st.mem = nil
+		clear(st.dirty)
+		st.dirtySize = 0
+		return nil
+	}
+	if n, ok := st.dirty[0]; ok && len(st.dirty) == 1 && n > 0 && n <= index.MaxStagedCopy {
+		if a, err := f.idx.GetAttr(ctx, st.ino); err == nil && a.Size <= n {
+			buf := make([]byte, n)
+			if err := f.readStaging(st, buf, 0); err != nil {
+				return err
+			}
+			if _, err := f.idx.SetChunkStagedCopy(ctx, st.ino, 0, buf); err != nil {
+				return err
+			}
+			delete(st.dirty, 0)
+			st.dirtySize = 0
+			return nil
+		}
+	}
 	fd, err := f.stagingFile(st, true)
 	if err != nil {
 		return err
@@ -135,12 +244,15 @@ func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
 		delete(st.dirty, ci)
 	}
 	st.dirtySize = 0
-	return nil
+	return f.idx.Sync(ctx)
 }
 
 // truncateStaging cuts the staging file of st at size (no-op if it is
 // shorter or missing). Caller holds st.mu.
 func (f *FS) truncateStaging(st *inodeState, size uint64) error {
+	if st.mem != nil && uint64(len(st.mem)) > size {
+		st.mem = st.mem[:size]
+	}
 	fd, err := f.stagingFile(st, false)
 	if err != nil || fd == nil {
 		return err

@@ -24,10 +24,22 @@
 // per touched chunk) when the file is closed, fsynced, truncated, has its
 // attributes changed or is about to be committed. Until then the open file's
 // size and mtime are overlaid on the index attributes. close(2) and fsync(2)
-// fdatasync the staging file before the index records the chunks, so after
-// SIGKILL or a power cut every closed or fsynced file is intact and queued
-// (the index's upload queue), and New/Start resume the uploads; bytes written
-// but never closed are zeroed out of the staging file at start.
+// fdatasync the staging file, then record the chunks and sync the index's
+// journal, so after SIGKILL or a power cut every closed or fsynced file is
+// intact and queued (the index's upload queue), and New/Start resume the
+// uploads; bytes written but never closed are zeroed out of the staging file
+// at start.
+//
+// Small files (one chunk of at most index.MaxStagedCopy = 256 KiB: the
+// thousands of images an artist drags in, a backup tool's index files) take
+// a shorter path: they never get a staging file. Their bytes stay in memory
+// while written (inodeState.mem) and close(2) hands them to the index as a
+// staged copy, made durable by one journal fdatasync; reads of such a file
+// come from the copy until it is uploaded. Creating one therefore costs no
+// file creation, staging fsync or staging deletion. A small file that grows
+// past the limit spills into a staging file (which first receives the
+// copy); after a crash, start-up rewrites any staging file whose bytes
+// differ from its copy (restoreStagedCopies).
 //
 // A partial write to a stored chunk first copies that chunk from its blob
 // (read-modify-write of one chunk); editing one byte of a 2 GiB file

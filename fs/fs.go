@@ -18,9 +18,10 @@ import (
 // Defaults used when an Options field is zero.
 const (
 	DefaultUploadWorkers = 2
-	DefaultPackThreshold = 1 << 20  // files up to 1 MiB are packed
-	DefaultPackMax       = 16 << 20 // a pack blob is flushed at 16 MiB
-	DefaultPackDelay     = 200 * time.Millisecond
+	DefaultPackThreshold = 1 << 20          // files up to 1 MiB are packed
+	DefaultPackMax       = 16 << 20         // a pack blob is flushed at 16 MiB
+	DefaultPackDelay     = time.Second      // a pack waits for a pause this long
+	DefaultPackMaxWait   = 10 * time.Second // ... but at most this long
 	DefaultGCGrace       = 10 * time.Minute
 	DefaultGCInterval    = time.Minute
 	DefaultRetryBase     = time.Second
@@ -47,9 +48,10 @@ type Options struct {
 	// bytes (and fits one chunk) is packed with others into one blob.
 	PackThreshold int64
 	// PackMax is the size at which a pack blob is flushed at once;
-	// otherwise it is flushed PackDelay after its first file.
-	PackMax   int64
-	PackDelay time.Duration
+	// otherwise it is flushed when no file joined it for PackDelay, or
+	// PackMaxWait after its first file, whichever comes first.
+	PackMax                int64
+	PackDelay, PackMaxWait time.Duration
 	// GCGrace is how long a blob stays unreferenced before it is deleted
 	// from the store; GCInterval is how often the collector looks.
 	GCGrace, GCInterval time.Duration
@@ -119,6 +121,9 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 	if err := f.dropCrashOrphans(ctx); err != nil {
 		return nil, err
 	}
+	if err := f.restoreStagedCopies(ctx); err != nil {
+		return nil, err
+	}
 	if err := f.reconcileStaging(ctx); err != nil {
 		return nil, err
 	}
@@ -149,6 +154,7 @@ func setDefaults(o *Options) {
 	def(&o.PackThreshold, DefaultPackThreshold)
 	def(&o.PackMax, DefaultPackMax)
 	defD(&o.PackDelay, DefaultPackDelay)
+	defD(&o.PackMaxWait, max(DefaultPackMaxWait, o.PackDelay))
 	defD(&o.GCGrace, DefaultGCGrace)
 	defD(&o.GCInterval, DefaultGCInterval)
 	defD(&o.RetryBase, DefaultRetryBase)

@@ -42,6 +42,11 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 	if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 {
 		return err // referenced again since ExpiredBlobs: ForgetBlob is not due
 	}
+	// Deleting is irreversible: the index state that dropped the last
+	// reference must survive a power cut first.
+	if err := f.idx.Sync(ctx); err != nil {
+		return err
+	}
 	del := f.store.Delete
 	if f.opt.Forget != nil {
 		del = f.opt.Forget

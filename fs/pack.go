@@ -12,8 +12,10 @@ import (
 // One blob per small file would cost the per-blob overhead of the network
 // (metadata, hashes, an on-chain object) for every file. The packer
 // concatenates the content of small files (whole file <= PackThreshold)
-// into one pack blob of up to PackMax bytes, flushed when full or
-// PackDelay after its first file, and commits each file with an Extent
+// into one pack blob of up to PackMax bytes, flushed when full, when no
+// file joined it for PackDelay (so a burst of files, e.g. a folder dragged
+// in, becomes a few large blobs and its upload does not compete with the
+// copy), or PackMaxWait after its first file, and commits each file with an Extent
 // (pack, offset, length). Files keep their own generation check: a file
 // that changed while waiting is requeued, the others commit. A pack whose
 // files are all deleted loses its last reference and is collected.
@@ -24,6 +26,7 @@ type packer struct {
 	items []packItem  // GUARDED_BY(mu)
 	size  int64       // GUARDED_BY(mu)
 	timer *time.Timer // GUARDED_BY(mu)
+	first time.Time   // when the first item of the pack came. GUARDED_BY(mu)
 
 	wg sync.WaitGroup // flushes in progress
 }
@@ -50,12 +53,21 @@ func (p *packer) add(it packItem) {
 		p.flush(batch)
 		return
 	}
-	if p.timer == nil {
+	delay := p.u.f.opt.PackDelay
+	switch {
+	case p.timer == nil:
+		p.first = time.Now()
 		p.wg.Add(1)
-		p.timer = time.AfterFunc(p.u.f.opt.PackDelay, func() {
+		p.timer = time.AfterFunc(delay, func() {
 			defer p.wg.Done()
 			p.flush(p.take())
 		})
+	case time.Since(p.first)+delay <= p.u.f.opt.PackMaxWait:
+		// Debounce. If Stop fails the timer fired: its flush takes this
+		// item too.
+		if p.timer.Stop() {
+			p.timer.Reset(delay)
+		}
 	}
 	p.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,21 +24,35 @@ import (
 // it: truncate cuts the staging file at the new size; a commit punches the
 // committed chunks; New reconciles leftovers after a crash.
 
-// file returns the staging file of st, creating it if create is set. With
-// create unset a missing file gives (nil, nil): everything reads as zeros.
+// stagingFile returns the staging file of st, creating it if create is
+// set. With create unset a missing file gives (nil, nil): everything reads
+// as zeros, or from the staged copy (readStaging). A new staging file
+// first receives the staged copy of chunk 0 from the index, if any (the
+// fs makes copies of chunk 0 only), since once a staging file exists its
+// bytes are the staged bytes.
 func (f *FS) stagingFile(st *inodeState, create bool) (*os.File, error) {
 	st.fdMu.Lock()
 	defer st.fdMu.Unlock()
 	if st.fd != nil {
 		return st.fd, nil
 	}
-	flags := os.O_RDWR
-	if create {
-		flags |= os.O_CREATE
-	}
-	fd, err := os.OpenFile(f.stagingPath(st.ino), flags, 0o600)
-	if errors.Is(err, os.ErrNotExist) && !create {
-		return nil, nil
+	path := f.stagingPath(st.ino)
+	fd, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return nil, nil
+		}
+		if fd, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			var data []byte
+			var ok bool
+			if data, ok, err = f.idx.StagedCopy(context.Background(), st.ino, 0); err == nil && ok {
+				_, err = fd.WriteAt(data, 0)
+			}
+			if err != nil {
+				_ = fd.Close()
+				_ = os.Remove(path)
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("staging file of inode %d: %w", st.ino, err)
@@ -56,17 +71,58 @@ func (st *inodeState) closeFd() {
 	}
 }
 
-// readStaging fills p with staging bytes at off; missing bytes are zeros.
+// readStaging fills p with staged bytes at file offset off (within one
+// chunk); missing bytes are zeros. The bytes of a small file in memory
+// (st.mem) come from there; those of a small file without a staging file
+// from its staged copy in the index. Caller holds st.mu (R or W).
 func (f *FS) readStaging(st *inodeState, p []byte, off int64) error {
+	if st.mem != nil {
+		n := 0
+		if off < int64(len(st.mem)) {
+			n = copy(p, st.mem[off:])
+		}
+		clear(p[n:])
+		return nil
+	}
 	fd, err := f.stagingFile(st, false)
-	if err != nil || fd == nil {
+	if err != nil {
 		clear(p)
 		return err
+	}
+	if fd == nil {
+		return f.readCopy(st, p, off)
 	}
 	n, err := fd.ReadAt(p, off)
 	clear(p[n:])
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("reading staging file of inode %d: %w", st.ino, err)
+	}
+	return nil
+}
+
+// readCopy fills p from the staged copy in the index of the chunk holding
+// file offset off; zeros when there is none.
+func (f *FS) readCopy(st *inodeState, p []byte, off int64) error {
+	clear(p)
+	ctx := context.Background()
+	cs := st.chunkSize
+	if cs == 0 {
+		a, err := f.idx.GetAttr(ctx, st.ino)
+		if err != nil {
+			return err
+		}
+		cs = a.ChunkSize
+	}
+	if cs == 0 {
+		return nil
+	}
+	ci := uint64(off) / cs
+	data, ok, err := f.idx.StagedCopy(ctx, st.ino, ci)
+	if err != nil || !ok {
+		return err
+	}
+	if lo := uint64(off) - ci*cs; lo < uint64(len(data)) {
+		copy(p, data[lo:])
 	}
 	return nil
 }
@@ -99,6 +155,63 @@ func (f *FS) deleteStaging(st *inodeState) error {
 	st.closeFd()
 	if err := os.Remove(f.stagingPath(st.ino)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
+	}
+	return nil
+}
+
+// restoreStagedCopies runs at start-up, before reconcileStaging. Small
+// files are closed durably through a copy of their bytes in the index
+// (index.SetChunkStagedCopy) rather than an fsync of a staging file. Most
+// have no staging file at all; one that has (its bytes were flushed from
+// a staging file, or a write spilled it there after the last flush) may
+// hold other bytes after a crash than the durable copy: those are written
+// back and synced, so the file is its last closed version.
+func (f *FS) restoreStagedCopies(ctx context.Context) error {
+	type copyOf struct {
+		ino, idx uint64
+		data     []byte
+	}
+	var copies []copyOf
+	err := f.idx.StagedCopies(ctx, func(ino, idx uint64, data []byte) error {
+		copies = append(copies, copyOf{ino, idx, bytes.Clone(data)})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("fs: reading staged copies: %w", err)
+	}
+	restored := 0
+	for _, c := range copies {
+		a, err := f.idx.GetAttr(ctx, c.ino)
+		if err != nil {
+			return fmt.Errorf("fs: staged copy of inode %d: %w", c.ino, err)
+		}
+		off := int64(c.idx * a.ChunkSize)
+		path := f.stagingPath(c.ino)
+		fd, err := os.OpenFile(path, os.O_RDWR, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // the usual case: the copy is the only place of the bytes
+		}
+		if err != nil {
+			return fmt.Errorf("fs: restoring staging file of inode %d: %w", c.ino, err)
+		}
+		cur := make([]byte, len(c.data))
+		n, _ := fd.ReadAt(cur, off)
+		if n == len(cur) && bytes.Equal(cur, c.data) {
+			_ = fd.Close()
+			continue
+		}
+		_, err = fd.WriteAt(c.data, off)
+		if err == nil {
+			err = fd.Sync()
+		}
+		_ = fd.Close()
+		if err != nil {
+			return fmt.Errorf("fs: restoring staging file of inode %d: %w", c.ino, err)
+		}
+		restored++
+	}
+	if restored > 0 {
+		f.log.Info("restored staging bytes of small files from the index after a crash", "files", restored)
 	}
 	return nil
 }

@@ -56,6 +56,9 @@ type inodeState struct {
 	// dirty is not empty. GUARDED_BY(mu)
 	dirtySize  uint64
 	dirtyMtime time.Time
+	// mem, when not nil, is the whole content of a small file that has no
+	// staging file (see writeMem); dirty[0] is then len(mem). GUARDED_BY(mu)
+	mem []byte
 
 	fdMu sync.Mutex
 	fd   *os.File // staging file, opened lazily. GUARDED_BY(fdMu)
@@ -123,6 +126,12 @@ func (f *FS) dropOrphan(ino uint64) {
 	}()
 	if _, err := f.idx.DropOrphan(context.Background(), ino); err != nil && !errors.Is(err, index.ErrNotFound) {
 		f.log.Error("deleting unlinked file", "ino", ino, "err", err)
+	}
+	// The unlink must survive a power cut before the bytes go, or the
+	// file could come back without its data.
+	if err := f.idx.Sync(context.Background()); err != nil {
+		f.log.Error("syncing index before deleting a staging file; keeping it", "ino", ino, "err", err)
+		return
 	}
 	if err := os.Remove(f.stagingPath(ino)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		f.log.Warn("removing staging file", "ino", ino, "err", err)

@@ -41,6 +41,12 @@ type uploader struct {
 	lastErr  map[uint64]error     // last failure, until the next success. GUARDED_BY(mu)
 	stopping bool                 // GUARDED_BY(mu)
 	inFlight map[uint64]time.Time // start of running uploads (status). GUARDED_BY(mu)
+	// A waiter (Sync, waitUploaded) bumps waitGen and counts only failures
+	// of runs that started after it: a run already failing when the
+	// waiter came (e.g. before the back end recovered) is not its answer.
+	waitGen  uint64            // GUARDED_BY(mu)
+	startGen map[uint64]uint64 // waitGen when each running upload started. GUARDED_BY(mu)
+	errGen   map[uint64]uint64 // waitGen when the failed run of lastErr started. GUARDED_BY(mu)
 }
 
 type queued struct {
@@ -51,7 +57,7 @@ type queued struct {
 func newUploader(f *FS) *uploader {
 	u := &uploader{f: f, wake: make(chan struct{}, 1), stopCh: make(chan struct{}), pending: make(map[uint64]*queued),
 		running: make(map[uint64]bool), attempts: make(map[uint64]int), lastErr: make(map[uint64]error),
-		inFlight: make(map[uint64]time.Time)}
+		inFlight: make(map[uint64]time.Time), startGen: make(map[uint64]uint64), errGen: make(map[uint64]uint64)}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.pk = &packer{u: u}
 	return u
@@ -133,6 +139,7 @@ func (u *uploader) next() (uint64, bool, bool) {
 			delete(u.pending, ino)
 			u.running[ino] = true
 			u.inFlight[ino] = now
+			u.startGen[ino] = u.waitGen
 			u.mu.Unlock()
 			return ino, q.force, true
 		}
@@ -159,7 +166,9 @@ func (u *uploader) done(ino uint64, err error, retry bool) {
 	} else {
 		u.attempts[ino]++
 		u.lastErr[ino] = err
+		u.errGen[ino] = u.startGen[ino]
 	}
+	delete(u.startGen, ino)
 	if retry {
 		q := u.pending[ino]
 		if q == nil {
@@ -173,6 +182,20 @@ func (u *uploader) done(ino uint64, err error, retry bool) {
 	}
 	u.mu.Unlock()
 	u.signal()
+}
+
+// newWait starts a waiter and returns its generation; failedSince returns
+// the last failure of ino in a run that started after it. Caller holds mu.
+func (u *uploader) newWait() uint64 {
+	u.waitGen++
+	return u.waitGen
+}
+
+func (u *uploader) failedSince(ino, gen uint64) error {
+	if u.errGen[ino] < gen {
+		return nil
+	}
+	return u.lastErr[ino]
 }
 
 // backoff is RetryBase * 2^(n-1), capped at RetryMax; permanent errors

@@ -41,6 +41,11 @@ func (f *FS) commit(ctx context.Context, st *inodeState, up index.Upload, m map[
 	if err := f.idx.CommitUpload(ctx, st.ino, up.Generation, m); err != nil {
 		return err
 	}
+	// The commit must be durable before its staging bytes are freed: a
+	// power cut must not bring back a staged chunk whose bytes are gone.
+	if err := f.idx.Sync(ctx); err != nil {
+		return err
+	}
 	fd, err := f.stagingFile(st, false)
 	if err != nil {
 		return err
@@ -67,7 +72,7 @@ func sortedKeys[V any](m map[uint64]V) iter.Seq[uint64] {
 // or its upload fails (the error is returned).
 func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 	u.mu.Lock()
-	delete(u.lastErr, ino)
+	gen := u.newWait()
 	u.mu.Unlock()
 	u.enqueue(ino, true)
 	for {
@@ -82,7 +87,7 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 			return nil
 		}
 		u.mu.Lock()
-		lerr := u.lastErr[ino]
+		lerr := u.failedSince(ino, gen)
 		u.mu.Unlock()
 		if lerr != nil {
 			return fmt.Errorf("upload of inode %d failed: %w", ino, lerr)
@@ -102,7 +107,7 @@ func (f *FS) Sync(ctx context.Context) error {
 		return err
 	}
 	f.up.mu.Lock()
-	clear(f.up.lastErr)
+	gen := f.up.newWait()
 	f.up.mu.Unlock()
 	for _, ino := range q {
 		f.up.enqueue(ino, true)
@@ -117,8 +122,10 @@ func (f *FS) Sync(ctx context.Context) error {
 		}
 		f.up.mu.Lock()
 		var failed []error
-		for ino, e := range f.up.lastErr {
-			failed = append(failed, fmt.Errorf("inode %d: %w", ino, e))
+		for ino := range f.up.lastErr {
+			if e := f.up.failedSince(ino, gen); e != nil {
+				failed = append(failed, fmt.Errorf("inode %d: %w", ino, e))
+			}
 		}
 		f.up.mu.Unlock()
 		if len(failed) > 0 {

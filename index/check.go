@@ -18,11 +18,13 @@ func (x *Index) Check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tx, err := x.db.Begin(true)
-	if err != nil {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	// Commit first: bbolt's page check is meant for committed state.
+	if err := x.checkpointLocked(); err != nil {
 		return err
 	}
-	defer func() { _ = tx.Rollback() }()
+	tx := x.tx
 	c := &checker{t: &txn{tx: tx, now: x.clock()}}
 	for err := range tx.Check() {
 		c.bad("bbolt: %v", err)
@@ -59,7 +61,7 @@ func (c *checker) badErr(err error) {
 
 func (c *checker) run() {
 	for _, b := range allBuckets {
-		if c.t.bucket(b) == nil {
+		if c.t.tx.Bucket(b) == nil {
 			c.bad("bucket %q missing", b)
 			return
 		}
@@ -71,6 +73,29 @@ func (c *checker) run() {
 	c.checkTree()
 	c.checkChunks()
 	c.checkSets()
+	c.checkCopies()
+}
+
+// checkCopies verifies that every staged copy belongs to a staged chunk of
+// exactly its length.
+func (c *checker) checkCopies() {
+	chunks := c.t.bucket(bucketChunks)
+	_ = c.t.bucket(bucketCopies).ForEach(func(k, v []byte) error {
+		cv := chunks.Get(k)
+		if cv == nil {
+			c.bad("staged copy %x without its chunk", k)
+			return nil
+		}
+		ch, err := decodeChunk(cv)
+		if err != nil {
+			c.badErr(err)
+			return nil
+		}
+		if ch.Kind != ChunkStaged || ch.Len != uint64(len(v)) {
+			c.bad("staged copy %x of %d bytes for a chunk %v of %d bytes", k, len(v), ch.Kind, ch.Len)
+		}
+		return nil
+	})
 }
 
 func (c *checker) checkInodes() {

@@ -57,48 +57,103 @@ type ChunkState struct {
 // ErrIsDir, ErrNotFound.
 func (x *Index) SetChunkStaged(ctx context.Context, ino, idx, length uint64) (uint64, error) {
 	var gen uint64
-	err := x.update(ctx, func(t *txn) error {
-		a, err := t.getFile(ino)
-		if err != nil {
+	err := x.update(ctx, func(t *txn) (err error) {
+		gen, err = t.setChunkStaged(ino, idx, length)
+		return err
+	})
+	return gen, err
+}
+
+// MaxStagedCopy is the largest chunk SetChunkStagedCopy takes.
+const MaxStagedCopy = 256 << 10
+
+// SetChunkStagedCopy is SetChunkStaged for a chunk of at most MaxStagedCopy
+// bytes whose bytes are also given: the index keeps a copy of them (until
+// the chunk changes or is stored) and the operation is durable when it
+// returns. One journal fdatasync thus makes a small file's close durable,
+// without syncing its staging file; after a power cut, StagedCopies gives
+// the bytes to restore the staging file from.
+func (x *Index) SetChunkStagedCopy(ctx context.Context, ino, idx uint64, data []byte) (uint64, error) {
+	if len(data) > MaxStagedCopy {
+		return 0, fmt.Errorf("index: staged copy of %d bytes (max %d): %w", len(data), MaxStagedCopy, ErrInvalid)
+	}
+	var gen uint64
+	err := x.update(ctx, func(t *txn) (err error) {
+		if gen, err = t.setChunkStaged(ino, idx, uint64(len(data))); err != nil {
 			return err
 		}
-		if length == 0 || length > a.ChunkSize || idx > (math.MaxInt64-length)/a.ChunkSize {
-			return fmt.Errorf("index: stage chunk %d of inode %d with %d bytes (chunk size %d): %w",
-				idx, ino, length, a.ChunkSize, ErrInvalid)
-		}
-		chunks := t.bucket(bucketChunks)
-		k := chunkKey(ino, idx)
-		if v := chunks.Get(k); v != nil {
-			old, err := decodeChunk(v)
+		return t.bucket(bucketCopies).Put(chunkKey(ino, idx), data)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return gen, x.Sync(context.WithoutCancel(ctx))
+}
+
+// StagedCopy returns a copy of the staged copy of chunk idx of file ino;
+// ok is false when it has none.
+func (x *Index) StagedCopy(ctx context.Context, ino, idx uint64) (data []byte, ok bool, err error) {
+	err = x.view(ctx, func(t *txn) error {
+		data, ok = t.bucket(bucketCopies).lookup(chunkKey(ino, idx))
+		return nil
+	})
+	return data, ok, err
+}
+
+// StagedCopies calls fn with every staged copy (see SetChunkStagedCopy):
+// chunk idx of file ino holds exactly data. data is only valid during the
+// call. fn runs with the index locked and must not call the index.
+func (x *Index) StagedCopies(ctx context.Context, fn func(ino, idx uint64, data []byte) error) error {
+	return x.view(ctx, func(t *txn) error {
+		return t.bucket(bucketCopies).ForEach(func(k, v []byte) error {
+			ino, idx, err := splitChunkKey(k)
 			if err != nil {
 				return err
 			}
-			if old.Kind == ChunkStored {
-				if err := t.decRef(old.Extent.Blob); err != nil {
-					return err
-				}
-			}
-		}
-		if err := chunks.Put(k, encodeChunk(ChunkState{Kind: ChunkStaged, Len: length})); err != nil {
-			return err
-		}
-		if end := idx*a.ChunkSize + length; end > a.Size {
-			if err := t.setSize(&a, end); err != nil {
-				return err
-			}
-		}
-		a.Generation++
-		a.Mtime, a.Ctime = t.now, t.now
-		a.Upload = UploadStaged
-		if a.Nlink > 0 {
-			if err := t.bucket(bucketQueue).Put(inoKey(ino), nil); err != nil {
-				return err
-			}
-		}
-		gen = a.Generation
-		return t.putInode(&a)
+			return fn(ino, idx, v)
+		})
 	})
-	return gen, err
+}
+
+func (t *txn) setChunkStaged(ino, idx, length uint64) (uint64, error) {
+	a, err := t.getFile(ino)
+	if err != nil {
+		return 0, err
+	}
+	if length == 0 || length > a.ChunkSize || idx > (math.MaxInt64-length)/a.ChunkSize {
+		return 0, fmt.Errorf("index: stage chunk %d of inode %d with %d bytes (chunk size %d): %w",
+			idx, ino, length, a.ChunkSize, ErrInvalid)
+	}
+	chunks := t.bucket(bucketChunks)
+	k := chunkKey(ino, idx)
+	if v := chunks.Get(k); v != nil {
+		old, err := decodeChunk(v)
+		if err != nil {
+			return 0, err
+		}
+		if old.Kind == ChunkStored {
+			if err := t.decRef(old.Extent.Blob); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := chunks.Put(k, encodeChunk(ChunkState{Kind: ChunkStaged, Len: length})); err != nil {
+		return 0, err
+	}
+	if end := idx*a.ChunkSize + length; end > a.Size {
+		if err := t.setSize(&a, end); err != nil {
+			return 0, err
+		}
+	}
+	a.Generation++
+	a.Mtime, a.Ctime = t.now, t.now
+	a.Upload = UploadStaged
+	if a.Nlink > 0 {
+		if err := t.bucket(bucketQueue).Put(inoKey(ino), nil); err != nil {
+			return 0, err
+		}
+	}
+	return a.Generation, t.putInode(&a)
 }
 
 // Chunks returns a copy of the content map of file ino (holes are absent).
@@ -188,7 +243,10 @@ func (t *txn) truncate(a *Attr, size uint64) ([]Extent, error) {
 				}
 				if c.Len > keep {
 					c.Len = keep
-					if err := t.bucket(bucketChunks).Put(k, encodeChunk(c)); err != nil {
+					t.shrinkCopies = true
+					err := t.bucket(bucketChunks).Put(k, encodeChunk(c))
+					t.shrinkCopies = false
+					if err != nil {
 						return nil, err
 					}
 				}

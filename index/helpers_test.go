@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // fakeClock is a settable clock for deterministic timestamps.
@@ -98,3 +100,19 @@ func refs(t *testing.T, x *Index, id BlobID) uint64 {
 }
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
+
+// rawUpdate runs fn on the index's transaction without journaling it and
+// commits: the way tests plant corruption.
+func (x *Index) rawUpdate(fn func(tx *bolt.Tx) error) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := fn(x.tx); err != nil {
+		return err
+	}
+	if err := x.tx.Commit(); err != nil {
+		return err
+	}
+	tx, err := x.db.Begin(true)
+	x.tx = tx
+	return err
+}

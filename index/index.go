@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,22 +54,48 @@ type Options struct {
 	// RootUID and RootGID own the root directory of a newly initialised
 	// index. Nil means the process's uid/gid. Ignored for existing files.
 	RootUID, RootGID *uint32
-	// NoSync skips fdatasync on commit (bbolt NoSync). Only for tests and
-	// for daemons that call Sync themselves: a power cut can lose or
-	// corrupt the last transactions.
+	// NoSync skips every fdatasync (journal and bbolt). Only for tests: a
+	// power cut can lose or corrupt the last transactions.
 	NoSync bool
+	// CheckpointInterval is how often the journal is folded into the bbolt
+	// file while something changed. Zero means DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
 }
 
 // Index is the daemon's metadata store. All methods are safe for concurrent
-// use; each one is a single bbolt transaction (so writers are serialised by
-// bbolt and readers see a consistent snapshot). Returned values are copies.
+// use; each one is atomic (on error nothing changed). See journal.go: every
+// operation runs under mu inside one long-lived bbolt write transaction and
+// is journaled; a checkpoint commits that transaction. Returned values are
+// copies.
 type Index struct {
-	db        *bolt.DB
 	path      string
 	log       *slog.Logger
 	clock     func() time.Time
 	chunkSize uint64
+	noSync    bool
+	interval  time.Duration
+
+	mu      sync.Mutex // guards everything below and every use of tx
+	db      *bolt.DB
+	tx      *bolt.Tx // the open write transaction; nil once closed
+	jr      *journal
+	written uint64 // records appended since Open (all generations)
+	broken  error  // set when the transaction could not be kept consistent
+
+	syncMu  sync.Mutex    // serialises journal fdatasyncs
+	durable atomic.Uint64 // records known durable (journal synced or committed)
+
+	kick chan struct{} // asks the checkpoint loop for an early checkpoint
+	stop chan struct{}
+	done chan struct{}
 }
+
+// Checkpoint policy: commit the bbolt transaction this often while
+// anything changed, and as soon as the journal passes checkpointBytes.
+const (
+	DefaultCheckpointInterval = time.Second
+	checkpointBytes           = 32 << 20
+)
 
 // Open opens or creates the index at path. A new file is initialised with
 // the current schema and the root directory (inode 1, mode 0755). An index
@@ -101,26 +129,221 @@ func Open(path string, o *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
-	x := &Index{db: db, path: path, log: opt.Logger, clock: opt.Clock, chunkSize: opt.ChunkSize}
+	if opt.CheckpointInterval <= 0 {
+		opt.CheckpointInterval = DefaultCheckpointInterval
+	}
+	x := &Index{db: db, path: path, log: opt.Logger, clock: opt.Clock, chunkSize: opt.ChunkSize,
+		noSync: opt.NoSync, interval: opt.CheckpointInterval,
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := x.initSchema(&opt); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("index: open %s: %w", path, err)
 	}
+	if err := x.openJournal(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("index: open %s: %w", path, err)
+	}
+	go x.checkpointLoop()
 	return x, nil
 }
 
-// Close releases the file and its lock. Methods called afterwards fail.
-func (x *Index) Close() error { return x.db.Close() }
+// JournalPath is where the journal of the index at path lives.
+func JournalPath(path string) string { return path + "-journal" }
+
+// openJournal replays the journal records of the generation recorded in the
+// file, commits them under the next generation, and opens the long-lived
+// write transaction.
+func (x *Index) openJournal() error {
+	jr, err := openJournal(JournalPath(x.path), x.noSync)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	tx, err := x.db.Begin(true)
+	if err != nil {
+		_ = jr.close()
+		return err
+	}
+	meta := tx.Bucket(bucketMeta)
+	var gen uint64
+	if v := meta.Get(metaJournal); v != nil {
+		if gen, err = getU64(v); err != nil {
+			_ = tx.Rollback()
+			_ = jr.close()
+			return fmt.Errorf("journal generation: %w", err)
+		}
+	}
+	n, err := jr.replay(gen, func(p []byte) error { return applyRecord(tx, p) })
+	if err == nil {
+		err = meta.Put(metaJournal, u64(gen+1))
+	}
+	if err == nil {
+		err = tx.Commit()
+	} else {
+		_ = tx.Rollback()
+	}
+	if err != nil {
+		_ = jr.close()
+		return fmt.Errorf("journal replay: %w", err)
+	}
+	if n > 0 {
+		x.log.Info("index: replayed journal", "records", n, "generation", gen)
+	}
+	jr.reset(gen + 1)
+	x.jr = jr
+	x.tx, err = x.db.Begin(true)
+	if err != nil {
+		_ = jr.close()
+	}
+	return err
+}
+
+// Close checkpoints (everything done so far is committed to the bbolt file)
+// and releases the files and the lock. Methods called afterwards fail.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	if x.tx == nil {
+		x.mu.Unlock()
+		return nil
+	}
+	x.mu.Unlock()
+	close(x.stop)
+	<-x.done
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	err := x.checkpointLocked()
+	if x.tx != nil {
+		_ = x.tx.Rollback()
+		x.tx = nil
+	}
+	return errors.Join(err, x.jr.close(), x.db.Close())
+}
 
 // Path returns the file path given to Open.
 func (x *Index) Path() string { return x.path }
 
-// Sync forces the file to disk; only needed with Options.NoSync.
+// Sync makes every operation that has returned durable: one fdatasync of
+// the journal, shared by concurrent callers; nothing when everything is
+// durable already.
 func (x *Index) Sync(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return x.db.Sync()
+	x.mu.Lock()
+	target := x.written
+	x.mu.Unlock()
+	if x.durable.Load() >= target {
+		return nil
+	}
+	x.syncMu.Lock()
+	defer x.syncMu.Unlock()
+	if x.durable.Load() >= target {
+		return nil
+	}
+	x.mu.Lock()
+	covered, jr := x.written, x.jr
+	x.mu.Unlock()
+	if err := jr.sync(); err != nil {
+		return fmt.Errorf("index: syncing journal: %w", err)
+	}
+	x.markDurable(covered)
+	return nil
+}
+
+func (x *Index) markDurable(n uint64) {
+	for {
+		d := x.durable.Load()
+		if d >= n || x.durable.CompareAndSwap(d, n) {
+			return
+		}
+	}
+}
+
+// Checkpoint commits everything journaled so far into the bbolt file and
+// starts the journal over. The daemon does this by itself; tests and
+// Close call it directly.
+func (x *Index) Checkpoint(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.checkpointLocked()
+}
+
+func (x *Index) checkpointLocked() error {
+	if x.tx == nil {
+		return fmt.Errorf("index: closed: %w", ErrInvalid)
+	}
+	if x.broken != nil {
+		return x.broken
+	}
+	if x.jr.seq == 0 {
+		return nil
+	}
+	gen := x.jr.gen
+	if err := x.tx.Bucket(bucketMeta).Put(metaJournal, u64(gen+1)); err != nil {
+		return err
+	}
+	if err := x.tx.Commit(); err != nil {
+		// The commit rolled the transaction back; the journal still holds
+		// every record, so rebuild the transaction from it.
+		x.log.Error("index: checkpoint commit failed; retrying later", "err", err)
+		return errors.Join(fmt.Errorf("index: checkpoint: %w", err), x.rebuild(gen))
+	}
+	x.jr.reset(gen + 1)
+	x.markDurable(x.written)
+	tx, err := x.db.Begin(true)
+	if err != nil {
+		x.tx = nil
+		x.broken = fmt.Errorf("index: cannot begin a transaction after checkpoint: %v: %w", err, ErrCorrupt)
+		return x.broken
+	}
+	x.tx = tx
+	return nil
+}
+
+// rebuild opens a new transaction and re-applies the current generation's
+// journal to it, after the old transaction was lost.
+func (x *Index) rebuild(gen uint64) error {
+	tx, err := x.db.Begin(true)
+	if err == nil {
+		var n int
+		n, err = x.jr.replay(gen, func(p []byte) error { return applyRecord(tx, p) })
+		if err == nil && uint64(n) != x.jr.seq {
+			err = fmt.Errorf("journal replay found %d of %d records", n, x.jr.seq)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}
+	if err != nil {
+		x.tx = nil
+		x.broken = fmt.Errorf("index: cannot rebuild the transaction from the journal: %v: %w", err, ErrCorrupt)
+		return x.broken
+	}
+	x.tx = tx
+	return nil
+}
+
+func (x *Index) checkpointLoop() {
+	defer close(x.done)
+	t := time.NewTicker(x.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-x.stop:
+			return
+		case <-t.C:
+		case <-x.kick:
+		}
+		x.mu.Lock()
+		if x.tx != nil && x.broken == nil {
+			if err := x.checkpointLocked(); err != nil {
+				x.log.Error("index: checkpoint", "err", err)
+			}
+		}
+		x.mu.Unlock()
+	}
 }
 
 // initSchema creates the buckets and root of an empty file, or validates the
@@ -141,6 +364,18 @@ func (x *Index) initSchema(o *Options) error {
 		if v > schemaVersion {
 			return fmt.Errorf("schema version %d, this walrusfs supports up to %d; upgrade walrusfs: %w",
 				v, schemaVersion, ErrVersion)
+		}
+		if v == 1 {
+			// Version 2 added the journal (meta "journal.gen", absent =
+			// generation 0) and the stagedcopy bucket.
+			if _, err := tx.CreateBucket(bucketCopies); err != nil {
+				return fmt.Errorf("migrating schema 1 to 2: %w", err)
+			}
+			if err := meta.Put(metaVersion, u64(2)); err != nil {
+				return err
+			}
+			x.log.Info("index: migrated schema", "from", 1, "to", 2)
+			v = 2
 		}
 		if v < schemaVersion {
 			return fmt.Errorf("schema version %d has no migration to %d: %w", v, schemaVersion, ErrVersion)
@@ -181,7 +416,7 @@ func (x *Index) create(tx *bolt.Tx, o *Options) error {
 	now := x.clock()
 	root := Attr{Ino: RootIno, Type: TypeDir, Mode: 0o755, Uid: uid, Gid: gid, Nlink: 2,
 		Atime: now, Mtime: now, Ctime: now, Generation: 1, Parent: RootIno}
-	t := &txn{tx: tx, now: now}
+	t := &txn{tx: tx, now: now, ch: &changes{}}
 	if err := tx.Bucket(bucketInodes).SetSequence(RootIno); err != nil {
 		return err
 	}
@@ -198,32 +433,66 @@ func (x *Index) create(tx *bolt.Tx, o *Options) error {
 	return nil
 }
 
-// txn carries one bbolt transaction and the time captured when it started,
-// so every timestamp written by one operation is identical.
-type txn struct {
-	tx  *bolt.Tx
-	now time.Time
-}
-
-func (t *txn) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
-
-// view runs fn in a read-only transaction after checking ctx. fn must not do
+// view runs fn as a read-only operation after checking ctx. fn must not do
 // I/O and must copy anything it returns (bbolt memory is only valid inside).
 func (x *Index) view(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return x.db.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: x.clock()}) })
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.usable(); err != nil {
+		return err
+	}
+	return fn(&txn{tx: x.tx, now: x.clock()})
 }
 
-// update runs fn in a read-write transaction after checking ctx; an error
-// from fn rolls everything back. Update (not Batch) is used on purpose: Batch
-// adds up to 10 ms of latency to every lone metadata operation.
+// update runs fn as a writing operation after checking ctx. On success its
+// changes are journaled (written, not synced: see Sync); an error from fn
+// or from the journal undoes them.
 func (x *Index) update(ctx context.Context, fn func(t *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return x.db.Update(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, now: x.clock()}) })
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.usable(); err != nil {
+		return err
+	}
+	t := &txn{tx: x.tx, now: x.clock(), ch: &changes{}}
+	err := fn(t)
+	if err == nil && len(t.ch.rec.b) > 0 {
+		if err = x.jr.append(t.ch.rec.b); err != nil {
+			err = fmt.Errorf("index: writing journal: %w", err)
+		} else {
+			x.written++
+			if x.jr.off > checkpointBytes {
+				select {
+				case x.kick <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+	if err != nil {
+		if uerr := t.ch.rollback(); uerr != nil {
+			x.log.Error("index: undoing a failed operation failed; rebuilding from the journal", "err", uerr)
+			_ = x.tx.Rollback()
+			_ = x.rebuild(x.jr.gen)
+		}
+	}
+	return err
+}
+
+// usable reports why the index cannot run operations, if it cannot.
+func (x *Index) usable() error {
+	if x.broken != nil {
+		return x.broken
+	}
+	if x.tx == nil {
+		return fmt.Errorf("index: closed: %w", ErrInvalid)
+	}
+	return nil
 }
 
 // addCounter adds delta (may be negative) to a meta counter.

@@ -225,7 +225,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 				t.Fatalf("Check before: %v", err)
 			}
 			f = attr(t, x, f.Ino)
-			if err := x.db.Update(func(tx *bolt.Tx) error { return tc.corrupt(tx, f) }); err != nil {
+			if err := x.rawUpdate(func(tx *bolt.Tx) error { return tc.corrupt(tx, f) }); err != nil {
 				t.Fatal(err)
 			}
 			err := x.Check(t.Context())

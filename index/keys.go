@@ -1,12 +1,9 @@
 package index
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // BlobID names a Walrus blob: 32 bytes, written as 43 characters of unpadded
@@ -61,13 +58,25 @@ var (
 	bucketOrphans  = []byte("orphans")
 	bucketQueue    = []byte("uploadq")
 	bucketFailures = []byte("failures")
+	bucketCopies   = []byte("stagedcopy")
 
+	// allBuckets is the schema's buckets; a bucket's position here is its
+	// number in journal records, so only append.
 	allBuckets = [][]byte{bucketMeta, bucketInodes, bucketDirents, bucketXattrs,
-		bucketChunks, bucketRefs, bucketDead, bucketOrphans, bucketQueue, bucketFailures}
+		bucketChunks, bucketRefs, bucketDead, bucketOrphans, bucketQueue, bucketFailures, bucketCopies}
+	bucketIDs = func() map[string]byte {
+		m := make(map[string]byte, len(allBuckets))
+		for i, b := range allBuckets {
+			m[string(b)] = byte(i)
+		}
+		return m
+	}()
+	bucketChunksID = bucketIDs[string(bucketChunks)]
 
 	metaVersion = []byte("version")
 	metaInodes  = []byte("count.inodes") // number of inode records
 	metaBytes   = []byte("count.bytes")  // sum of Size over regular files
+	metaJournal = []byte("journal.gen")  // generation of the journal records not yet in this file
 )
 
 // u64 encodes v as 8 big-endian bytes, so byte order equals numeric order.
@@ -165,26 +174,4 @@ func decodeChunk(v []byte) (ChunkState, error) {
 	c.Kind = ChunkKind(v[0])
 	c.Len = binary.BigEndian.Uint64(v[1:9])
 	return c, nil
-}
-
-// deletePrefix deletes every key of b starting with prefix. Keys are
-// collected first: deleting under a live cursor can skip entries in bbolt.
-func deletePrefix(b *bolt.Bucket, prefix []byte) error {
-	var keys [][]byte
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		keys = append(keys, bytes.Clone(k))
-	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// hasPrefix reports whether b holds any key starting with prefix.
-func hasPrefix(b *bolt.Bucket, prefix []byte) bool {
-	k, _ := b.Cursor().Seek(prefix)
-	return k != nil && bytes.HasPrefix(k, prefix)
 }

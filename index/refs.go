@@ -173,9 +173,9 @@ func (x *Index) Stats(ctx context.Context) (Stats, error) {
 		if st.StatFS, err = t.statFS(); err != nil {
 			return err
 		}
-		st.Orphans = uint64(t.bucket(bucketOrphans).Stats().KeyN)
-		st.Blobs = uint64(t.bucket(bucketRefs).Stats().KeyN)
-		st.DeadBlobs = uint64(t.bucket(bucketDead).Stats().KeyN)
+		st.Orphans = t.bucket(bucketOrphans).count()
+		st.Blobs = t.bucket(bucketRefs).count()
+		st.DeadBlobs = t.bucket(bucketDead).count()
 		err = t.bucket(bucketQueue).ForEach(func(k, _ []byte) error {
 			ino, err := getU64(k)
 			if err != nil {
