@@ -20,6 +20,7 @@ const (
 	DefaultUploadWorkers = 2
 	DefaultPackThreshold = 1 << 20          // files up to 1 MiB are packed
 	DefaultPackMax       = 16 << 20         // a pack blob is flushed at 16 MiB
+	DefaultUploadDelay   = time.Second      // a closed file waits this long for more writes
 	DefaultPackDelay     = time.Second      // a pack waits for a pause this long
 	DefaultPackMaxWait   = 10 * time.Second // ... but at most this long
 	DefaultGCGrace       = 10 * time.Minute
@@ -41,6 +42,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is used for backoff and mtime overlays; nil means time.Now.
 	Clock func() time.Time
+	// UploadDelay is how long a closed file must stay unchanged before its
+	// upload starts (sync, fsync and --sync-uploads do not wait). Zero
+	// means DefaultUploadDelay; negative means no delay.
+	UploadDelay time.Duration
 	// UploadWorkers bounds concurrent uploads (and so upload memory: one
 	// chunk per worker).
 	UploadWorkers int
@@ -154,6 +159,9 @@ func setDefaults(o *Options) {
 	def(&o.PackThreshold, DefaultPackThreshold)
 	def(&o.PackMax, DefaultPackMax)
 	defD(&o.PackDelay, DefaultPackDelay)
+	if o.UploadDelay == 0 {
+		o.UploadDelay = DefaultUploadDelay
+	}
 	defD(&o.PackMaxWait, max(DefaultPackMaxWait, o.PackDelay))
 	defD(&o.GCGrace, DefaultGCGrace)
 	defD(&o.GCInterval, DefaultGCInterval)

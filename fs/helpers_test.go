@@ -98,7 +98,7 @@ func newEnvWith(t *testing.T, chunk uint64, tweak func(*Options), noStart, withC
 		t.Fatal(err)
 	}
 	e := &env{t: t, idx: idx, mem: ms, store: &flakyStore{Store: ms}, clock: clock, dir: t.TempDir()}
-	o := &Options{StagingDir: filepath.Join(e.dir, "staging"), PackDelay: 20 * time.Millisecond,
+	o := &Options{StagingDir: filepath.Join(e.dir, "staging"), PackDelay: 20 * time.Millisecond, UploadDelay: -1,
 		RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, PackThreshold: 16 << 10}
 	if withCache {
 		c, err := cache.New(filepath.Join(e.dir, "cache"), ms, &cache.Options{MaxBytes: 64 << 20})

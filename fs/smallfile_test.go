@@ -88,7 +88,7 @@ func TestSmallFileInIndex(t *testing.T) {
 func (e *env) restart(t *testing.T) *FS {
 	t.Helper()
 	f, err := New(ctxb, e.idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging"),
-		PackDelay: 20 * time.Millisecond, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, PackThreshold: 16 << 10})
+		PackDelay: 20 * time.Millisecond, UploadDelay: -1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, PackThreshold: 16 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

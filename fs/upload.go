@@ -51,7 +51,11 @@ type uploader struct {
 
 type queued struct {
 	force     bool
-	notBefore time.Time
+	notBefore time.Time // backoff after a failure (FS clock)
+	// settle delays an unforced upload until the file has been quiet for
+	// Options.UploadDelay (wall clock): a burst of closes (a folder dragged
+	// in, rsync) is not slowed by uploads of its first files.
+	settle time.Time
 }
 
 func newUploader(f *FS) *uploader {
@@ -104,16 +108,24 @@ func (u *uploader) signal() {
 func (u *uploader) enqueue(ino uint64, force bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	var settle time.Time
+	if !force && u.f.opt.UploadDelay > 0 {
+		settle = time.Now().Add(u.f.opt.UploadDelay)
+	}
 	if q, ok := u.pending[ino]; ok {
 		q.force = q.force || force
 		if force {
-			q.notBefore = time.Time{}
+			q.notBefore, q.settle = time.Time{}, time.Time{}
+		} else if !q.force {
+			q.settle = settle
 		}
 		return
 	}
-	u.pending[ino] = &queued{force: force}
+	u.pending[ino] = &queued{force: force, settle: settle}
 	u.queue = append(u.queue, ino)
-	u.signal()
+	if settle.IsZero() {
+		u.signal()
+	}
 }
 
 // next blocks until a queued file is due and not running, and takes it.
@@ -132,6 +144,10 @@ func (u *uploader) next() (uint64, bool, bool) {
 				continue
 			}
 			if d := q.notBefore.Sub(now); d > 0 {
+				wait = min(wait, d)
+				continue
+			}
+			if d := time.Until(q.settle); d > 0 {
 				wait = min(wait, d)
 				continue
 			}

@@ -209,3 +209,22 @@ func TestUnreadableBlobIsEIO(t *testing.T) {
 		t.Fatalf("read of a lost blob: %v -> %v", err, toErrno(err))
 	}
 }
+
+// TestUploadDelay: a closed file waits UploadDelay before its upload, a
+// file closed again meanwhile waits again, and sync does not wait.
+func TestUploadDelay(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.UploadDelay = 1500 * time.Millisecond }, false)
+	a := e.create("late", []byte("uploaded after a pause"))
+	time.Sleep(100 * time.Millisecond)
+	if s := e.state(a.Ino); s.State != index.UploadStaged {
+		t.Fatalf("upload started before the delay: %+v", s)
+	}
+	eventually(t, "upload after the delay", func() bool { return e.state(a.Ino).State == index.UploadStored })
+	b := e.create("forced", []byte("synced at once"))
+	start := time.Now()
+	e.sync()
+	if s := e.state(b.Ino); s.State != index.UploadStored {
+		t.Fatalf("after sync: %+v", s)
+	}
+	t.Logf("sync took %v", time.Since(start))
+}

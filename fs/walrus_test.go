@@ -27,7 +27,7 @@ func newWalrusEnv(t *testing.T, srv *walrustest.Server) *env {
 	t.Cleanup(func() { ws.Close() })
 	e := &env{t: t, idx: idx, store: &flakyStore{Store: ws}, clock: clock, dir: t.TempDir()}
 	e.fs, err = New(context.Background(), idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging"),
-		PackDelay: 20 * time.Millisecond, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		PackDelay: 20 * time.Millisecond, UploadDelay: -1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
 		PackThreshold: 16 << 10, Forget: ws.Forget})
 	if err != nil {
 		t.Fatal(err)
