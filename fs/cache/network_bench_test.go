@@ -1,0 +1,87 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"runtime/pprof"
+	"testing"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
+	"github.com/walrusfs/walrusfs/blobstore/embedded"
+)
+
+// BenchmarkColdSequentialEmbedded reproduces the mount's cold sequential
+// read without FUSE: a file of 16 MiB chunks (one blob each, the mount's
+// default chunk size) stored on the default embedded network (7 nodes,
+// 100 shards, fsync on), read front to back in 1 MiB reads through a
+// Reader per blob (as a file handle does) on an empty cache, so every
+// block is fetched from the nodes as sliver rows and verified. Profile
+// it with COLDREAD_CPUPROFILE=file (not -cpuprofile, which would also
+// profile storing the blobs) to see where a cold read spends its time.
+func BenchmarkColdSequentialEmbedded(b *testing.B) {
+	const (
+		chunk  = 16 << 20
+		chunks = 8
+		rd     = 1 << 20
+	)
+	nw, err := embedded.Open(context.Background(), b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { nw.Close() })
+	ctx := context.Background()
+	ids := make([]blobstore.ID, chunks)
+	want := make([][]byte, chunks)
+	for i := range ids {
+		want[i] = blobstoretest.Data(uint64(100+i), chunk)
+		info, err := nw.Put(ctx, want[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = info.ID
+	}
+	p := make([]byte, rd)
+	got := make([]byte, chunk)
+	b.SetBytes(chunk * chunks)
+	if path := os.Getenv("COLDREAD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		c, err := New(dir, nw, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for i, id := range ids {
+			r := c.NewReader(id, chunk)
+			for off := int64(0); off < chunk; off += rd {
+				if _, err := r.ReadAt(ctx, p, off); err != nil {
+					b.Fatal(err)
+				}
+				copy(got[off:], p)
+			}
+			r.Close()
+			if !bytes.Equal(got, want[i]) {
+				b.Fatalf("blob %d: wrong bytes", i)
+			}
+		}
+		b.StopTimer()
+		c.Close()
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
