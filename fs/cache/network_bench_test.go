@@ -26,11 +26,11 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		chunks = 8
 		rd     = 1 << 20
 	)
-	nw, err := embedded.Open(context.Background(), b.TempDir(), nil)
+	netDir := b.TempDir()
+	nw, err := embedded.Open(context.Background(), netDir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { nw.Close() })
 	ctx := context.Background()
 	ids := make([]blobstore.ID, chunks)
 	want := make([][]byte, chunks)
@@ -41,6 +41,9 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 			b.Fatal(err)
 		}
 		ids[i] = info.ID
+	}
+	if err := nw.Close(); err != nil {
+		b.Fatal(err)
 	}
 	p := make([]byte, rd)
 	got := make([]byte, chunk)
@@ -58,6 +61,12 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
+		// A fresh client each round, as after a remount: no metadata
+		// nor rows remembered from the previous round.
+		nw, err := embedded.Open(context.Background(), netDir, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		dir := b.TempDir()
 		c, err := New(dir, nw, nil)
 		if err != nil {
@@ -79,6 +88,9 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		}
 		b.StopTimer()
 		c.Close()
+		if err := nw.Close(); err != nil {
+			b.Fatal(err)
+		}
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
