@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"sync"
 
 	"github.com/klauspost/reedsolomon"
 )
@@ -30,6 +31,8 @@ type rsCode struct {
 	high  reedsolomon.Encoder   // high rate: New(k, r)
 	steps []reedsolomon.Encoder // low rate: H_K, H_2K, ... until K+r values
 	dec   reedsolomon.Encoder   // low rate decoder: New(K, K)
+
+	verify sync.Pool // *expandScratch for VerifySliver
 }
 
 func nextPow2(v int) int {

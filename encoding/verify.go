@@ -20,55 +20,82 @@ func (e *Encoder) VerifySliver(m *Metadata, s *Sliver) error {
 	if err != nil {
 		return err
 	}
-	var want Digest
-	var expanded []byte
+	var (
+		want Digest
+		c    *rsCode
+		k, r int
+	)
 	switch s.Type {
 	case Primary:
 		want = m.Hashes[s.Index].Primary
-		expanded, err = e.expand(e.rows, s.Data, p.S, p.F, ss)
+		c, k, r = e.rows, p.S, p.F
 	case Secondary:
 		want = m.Hashes[p.N-1-int(s.Index)].Secondary
-		expanded, err = e.expand(e.cols, s.Data, p.P, 2*p.F, ss)
+		c, k, r = e.cols, p.P, 2*p.F
 	default:
 		return fmt.Errorf("%w: unknown sliver type %d", ErrInvalidSliver, s.Type)
 	}
+	got, err := c.expandRoot(s.Data, k, r, ss)
 	if err != nil {
 		return err
 	}
-	if got := hashSymbols(expanded, ss); got != want {
+	if got != want {
 		return fmt.Errorf("%w: %s sliver %d does not match its hash in the metadata", ErrInvalidSliver, s.Type, s.Index)
 	}
 	return nil
 }
 
-// expand returns the k source symbols of data followed by their r repair
-// symbols under code c.
-func (e *Encoder) expand(c *rsCode, data []byte, k, r, ss int) ([]byte, error) {
-	l := newLayout(ss, 1)
-	src := makeShards(k, l.size)
-	out := makeShards(r, l.size)
-	for i := range k {
-		l.put(src[i], 0, data[i*ss:(i+1)*ss])
-	}
-	if err := c.encode(src, out, c.newScratch(l.size)); err != nil {
-		return nil, err
-	}
-	full := make([]byte, (k+r)*ss)
-	copy(full, data[:k*ss])
-	for i := range r {
-		l.get(full[(k+i)*ss:(k+i+1)*ss], out[i], 0)
-	}
-	return full, nil
+// expandScratch holds the buffers of one expandRoot call; they are kept
+// in rsCode.verify between calls (a cold sequential read verifies one row
+// per few hundred KiB, and allocating and zeroing them each time cost
+// more than the hashing).
+type expandScratch struct {
+	ss     int
+	l      layout
+	src    [][]byte // k shards of l.size bytes
+	out    [][]byte // r shards
+	sc     *codeScratch
+	rep    []byte // r repair symbols, ss bytes each
+	msgs   [][]byte
+	leaves []b2.Digest
 }
 
-// hashSymbols is the Merkle root over the symbols of buf.
-func hashSymbols(buf []byte, ss int) Digest {
-	n := len(buf) / ss
-	msgs := make([][]byte, n)
-	for i := range msgs {
-		msgs[i] = buf[i*ss : (i+1)*ss]
+func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
+	l := newLayout(ss, 1)
+	return &expandScratch{
+		ss: ss, l: l,
+		src: makeShards(k, l.size), out: makeShards(r, l.size),
+		sc:     c.newScratch(l.size),
+		rep:    make([]byte, r*ss),
+		msgs:   make([][]byte, k+r),
+		leaves: make([]b2.Digest, k+r),
 	}
-	leaves := make([]b2.Digest, n)
-	b2.SumPrefixed(leaves, leafPrefix, msgs)
-	return merkleRoot(leaves)
+}
+
+// expandRoot returns the Merkle root over the k source symbols in data
+// followed by their r repair symbols under code c: what the metadata
+// holds for a sliver.
+func (c *rsCode) expandRoot(data []byte, k, r, ss int) (Digest, error) {
+	x, _ := c.verify.Get().(*expandScratch)
+	if x == nil || x.ss != ss {
+		x = c.newExpandScratch(k, r, ss)
+	}
+	defer c.verify.Put(x)
+	for i := range k {
+		x.l.clearPadding(x.src[i])
+		x.l.put(x.src[i], 0, data[i*ss:(i+1)*ss])
+	}
+	if err := c.encode(x.src, x.out, x.sc); err != nil {
+		return Digest{}, err
+	}
+	for i := range k {
+		x.msgs[i] = data[i*ss : (i+1)*ss]
+	}
+	for i := range r {
+		sym := x.rep[i*ss : (i+1)*ss]
+		x.l.get(sym, x.out[i], 0)
+		x.msgs[k+i] = sym
+	}
+	b2.SumPrefixed(x.leaves, leafPrefix, x.msgs)
+	return merkleRoot(x.leaves), nil
 }

@@ -117,6 +117,9 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 			var n int
 			if r := h.reader(f.cache, id, size); r != nil {
 				n, err = r.ReadAt(ctx, p, off)
+				if spill := r.Spill(); spill > 0 && err == nil {
+					f.readAheadNext(ctx, ino, ci, spill)
+				}
 			} else {
 				n, err = f.cache.ReadAt(ctx, id, size, p, off)
 			}
@@ -129,6 +132,28 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 		return &BlobError{Ino: ino, Chunk: ci, Blob: id, Err: err}
 	}
 	return nil
+}
+
+// readAheadNext starts read-ahead of the first spill bytes of stored
+// chunk ci+1 of file ino, when the sequential read-ahead of chunk ci
+// reaches past its end. The cache's read-ahead is per blob, and each
+// chunk of a large file is its own blob: without this, a sequential read
+// would wait for the first block of every chunk with nothing in flight.
+// The stream is handed over when the handle moves on to the next chunk
+// (see cache.Reader). Best effort: failures are left to the real read.
+func (f *FS) readAheadNext(ctx context.Context, ino, ci uint64, spill int64) {
+	c, ok, err := f.idx.Chunk(ctx, ino, ci+1)
+	if err != nil || !ok || c.Kind != index.ChunkStored || c.Len == 0 {
+		return
+	}
+	id := blobstore.ID(c.Extent.Blob)
+	size, err := f.blobSize(ctx, id)
+	if err != nil {
+		return
+	}
+	r := f.cache.NewReader(id, size)
+	r.Seed(int64(c.Extent.Offset), min(spill, int64(c.Len)))
+	_ = r.Close()
 }
 
 // blobSize returns the size of blob id, asking the store once per ID.

@@ -25,6 +25,7 @@ type Client struct {
 	log       *slog.Logger
 	queue     *queue
 	metas     *metaCache // verified metadata of recently read blobs
+	rows      *rowCache  // verified primary slivers being fetched or recently read
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup // the repair loop
@@ -58,6 +59,9 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.RepairInterval <= 0 {
 		cfg.RepairInterval = 30 * time.Second
 	}
+	if cfg.RowCacheBytes == 0 {
+		cfg.RowCacheBytes = DefaultRowCacheBytes
+	}
 	if cfg.Location == "" {
 		cfg.Location = fmt.Sprintf("%d nodes, %d shards", len(cfg.Committee), len(owner))
 	}
@@ -75,7 +79,8 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, enc: enc, p: enc.Params(), shardNode: owner, http: hc, log: cfg.Logger, queue: q, metas: newMetaCache(1024)}
+	c := &Client{cfg: cfg, enc: enc, p: enc.Params(), shardNode: owner, http: hc, log: cfg.Logger, queue: q, metas: newMetaCache(1024),
+		rows: newRowCache(max(cfg.RowCacheBytes, 0))}
 	lctx, stop := context.WithCancel(ctx)
 	c.stop = stop
 	c.wg.Go(func() { c.repairLoop(lctx) })

@@ -37,6 +37,10 @@ type Config struct {
 	// RepairInterval is the period of the background repair loop
 	// (default 30s); the loop also runs once at Open.
 	RepairInterval time.Duration
+	// RowCacheBytes bounds the memory of verified primary slivers kept
+	// for later reads (default DefaultRowCacheBytes; negative: none kept,
+	// concurrent reads of a row still share one fetch).
+	RowCacheBytes int64
 	// Location is reported in blobstore.Info (default "N nodes, n shards").
 	Location string
 	// HTTPClient is used for all requests (default: a client with enough

@@ -107,6 +107,10 @@ func (c *Client) Read(ctx context.Context, bid blobstore.ID, off, length int64) 
 	return out, err
 }
 
+// errSkipped is a row not asked for because its node already failed at
+// the transport level during this read.
+var errSkipped = errors.New("node failed earlier in this read")
+
 // fetchPrimaries returns verified primary slivers: rows first..last, or,
 // if any of them cannot be had, at least P verified primary slivers
 // (systematic rows first, then recovery rows in index order).
@@ -122,13 +126,18 @@ func (c *Client) fetchPrimaries(ctx context.Context, id encoding.BlobID, m *enco
 		forEach(ctx, c.cfg.Concurrency, len(rows), func(i int) {
 			row := rows[i]
 			nd := c.shardNode[id.PairShard(row, c.p.N)]
-			mu.Lock()
-			skip := badNode[nd]
-			mu.Unlock()
-			if skip {
+			s, err := c.rows.get(ctx, rowKey{id, row}, func(ctx context.Context) (*encoding.Sliver, error) {
+				mu.Lock()
+				skip := badNode[nd]
+				mu.Unlock()
+				if skip {
+					return nil, errSkipped
+				}
+				return c.getSliver(ctx, id, m, row, encoding.Primary)
+			})
+			if errors.Is(err, errSkipped) {
 				return
 			}
-			s, err := c.getSliver(ctx, id, m, row, encoding.Primary)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -213,6 +222,7 @@ func summarize(reasons []string) string {
 func (c *Client) Delete(ctx context.Context, bid blobstore.ID) error {
 	id := encoding.BlobID(bid)
 	c.metas.drop(id)
+	c.rows.drop(id)
 	nn := len(c.cfg.Committee)
 	errs := make([]error, nn)
 	forEach(ctx, c.cfg.Concurrency, nn, func(i int) {

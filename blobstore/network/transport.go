@@ -72,6 +72,17 @@ func (c *Client) call(ctx context.Context, nd int, method, path string, body []b
 	if resp.ContentLength > maxResp {
 		return nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d", info.Name, method, path, resp.ContentLength, maxResp)
 	}
+	if resp.ContentLength >= 0 {
+		// One allocation of the announced size: growing a buffer up to a
+		// sliver row (hundreds of KiB) cost more than the read itself.
+		// net/http never returns more than Content-Length bytes and
+		// reports a shorter body as an error.
+		b := make([]byte, resp.ContentLength)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResp+1))
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)

@@ -237,12 +237,17 @@ func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	b, err := n.Sliver(id, pair, t)
+	// Streamed from the file (sendfile on TCP), not read into memory:
+	// slivers are the bulk of every read.
+	f, size, err := n.OpenSliver(id, pair, t)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeBCS(w, b)
+	defer f.Close()
+	w.Header().Set("Content-Type", contentTypeBCS)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	_, _ = io.CopyN(w, f, size)
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {

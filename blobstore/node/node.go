@@ -214,6 +214,29 @@ func (n *Node) Sliver(id encoding.BlobID, pair int, t encoding.SliverType) ([]by
 	return b, err
 }
 
+// OpenSliver opens the stored BCS SliverData of (id, pair, t),
+// unchecked, for streaming; it returns the open file and its size. The
+// caller closes the file.
+func (n *Node) OpenSliver(id encoding.BlobID, pair int, t encoding.SliverType) (*os.File, int64, error) {
+	shard, err := n.CheckPair(id, pair)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := os.Open(n.sliverPath(id, shard, t))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, notFound("blob %s: %s sliver of pair %d not stored", id, t, pair)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
 // HasSliver reports whether the sliver file exists (unchecked).
 func (n *Node) HasSliver(id encoding.BlobID, pair int, t encoding.SliverType) (bool, error) {
 	shard, err := n.CheckPair(id, pair)

@@ -27,6 +27,8 @@ const (
 	DefaultMaxBytes     = 1 << 30 // 1 GiB
 	DefaultBlockSize    = 1 << 20 // 1 MiB
 	DefaultMaxReadAhead = 64 << 20
+	// DefaultReadAheadFetches is the default Options.ReadAheadFetches.
+	DefaultReadAheadFetches = 8
 )
 
 var (
@@ -52,6 +54,11 @@ type Options struct {
 	// 64 MiB). The window is also capped at MaxBytes/4 so that read-ahead
 	// cannot thrash the cache. A negative value disables read-ahead.
 	MaxReadAhead int64
+	// ReadAheadFetches bounds the read-ahead Source reads running at
+	// once (default DefaultReadAheadFetches; negative: no bound). Blocks
+	// of the window beyond it wait their turn, in order, so the block a
+	// reader needs next is not slowed by dozens of later ones.
+	ReadAheadFetches int
 	// Logger receives warnings (corrupt or unwritable blocks) and debug
 	// lines (fetch timings). Default: discard.
 	Logger *slog.Logger
@@ -111,7 +118,22 @@ type Cache struct {
 	used   int64
 	closed bool  // GUARDED_BY(mu)
 	st     Stats // counters; GUARDED_BY(mu)
+	// parked holds closed Readers' streams for NewReader to take over;
+	// parkOrder is their keys, oldest first. GUARDED_BY(mu)
+	parked    map[parkKey]*parked
+	parkOrder []parkKey
+	// parkGrace is how long a closed Reader's stream waits to be taken
+	// over before its read-ahead is cancelled; 0 cancels at Close.
+	// Immutable after New (tests set it before any Reader exists).
+	parkGrace time.Duration
+	// raSlots bounds the read-ahead fetches running at once (nil: no
+	// bound). Immutable after New.
+	raSlots chan struct{}
 }
+
+// DefaultParkGrace is how long the stream of a closed Reader waits for a
+// NewReader of the same blob to take it over.
+const DefaultParkGrace = 2 * time.Second
 
 // New opens (creating if needed) the cache in dir, normally
 // <data-dir>/cache. Blocks left by a previous run are indexed and reused
@@ -138,6 +160,9 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	if opt.MaxReadAhead == 0 {
 		opt.MaxReadAhead = DefaultMaxReadAhead
 	}
+	if opt.ReadAheadFetches == 0 {
+		opt.ReadAheadFetches = DefaultReadAheadFetches
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -150,16 +175,21 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	ra -= ra % opt.BlockSize
 	ctx, stop := context.WithCancel(context.Background())
 	c := &Cache{
-		src:      src,
-		bs:       opt.BlockSize,
-		maxBytes: opt.MaxBytes,
-		maxRA:    max(ra, 0),
-		log:      opt.Logger,
-		now:      opt.Clock,
-		ctx:      ctx,
-		stop:     stop,
-		blobs:    make(map[blobstore.ID]map[int64]*entry),
-		lru:      list.New(),
+		src:       src,
+		bs:        opt.BlockSize,
+		maxBytes:  opt.MaxBytes,
+		maxRA:     max(ra, 0),
+		log:       opt.Logger,
+		now:       opt.Clock,
+		ctx:       ctx,
+		stop:      stop,
+		blobs:     make(map[blobstore.ID]map[int64]*entry),
+		lru:       list.New(),
+		parked:    make(map[parkKey]*parked),
+		parkGrace: DefaultParkGrace,
+	}
+	if n := opt.ReadAheadFetches; n > 0 {
+		c.raSlots = make(chan struct{}, n)
 	}
 	if err := c.load(dir); err != nil {
 		stop()
@@ -178,6 +208,12 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	c.closed = true
+	for len(c.parkOrder) > 0 {
+		k := c.parkOrder[0]
+		p := c.parked[k]
+		c.unparkLocked(k)
+		p.raCancel()
+	}
 	c.mu.Unlock()
 	c.stop()
 	c.wg.Wait()

@@ -62,8 +62,19 @@
 // cannot evict the blocks the reader is about to use. Read-ahead fetches
 // are registered synchronously (a read arriving next joins them) and run
 // under the Reader's read-ahead context: a seek resets the window to 0 and
-// cancels them, and so does Reader.Close. Read-ahead shares the cache with
+// cancels them. At most Options.ReadAheadFetches of them run at once, in
+// the order they were asked for, so a wide window does not slow down the
+// block the reader needs next. Read-ahead shares the cache with
 // everyone, so reopening a file (as players do) finds its blocks.
+//
+// Reader.Close of a Reader in a sequential stream parks the stream for a
+// grace period (DefaultParkGrace) instead of cancelling it: a NewReader
+// of the same blob takes it over, window and fetches in flight. The mount
+// has one Reader per blob per handle, and a file is many blobs (chunks):
+// Reader.Spill says when the window reaches past the end of the blob, and
+// the mount then Seeds a Reader of the next chunk's blob and closes it,
+// so that read-ahead flows on across chunks. Unclaimed streams are
+// cancelled when the grace period ends.
 //
 // # Performance
 //

@@ -29,7 +29,7 @@ func (c *Cache) acquire(ctx context.Context, k key, size int64) (ref, error) {
 	switch {
 	case e == nil:
 		c.st.Misses++
-		e = c.startFetchLocked(k, size)
+		e = c.startFetchLocked(k, size, false)
 	case e.invalid:
 		c.st.Misses++
 		c.st.Fetches++
@@ -68,7 +68,7 @@ func (c *Cache) prefetchLocked(k key, size int64) (*entry, *fetch) {
 	switch {
 	case e == nil:
 		c.st.ReadAheads++
-		e = c.startFetchLocked(k, size)
+		e = c.startFetchLocked(k, size, true)
 	case e.state == stFetching && !e.invalid && e.size == size:
 		e.f.waiters++
 	default:
@@ -79,8 +79,10 @@ func (c *Cache) prefetchLocked(k key, size int64) (*entry, *fetch) {
 
 // startFetchLocked creates the entry for k with one waiter (the caller)
 // and starts the Source read in its own goroutine, under a context that is
-// cancelled when the last waiter gives up or the cache closes.
-func (c *Cache) startFetchLocked(k key, size int64) *entry {
+// cancelled when the last waiter gives up or the cache closes. A
+// read-ahead fetch first waits for one of the raSlots, in the order they
+// were asked for.
+func (c *Cache) startFetchLocked(k key, size int64, ahead bool) *entry {
 	fctx, cancel := context.WithCancel(c.ctx)
 	f := &fetch{done: make(chan struct{}), waiters: 1, cancel: cancel}
 	e := &entry{key: k, size: size, state: stFetching, f: f}
@@ -88,7 +90,7 @@ func (c *Cache) startFetchLocked(k key, size int64) *entry {
 	c.st.Fetches++
 	c.st.InFlight++
 	c.wg.Add(1)
-	go c.runFetch(fctx, e, f)
+	go c.runFetch(fctx, e, f, ahead)
 	return e
 }
 
@@ -119,11 +121,25 @@ func (c *Cache) wait(ctx context.Context, e *entry, f *fetch) ([]byte, error) {
 
 // runFetch reads block e from the Source, hands the result to the waiters,
 // then stores the block on disk if it fits under the cap.
-func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch) {
+func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead bool) {
 	defer c.wg.Done()
 	defer f.cancel()
 	start := c.now()
-	data, err := c.readSource(ctx, e.key, e.size)
+	var (
+		data []byte
+		err  error
+	)
+	if ahead && c.raSlots != nil {
+		select {
+		case c.raSlots <- struct{}{}:
+			data, err = c.readSource(ctx, e.key, e.size)
+			<-c.raSlots
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	} else {
+		data, err = c.readSource(ctx, e.key, e.size)
+	}
 	c.log.Debug("cache: fetched block", "blob", e.key.id, "block", e.key.idx,
 		"bytes", e.size, "took", c.now().Sub(start), "err", err)
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
 )
@@ -105,7 +106,17 @@ const seqSlack = 1
 // The read-ahead window starts at 0, becomes one block on the second
 // sequential read and doubles on each further one, up to the cache's
 // read-ahead cap. A seek resets it to 0 and cancels read-ahead still in
-// flight. Close cancels read-ahead too. Reader is safe for concurrent use.
+// flight. Reader is safe for concurrent use.
+//
+// Close parks a Reader that is in a sequential stream instead of
+// cancelling its read-ahead at once: for a short grace period, a
+// NewReader of the same blob takes the stream over (window, read-ahead in
+// flight). A file handle reading a file of many blobs gets one Reader per
+// blob and closes it when it moves to the next, and the kernel's
+// concurrent reads can step back and forth across that boundary; with
+// Seed and Spill, the next blob's read-ahead starts before the stream
+// gets there. Read-ahead of a parked Reader that nobody takes over is
+// cancelled after the grace period.
 type Reader struct {
 	c    *Cache
 	id   blobstore.ID
@@ -119,18 +130,66 @@ type Reader struct {
 	window int64
 	// raNext is the first block not yet handed to read-ahead. GUARDED_BY(mu)
 	raNext int64
+	// spilled is how far past the end of the blob the window reached
+	// when Spill last reported it. GUARDED_BY(mu)
+	spilled int64
 	// raCtx is the context of read-ahead fetches; replaced on a seek.
 	// GUARDED_BY(mu)
 	raCtx    context.Context
 	raCancel context.CancelFunc // GUARDED_BY(mu)
+	closed   bool               // GUARDED_BY(mu)
 }
 
+// parkKey names the blob a parked Reader streams.
+type parkKey struct {
+	id   blobstore.ID
+	size int64
+}
+
+// parked is the stream state of a closed Reader waiting to be taken over.
+// All fields are read-only once parked; the entry is GUARDED_BY(Cache.mu).
+type parked struct {
+	next, window, raNext, spilled int64
+	raCtx                         context.Context
+	raCancel                      context.CancelFunc
+	timer                         *time.Timer
+}
+
+// maxParked bounds the parked Readers; the oldest is cancelled first.
+const maxParked = 64
+
 // NewReader returns the stream state for one open handle of blob id of
-// blobSize bytes. The caller must Close it.
+// blobSize bytes. The caller must Close it. If a Reader of the same blob
+// was closed less than the grace period ago in the middle of a
+// sequential stream, the new Reader continues that stream.
 func (c *Cache) NewReader(id blobstore.ID, blobSize int64) *Reader {
 	r := &Reader{c: c, id: id, size: blobSize, next: -1}
+	c.mu.Lock()
+	p := c.parked[parkKey{id, blobSize}]
+	if p != nil {
+		c.unparkLocked(parkKey{id, blobSize})
+	}
+	c.mu.Unlock()
+	if p != nil {
+		r.next, r.window, r.raNext, r.spilled = p.next, p.window, p.raNext, p.spilled
+		r.raCtx, r.raCancel = p.raCtx, p.raCancel
+		return r
+	}
 	r.raCtx, r.raCancel = context.WithCancel(c.ctx)
 	return r
+}
+
+// unparkLocked removes the parked stream of k without cancelling it.
+func (c *Cache) unparkLocked(k parkKey) {
+	p := c.parked[k]
+	p.timer.Stop()
+	delete(c.parked, k)
+	for i, o := range c.parkOrder {
+		if o == k {
+			c.parkOrder = append(c.parkOrder[:i], c.parkOrder[i+1:]...)
+			break
+		}
+	}
 }
 
 // ReadAt reads like Cache.ReadAt and updates the read-ahead state.
@@ -147,6 +206,9 @@ func (r *Reader) advance(off, n int64) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	slack := seqSlack * c.bs
 	switch {
 	case r.next >= 0 && off >= r.next-slack && off <= r.next+slack:
@@ -157,15 +219,28 @@ func (r *Reader) advance(off, n int64) {
 		}
 		r.next = max(r.next, off+n)
 	default: // first read or a seek
-		if r.window > 0 || r.raNext > 0 {
-			r.raCancel()
-			r.raCtx, r.raCancel = context.WithCancel(c.ctx)
-		}
-		r.window, r.raNext, r.next = 0, 0, off+n
+		r.resetLocked(off + n)
 		return
 	}
+	r.aheadLocked()
+}
+
+// resetLocked forgets the stream (a seek): read-ahead in flight is
+// cancelled and the window is 0.
+func (r *Reader) resetLocked(next int64) {
+	if r.window > 0 || r.raNext > 0 {
+		r.raCancel()
+		r.raCtx, r.raCancel = context.WithCancel(r.c.ctx)
+	}
+	r.window, r.raNext, r.spilled, r.next = 0, 0, 0, next
+}
+
+// aheadLocked starts read-ahead of the blocks from the first one not yet
+// handed to read-ahead up to the end of the window.
+func (r *Reader) aheadLocked() {
+	c := r.c
 	if r.raCtx.Err() != nil {
-		return // closed
+		return // cache closed
 	}
 	from := max(r.raNext, r.next/c.bs)
 	to := (min(r.next+r.window, r.size) + c.bs - 1) / c.bs // exclusive
@@ -192,11 +267,92 @@ func (r *Reader) advance(off, n int64) {
 	r.raNext = to
 }
 
-// Close cancels the Reader's read-ahead. Fetches other readers wait for
-// go on. It never fails.
+// Spill reports how far (in bytes) past the end of the blob the
+// read-ahead window now reaches, if that is further than at the previous
+// call, else 0. A caller that knows what the stream reads after this blob
+// (the mount: the next chunk of the file) can Seed a Reader of it with
+// that window, so its fetches start before the stream gets there.
+func (r *Reader) Spill() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.window == 0 || r.next < 0 {
+		return 0
+	}
+	s := r.next + r.window - r.size
+	if s <= r.spilled {
+		return 0
+	}
+	r.spilled = s
+	return s
+}
+
+// Seed starts r as a sequential stream that has reached off with a
+// read-ahead window of window bytes (at most the cache's read-ahead cap),
+// and starts that read-ahead; a read at off then counts as sequential.
+// A Reader already in a stream keeps its position and only widens its
+// window. Seed is meant for a Reader that is then closed and taken over
+// by NewReader (see Spill).
+func (r *Reader) Seed(off, window int64) {
+	c := r.c
+	if c.maxRA == 0 || off < 0 || off >= r.size || window <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	if r.next < 0 || r.window == 0 {
+		r.next = off
+	}
+	r.window = max(r.window, min(window, c.maxRA))
+	r.aheadLocked()
+}
+
+// Close ends the Reader: it must not be used afterwards. A Reader in a
+// sequential stream is parked for the grace period (see Reader); any
+// other has its read-ahead cancelled at once. Fetches other readers wait
+// for go on. It never fails; a second Close does nothing.
 func (r *Reader) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.raCancel()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	c := r.c
+	if r.window == 0 || c.parkGrace <= 0 {
+		r.raCancel()
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		r.raCancel()
+		return nil
+	}
+	k := parkKey{r.id, r.size}
+	if old := c.parked[k]; old != nil {
+		c.unparkLocked(k)
+		old.raCancel()
+	}
+	if len(c.parkOrder) >= maxParked {
+		oldest := c.parkOrder[0]
+		old := c.parked[oldest]
+		c.unparkLocked(oldest)
+		old.raCancel()
+	}
+	p := &parked{next: r.next, window: r.window, raNext: r.raNext, spilled: r.spilled,
+		raCtx: r.raCtx, raCancel: r.raCancel}
+	p.timer = time.AfterFunc(c.parkGrace, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.parked[k] == p {
+			c.unparkLocked(k)
+			p.raCancel()
+		}
+	})
+	c.parked[k] = p
+	c.parkOrder = append(c.parkOrder, k)
 	return nil
 }

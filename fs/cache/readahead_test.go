@@ -119,6 +119,7 @@ func TestReadAheadCancelledAndCapped(t *testing.T) {
 	id, data := src.add(blocks*testBS, 23)
 	size := int64(len(data))
 	c, _ := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 8 * testBS}) // cap 2 blocks
+	c.parkGrace = 0                                                                 // Close cancels at once (parking: TestParkedReaderExpires)
 	if c.maxRA != 2*testBS {
 		t.Fatalf("read-ahead cap %d, want MaxBytes/4 = %d", c.maxRA, 2*testBS)
 	}
