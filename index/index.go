@@ -81,6 +81,7 @@ type Index struct {
 	jr      *journal
 	written uint64 // records appended since Open (all generations)
 	broken  error  // set when the transaction could not be kept consistent
+	closing bool   // Close has begun
 
 	syncMu  sync.Mutex    // serialises journal fdatasyncs
 	durable atomic.Uint64 // records known durable (journal synced or committed)
@@ -201,19 +202,23 @@ func (x *Index) openJournal() error {
 // and releases the files and the lock. Methods called afterwards fail.
 func (x *Index) Close() error {
 	x.mu.Lock()
-	if x.tx == nil {
+	if x.closing {
 		x.mu.Unlock()
 		return nil
 	}
+	x.closing = true
 	x.mu.Unlock()
 	close(x.stop)
 	<-x.done
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	err := x.checkpointLocked()
+	var err error
 	if x.tx != nil {
-		_ = x.tx.Rollback()
-		x.tx = nil
+		err = x.checkpointLocked()
+		if x.tx != nil {
+			_ = x.tx.Rollback()
+			x.tx = nil
+		}
 	}
 	return errors.Join(err, x.jr.close(), x.db.Close())
 }
