@@ -41,16 +41,17 @@ func (f *FS) commit(ctx context.Context, st *inodeState, up index.Upload, m map[
 	if err := f.idx.CommitUpload(ctx, st.ino, up.Generation, m); err != nil {
 		return err
 	}
-	// The commit must be durable before its staging bytes are freed: a
-	// power cut must not bring back a staged chunk whose bytes are gone.
-	if err := f.idx.Sync(ctx); err != nil {
-		return err
-	}
 	fd, err := f.stagingFile(st, false)
 	if err != nil {
 		return err
 	}
 	if fd != nil {
+		// The commit must be durable before staging bytes are freed: a
+		// power cut must not bring back a staged chunk whose bytes are
+		// gone. (A small file without a staging file frees nothing.)
+		if err := f.idx.Sync(ctx); err != nil {
+			return err
+		}
 		for ci := range m {
 			if err := punch(fd, int64(ci*up.ChunkSize), int64(up.ChunkSize)); err != nil {
 				f.log.Warn("freeing staging bytes", "ino", st.ino, "err", err)
