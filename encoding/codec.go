@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 
 	"github.com/klauspost/reedsolomon"
 )
@@ -32,8 +31,11 @@ type rsCode struct {
 	steps []reedsolomon.Encoder // low rate: H_K, H_2K, ... until K+r values
 	dec   reedsolomon.Encoder   // low rate decoder: New(K, K)
 
-	verify sync.Pool // *expandScratch for VerifySliver
+	verify chan *expandScratch // idle scratch for VerifySliver; see expandScratch
 }
+
+// keptScratch is how many idle expandScratch an rsCode keeps.
+const keptScratch = 4
 
 func nextPow2(v int) int {
 	if v <= 1 {
@@ -60,7 +62,7 @@ func useLowRate(k, r int) bool {
 }
 
 func newRSCode(k, r int) (*rsCode, error) {
-	c := &rsCode{k: k, r: r, low: useLowRate(k, r)}
+	c := &rsCode{k: k, r: r, low: useLowRate(k, r), verify: make(chan *expandScratch, keptScratch)}
 	opt := reedsolomon.WithLeopardGF16(true)
 	var err error
 	if !c.low {

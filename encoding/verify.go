@@ -45,10 +45,12 @@ func (e *Encoder) VerifySliver(m *Metadata, s *Sliver) error {
 	return nil
 }
 
-// expandScratch holds the buffers of one expandRoot call; they are kept
+// expandScratch holds the buffers of one expandRoot call; a few are kept
 // in rsCode.verify between calls (a cold sequential read verifies one row
 // per few hundred KiB, and allocating and zeroing them each time cost
-// more than the hashing).
+// more than the hashing). The number kept is fixed, not a sync.Pool, so
+// that a burst of concurrent verifications (a node receiving an upload)
+// does not leave megabytes of scratch live.
 type expandScratch struct {
 	ss     int
 	l      layout
@@ -76,11 +78,20 @@ func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
 // followed by their r repair symbols under code c: what the metadata
 // holds for a sliver.
 func (c *rsCode) expandRoot(data []byte, k, r, ss int) (Digest, error) {
-	x, _ := c.verify.Get().(*expandScratch)
+	var x *expandScratch
+	select {
+	case x = <-c.verify:
+	default:
+	}
 	if x == nil || x.ss != ss {
 		x = c.newExpandScratch(k, r, ss)
 	}
-	defer c.verify.Put(x)
+	defer func() {
+		select {
+		case c.verify <- x:
+		default: // enough kept; let it go
+		}
+	}()
 	for i := range k {
 		x.l.clearPadding(x.src[i])
 		x.l.put(x.src[i], 0, data[i*ss:(i+1)*ss])
