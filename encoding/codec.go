@@ -30,12 +30,7 @@ type rsCode struct {
 	high  reedsolomon.Encoder   // high rate: New(k, r)
 	steps []reedsolomon.Encoder // low rate: H_K, H_2K, ... until K+r values
 	dec   reedsolomon.Encoder   // low rate decoder: New(K, K)
-
-	verify chan *expandScratch // idle scratch for VerifySliver; see expandScratch
 }
-
-// keptScratch is how many idle expandScratch an rsCode keeps.
-const keptScratch = 4
 
 func nextPow2(v int) int {
 	if v <= 1 {
@@ -62,7 +57,7 @@ func useLowRate(k, r int) bool {
 }
 
 func newRSCode(k, r int) (*rsCode, error) {
-	c := &rsCode{k: k, r: r, low: useLowRate(k, r), verify: make(chan *expandScratch, keptScratch)}
+	c := &rsCode{k: k, r: r, low: useLowRate(k, r)}
 	opt := reedsolomon.WithLeopardGF16(true)
 	var err error
 	if !c.low {

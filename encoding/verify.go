@@ -46,12 +46,14 @@ func (e *Encoder) VerifySliver(m *Metadata, s *Sliver) error {
 }
 
 // expandScratch holds the buffers of one expandRoot call; a few are kept
-// in rsCode.verify between calls (a cold sequential read verifies one row
+// in idleScratch between calls (a cold sequential read verifies one row
 // per few hundred KiB, and allocating and zeroing them each time cost
-// more than the hashing). The number kept is fixed, not a sync.Pool, so
-// that a burst of concurrent verifications (a node receiving an upload)
-// does not leave megabytes of scratch live.
+// more than the hashing). The number kept is small and process-wide, not
+// a sync.Pool nor per Encoder, so that a burst of concurrent
+// verifications (the embedded network's nodes each verifying an upload)
+// never leaves more than a few megabytes of scratch live.
 type expandScratch struct {
+	c      *rsCode
 	ss     int
 	l      layout
 	src    [][]byte // k shards of l.size bytes
@@ -65,7 +67,7 @@ type expandScratch struct {
 func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
 	l := newLayout(ss, 1)
 	return &expandScratch{
-		ss: ss, l: l,
+		c: c, ss: ss, l: l,
 		src: makeShards(k, l.size), out: makeShards(r, l.size),
 		sc:     c.newScratch(l.size),
 		rep:    make([]byte, r*ss),
@@ -74,21 +76,25 @@ func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
 	}
 }
 
+// idleScratch holds up to 4 idle expandScratch of any code and size (one
+// of another code or size is dropped and a fresh one made).
+var idleScratch = make(chan *expandScratch, 4)
+
 // expandRoot returns the Merkle root over the k source symbols in data
 // followed by their r repair symbols under code c: what the metadata
 // holds for a sliver.
 func (c *rsCode) expandRoot(data []byte, k, r, ss int) (Digest, error) {
 	var x *expandScratch
 	select {
-	case x = <-c.verify:
+	case x = <-idleScratch:
 	default:
 	}
-	if x == nil || x.ss != ss {
+	if x == nil || x.c != c || x.ss != ss {
 		x = c.newExpandScratch(k, r, ss)
 	}
 	defer func() {
 		select {
-		case c.verify <- x:
+		case idleScratch <- x:
 		default: // enough kept; let it go
 		}
 	}()
