@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 
 	"github.com/klauspost/reedsolomon"
 )
@@ -31,8 +30,6 @@ type rsCode struct {
 	high  reedsolomon.Encoder   // high rate: New(k, r)
 	steps []reedsolomon.Encoder // low rate: H_K, H_2K, ... until K+r values
 	dec   reedsolomon.Encoder   // low rate decoder: New(K, K)
-
-	verify sync.Pool // *expandScratch for VerifySliver
 }
 
 func nextPow2(v int) int {

@@ -45,11 +45,15 @@ func (e *Encoder) VerifySliver(m *Metadata, s *Sliver) error {
 	return nil
 }
 
-// expandScratch holds the buffers of one expandRoot call; they are kept
-// in rsCode.verify between calls (a cold sequential read verifies one row
+// expandScratch holds the buffers of one expandRoot call; a few are kept
+// in idleScratch between calls (a cold sequential read verifies one row
 // per few hundred KiB, and allocating and zeroing them each time cost
-// more than the hashing).
+// more than the hashing). The number kept is small and process-wide, not
+// a sync.Pool nor per Encoder, so that a burst of concurrent
+// verifications (the embedded network's nodes each verifying an upload)
+// never leaves more than a few megabytes of scratch live.
 type expandScratch struct {
+	c      *rsCode
 	ss     int
 	l      layout
 	src    [][]byte // k shards of l.size bytes
@@ -63,7 +67,7 @@ type expandScratch struct {
 func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
 	l := newLayout(ss, 1)
 	return &expandScratch{
-		ss: ss, l: l,
+		c: c, ss: ss, l: l,
 		src: makeShards(k, l.size), out: makeShards(r, l.size),
 		sc:     c.newScratch(l.size),
 		rep:    make([]byte, r*ss),
@@ -72,15 +76,28 @@ func (c *rsCode) newExpandScratch(k, r, ss int) *expandScratch {
 	}
 }
 
+// idleScratch holds up to 4 idle expandScratch of any code and size (one
+// of another code or size is dropped and a fresh one made).
+var idleScratch = make(chan *expandScratch, 4)
+
 // expandRoot returns the Merkle root over the k source symbols in data
 // followed by their r repair symbols under code c: what the metadata
 // holds for a sliver.
 func (c *rsCode) expandRoot(data []byte, k, r, ss int) (Digest, error) {
-	x, _ := c.verify.Get().(*expandScratch)
-	if x == nil || x.ss != ss {
+	var x *expandScratch
+	select {
+	case x = <-idleScratch:
+	default:
+	}
+	if x == nil || x.c != c || x.ss != ss {
 		x = c.newExpandScratch(k, r, ss)
 	}
-	defer c.verify.Put(x)
+	defer func() {
+		select {
+		case idleScratch <- x:
+		default: // enough kept; let it go
+		}
+	}()
 	for i := range k {
 		x.l.clearPadding(x.src[i])
 		x.l.put(x.src[i], 0, data[i*ss:(i+1)*ss])

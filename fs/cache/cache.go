@@ -129,7 +129,17 @@ type Cache struct {
 	// raSlots bounds the read-ahead fetches running at once (nil: no
 	// bound). Immutable after New.
 	raSlots chan struct{}
+	// hot lists the entries whose bytes are kept in memory (entry.hot),
+	// most recent at the front; hotBytes is their total, <= hotMax.
+	// GUARDED_BY(mu); hotMax immutable after New.
+	hot      *list.List
+	hotBytes int64
+	hotMax   int64
 }
+
+// maxHotBytes bounds the read-ahead blocks kept in memory after they
+// are written (see entry.hot).
+const maxHotBytes = 32 << 20
 
 // DefaultParkGrace is how long the stream of a closed Reader waits for a
 // NewReader of the same blob to take it over.
@@ -187,6 +197,8 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		lru:       list.New(),
 		parked:    make(map[parkKey]*parked),
 		parkGrace: DefaultParkGrace,
+		hot:       list.New(),
+		hotMax:    min(maxHotBytes, ra),
 	}
 	if n := opt.ReadAheadFetches; n > 0 {
 		c.raSlots = make(chan struct{}, n)

@@ -40,6 +40,12 @@ type entry struct {
 	invalid bool
 	elem    *list.Element // position in Cache.lru; nil unless stPresent && !invalid
 	f       *fetch        // non-nil in stFetching and stWriting
+	// hot holds the bytes of a block fetched by read-ahead and already
+	// on disk, so that the reader the read-ahead was for (which comes
+	// soon, in several reads) copies them from memory instead of opening
+	// the block file each time. Bounded by Cache.hotMax; nil otherwise.
+	hot     []byte
+	hotElem *list.Element // position in Cache.hot
 }
 
 // fetch is one Source read shared by every waiter (singleflight).
@@ -85,6 +91,7 @@ func (c *Cache) unlinkLocked(e *entry) {
 
 // removeLocked deletes the file of an idle on-disk entry and forgets it.
 func (c *Cache) removeLocked(e *entry) {
+	c.coolLocked(e)
 	if err := os.Remove(c.blockPath(e.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		c.log.Warn("cache: cannot remove block file", "blob", e.key.id, "block", e.key.idx, "err", err)
 	}
@@ -99,6 +106,7 @@ func (c *Cache) removeLocked(e *entry) {
 // dropLocked invalidates e: removed now if idle on disk, otherwise marked
 // invalid and cleaned up by whoever makes it idle.
 func (c *Cache) dropLocked(e *entry) {
+	c.coolLocked(e)
 	if e.state == stPresent && e.pins == 0 {
 		c.removeLocked(e)
 		return
@@ -131,6 +139,30 @@ func (c *Cache) reserveLocked(n int64) bool {
 	}
 	c.used += n
 	return true
+}
+
+// heatLocked keeps data, the bytes of on-disk entry e, in memory, within
+// hotMax (the oldest hot blocks go first).
+func (c *Cache) heatLocked(e *entry, data []byte) {
+	if c.hotMax <= 0 || int64(len(data)) > c.hotMax {
+		return
+	}
+	e.hot = data
+	e.hotElem = c.hot.PushFront(e)
+	c.hotBytes += int64(len(data))
+	for c.hotBytes > c.hotMax {
+		c.coolLocked(c.hot.Back().Value.(*entry))
+	}
+}
+
+// coolLocked forgets the in-memory copy of e, if any.
+func (c *Cache) coolLocked(e *entry) {
+	if e.hotElem == nil {
+		return
+	}
+	c.hot.Remove(e.hotElem)
+	c.hotBytes -= int64(len(e.hot))
+	e.hot, e.hotElem = nil, nil
 }
 
 // release unpins a block after its file was read.

@@ -37,6 +37,12 @@ func (c *Cache) acquire(ctx context.Context, k key, size int64) (ref, error) {
 		c.mu.Unlock()
 		data, err := c.readSource(ctx, k, size)
 		return ref{data: data}, err
+	case e.state == stPresent && e.hot != nil:
+		c.st.Hits++
+		c.lru.MoveToFront(e.elem)
+		data := e.hot
+		c.mu.Unlock()
+		return ref{data: data}, nil
 	case e.state == stPresent:
 		c.st.Hits++
 		e.pins++
@@ -185,6 +191,9 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead bool) {
 		return
 	}
 	e.elem = c.lru.PushFront(e)
+	if ahead {
+		c.heatLocked(e, data)
+	}
 }
 
 // readSource reads block k from the Source and checks its length. Errors

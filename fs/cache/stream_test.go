@@ -3,6 +3,8 @@ package cache
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -167,4 +169,48 @@ func TestReadAheadFetchesBounded(t *testing.T) {
 	}
 	release()
 	readSeq(t, r, data, 0, size, 16<<10)
+}
+
+// Blocks fetched by read-ahead stay in memory (within a bound) once
+// written, so the reader they were for does not open the block files;
+// Invalidate drops them from memory too.
+func TestReadAheadBlocksServedFromMemory(t *testing.T) {
+	const blocks = 16
+	src := newFakeSource()
+	id, data := src.add(blocks*testBS, 46)
+	size := int64(len(data))
+	c, dir := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 4 * blocks * testBS, MaxReadAhead: 8 * testBS})
+	if c.hotMax != 8*testBS {
+		t.Fatalf("hotMax %d, want the read-ahead cap %d", c.hotMax, 8*testBS)
+	}
+	r := c.NewReader(id, size)
+	r.Seed(0, 8*testBS)
+	r.Close()
+	waitIdle(t, c)
+	if s := c.Stats(); s.Blocks != 8 || s.Fetches != 8 {
+		t.Fatalf("after seeding 8 blocks: %+v", s)
+	}
+	// With the files gone, reads can only come from memory (or the
+	// Source, which would count as fetches).
+	if err := os.RemoveAll(filepath.Join(dir, "v1-65536")); err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 16<<10)
+	for off := int64(0); off < 8*testBS; off += int64(len(p)) {
+		if _, err := c.ReadAt(context.Background(), id, size, p, off); err != nil || !bytes.Equal(p, data[off:off+int64(len(p))]) {
+			t.Fatalf("read at %d: %v or wrong bytes", off, err)
+		}
+	}
+	if s := c.Stats(); s.Fetches != 8 {
+		t.Fatalf("%d fetches: hot blocks were not served from memory", s.Fetches)
+	}
+	c.Invalidate(id)
+	if _, err := c.ReadAt(context.Background(), id, size, p, 0); err != nil || !bytes.Equal(p, data[:len(p)]) {
+		t.Fatalf("read after Invalidate: %v or wrong bytes", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.st.Fetches != 9 || c.hotBytes != 0 || c.hot.Len() != 0 {
+		t.Fatalf("after Invalidate: %d fetches, %d hot bytes in %d blocks; want 9, 0, 0", c.st.Fetches, c.hotBytes, c.hot.Len())
+	}
 }

@@ -3,12 +3,13 @@
 // figures and the walrusfs/loopback ratios. make bench-mount runs it (as
 // root: both mounts use FUSE directly). It never fails on speed.
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read] [-reads N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|rss] [-reads N]
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
 // before/after comparisons of the read path; -reads N repeats the cold
-// read N times (each one cold) and prints every figure.
+// read N times (each one cold) and prints every figure. -only rss runs
+// only the peak RSS measurement.
 package main
 
 import (
@@ -32,11 +33,11 @@ func main() {
 	dir := flag.String("dir", ".cache/benchmount", "work directory (on the disk to measure)")
 	size := flag.Int64("size", 1<<30, "bytes of the sequential write/read file")
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
-	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read`)
+	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "rss": only the peak RSS run`)
 	reads := flag.Int("reads", 1, "cold sequential reads per target (the table shows their mean)")
 	flag.Parse()
-	if *only != "" && *only != "read" {
-		fail(fmt.Errorf("-only %q: the only choice is read", *only))
+	if *only != "" && *only != "read" && *only != "rss" {
+		fail(fmt.Errorf("-only %q: want read or rss", *only))
 	}
 	readOnly = *only == "read"
 	coldReads = max(*reads, 1)
@@ -58,6 +59,12 @@ func main() {
 		newWalrusfs(work, bin),
 	}
 	results := map[string]map[string]float64{}
+	if *only == "rss" {
+		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
+		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", *copySize>>20, rss>>20)
+		_ = os.RemoveAll(work)
+		return
+	}
 	for _, t := range targets {
 		fmt.Fprintf(os.Stderr, "== %s\n", t.name)
 		check(os.MkdirAll(t.root, 0o755))
