@@ -59,6 +59,7 @@ type Status struct {
 // StatusFailure is the last upload error of one file.
 type StatusFailure struct {
 	Ino   uint64    `json:"ino"`
+	Path  string    `json:"path,omitempty"` // relative to the mount; empty if the file has no name any more
 	Time  time.Time `json:"time"`
 	Error string    `json:"error"`
 }
@@ -71,8 +72,18 @@ func (f *FS) Status(ctx context.Context) (Status, error) {
 	}
 	s := Status{Files: st.Inodes, Bytes: st.Bytes, PendingFiles: st.PendingFiles, PendingBytes: st.PendingBytes,
 		Uploading: st.Uploading, Orphans: st.Orphans, Blobs: st.Blobs, DeadBlobs: st.DeadBlobs, Failures: []StatusFailure{}}
+	var paths map[uint64]string
+	if len(st.Failures) > 0 {
+		inos := make([]uint64, len(st.Failures))
+		for i, fl := range st.Failures {
+			inos[i] = fl.Ino
+		}
+		if paths, err = f.idx.Paths(ctx, inos); err != nil {
+			return Status{}, err
+		}
+	}
 	for _, fl := range st.Failures {
-		s.Failures = append(s.Failures, StatusFailure{Ino: fl.Ino, Time: fl.Time, Error: fl.Error})
+		s.Failures = append(s.Failures, StatusFailure{Ino: fl.Ino, Path: paths[fl.Ino], Time: fl.Time, Error: fl.Error})
 	}
 	if f.cache != nil {
 		cs := f.cache.Stats()

@@ -228,3 +228,34 @@ func TestUploadDelay(t *testing.T) {
 	}
 	t.Logf("sync took %v", time.Since(start))
 }
+
+// TestStatusNamesFailedFiles: walrusfs status gives the path of a file
+// whose upload fails, not only its inode number.
+func TestStatusNamesFailedFiles(t *testing.T) {
+	e := newEnv(t, nil, false)
+	e.store.failPuts.Store(1 << 30)
+	d, err := e.fs.Mknod(ctxb, index.RootIno, "photos", index.NewNode{Type: index.TypeDir, Mode: 0o755})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, h, err := e.fs.Create(ctxb, d.Ino, "cat.png", 0o2, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt(ctxb, []byte("png"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Flush(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	h.Release(ctxb)
+	ctx, cancel := context.WithTimeout(ctxb, 10*time.Second)
+	defer cancel()
+	if err := e.fs.Sync(ctx); err == nil {
+		t.Fatal("sync succeeded with a failing store")
+	}
+	s, err := e.fs.Status(ctxb)
+	if err != nil || len(s.Failures) != 1 || s.Failures[0].Ino != a.Ino || s.Failures[0].Path != "photos/cat.png" {
+		t.Fatalf("status failures %+v, %v", s.Failures, err)
+	}
+}

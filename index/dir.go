@@ -353,3 +353,58 @@ func (x *Index) Rmdir(ctx context.Context, parent uint64, name string) error {
 		return err
 	})
 }
+
+// Paths returns a path (from the root, "/"-separated, no leading slash)
+// for each of inos that has a directory entry; inodes without one (orphans,
+// unknown numbers) are absent. A file with several links gets one of them.
+// It scans every directory entry once: meant for reports such as the
+// failure list of walrusfs status, not for hot paths.
+func (x *Index) Paths(ctx context.Context, inos []uint64) (map[uint64]string, error) {
+	type link struct {
+		parent uint64
+		name   string
+	}
+	want := make(map[uint64]bool, len(inos))
+	for _, ino := range inos {
+		want[ino] = true
+	}
+	found := map[uint64]link{}
+	dirs := map[uint64]link{}
+	err := x.view(ctx, func(t *txn) error {
+		return t.bucket(bucketDirents).ForEach(func(k, v []byte) error {
+			parent, name, err := splitPairKey(k)
+			if err != nil {
+				return err
+			}
+			child, typ, err := decodeDirent(v)
+			if err != nil {
+				return err
+			}
+			if typ == TypeDir {
+				dirs[child] = link{parent, name}
+			}
+			if _, ok := found[child]; want[child] && !ok {
+				found[child] = link{parent, name}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]string, len(found))
+	for ino, l := range found {
+		path := l.name
+		for p, hops := l.parent, 0; p != RootIno && hops < 4096; hops++ {
+			d, ok := dirs[p]
+			if !ok {
+				path = "?/" + path
+				break
+			}
+			path = d.name + "/" + path
+			p = d.parent
+		}
+		out[ino] = path
+	}
+	return out, nil
+}

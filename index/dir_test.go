@@ -298,3 +298,24 @@ func TestReadDirLarge(t *testing.T) {
 		}
 	}
 }
+
+func TestPaths(t *testing.T) {
+	x := TestIndex(t)
+	ctx := t.Context()
+	a := mk(t, x, RootIno, "a", TypeDir)
+	b := mk(t, x, a.Ino, "b", TypeDir)
+	f := mk(t, x, b.Ino, "f", TypeFile)
+	g := mk(t, x, RootIno, "g", TypeFile)
+	gone := mk(t, x, RootIno, "gone", TypeFile)
+	if _, err := x.Unlink(ctx, RootIno, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Paths(ctx, []uint64{f.Ino, g.Ino, b.Ino, gone.Ino, 999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint64]string{f.Ino: "a/b/f", g.Ino: "g", b.Ino: "a/b"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Paths = %v, want %v", got, want)
+	}
+}

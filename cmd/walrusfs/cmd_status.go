@@ -47,7 +47,11 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(w, "failures:   %d\n", len(s.Failures))
 	for _, f := range s.Failures {
-		fmt.Fprintf(w, "  inode %d at %s: %s\n", f.Ino, f.Time.Format(time.RFC3339), f.Error)
+		name := fmt.Sprintf("inode %d", f.Ino)
+		if f.Path != "" {
+			name = fmt.Sprintf("%s (inode %d)", f.Path, f.Ino)
+		}
+		fmt.Fprintf(w, "  %s at %s: %s\n", name, f.Time.Format(time.RFC3339), f.Error)
 	}
 	return nil
 }
