@@ -194,3 +194,14 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting: %s", what)
 }
+
+// waitUploaderIdle waits until the uploader has nothing queued or running.
+func (e *env) waitUploaderIdle() {
+	e.t.Helper()
+	u := e.fs.up
+	eventually(e.t, "uploader idle", func() bool {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return len(u.pending) == 0 && len(u.running) == 0
+	})
+}
