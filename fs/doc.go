@@ -39,7 +39,7 @@
 // file creation, staging fsync or staging deletion. A small file that grows
 // past the limit spills into a staging file (which first receives the
 // copy); after a crash, start-up rewrites any staging file whose bytes
-// differ from its copy (restoreStagedCopies).
+// differ from its copy (reconcileStaging).
 //
 // A partial write to a stored chunk first copies that chunk from its blob
 // (read-modify-write of one chunk); editing one byte of a 2 GiB file

@@ -126,9 +126,6 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 	if err := f.dropCrashOrphans(ctx); err != nil {
 		return nil, err
 	}
-	if err := f.restoreStagedCopies(ctx); err != nil {
-		return nil, err
-	}
 	if err := f.reconcileStaging(ctx); err != nil {
 		return nil, err
 	}

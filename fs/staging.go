@@ -159,67 +159,18 @@ func (f *FS) deleteStaging(st *inodeState) error {
 	return nil
 }
 
-// restoreStagedCopies runs at start-up, before reconcileStaging. Small
-// files are closed durably through a copy of their bytes in the index
-// (index.SetChunkStagedCopy) rather than an fsync of a staging file. Most
-// have no staging file at all; one that has (its bytes were flushed from
-// a staging file, or a write spilled it there after the last flush) may
-// hold other bytes after a crash than the durable copy: those are written
-// back and synced, so the file is its last closed version.
-func (f *FS) restoreStagedCopies(ctx context.Context) error {
-	type copyOf struct {
-		ino, idx uint64
-		data     []byte
-	}
-	var copies []copyOf
-	err := f.idx.StagedCopies(ctx, func(ino, idx uint64, data []byte) error {
-		copies = append(copies, copyOf{ino, idx, bytes.Clone(data)})
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("fs: reading staged copies: %w", err)
-	}
-	restored := 0
-	for _, c := range copies {
-		a, err := f.idx.GetAttr(ctx, c.ino)
-		if err != nil {
-			return fmt.Errorf("fs: staged copy of inode %d: %w", c.ino, err)
-		}
-		off := int64(c.idx * a.ChunkSize)
-		path := f.stagingPath(c.ino)
-		fd, err := os.OpenFile(path, os.O_RDWR, 0)
-		if errors.Is(err, os.ErrNotExist) {
-			continue // the usual case: the copy is the only place of the bytes
-		}
-		if err != nil {
-			return fmt.Errorf("fs: restoring staging file of inode %d: %w", c.ino, err)
-		}
-		cur := make([]byte, len(c.data))
-		n, _ := fd.ReadAt(cur, off)
-		if n == len(cur) && bytes.Equal(cur, c.data) {
-			_ = fd.Close()
-			continue
-		}
-		_, err = fd.WriteAt(c.data, off)
-		if err == nil {
-			err = fd.Sync()
-		}
-		_ = fd.Close()
-		if err != nil {
-			return fmt.Errorf("fs: restoring staging file of inode %d: %w", c.ino, err)
-		}
-		restored++
-	}
-	if restored > 0 {
-		f.log.Info("restored staging bytes of small files from the index after a crash", "files", restored)
-	}
-	return nil
-}
-
 // reconcileStaging runs at start-up, before any handle exists. It deletes
 // staging files of inodes with nothing staged and zeroes, in the others,
 // every range that no staged chunk covers (bytes written but never
 // flushed before a crash), restoring the staging invariant.
+//
+// It also restores small files. They are closed durably through a copy of
+// their bytes in the index (index.SetChunkStagedCopy, chunk 0 only) rather
+// than an fsync of a staging file. Most have no staging file; one that has
+// (its bytes were flushed from a staging file, or a write spilled them there
+// after the last flush) may hold other bytes after a crash than the durable
+// copy: those are written back and synced, so the file is its last closed
+// version.
 func (f *FS) reconcileStaging(ctx context.Context) error {
 	ents, err := os.ReadDir(f.staging)
 	if err != nil {
@@ -241,6 +192,9 @@ func (f *FS) reconcileStaging(ctx context.Context) error {
 			_ = os.Remove(path)
 			continue
 		}
+		if err == nil && chunks[0].Kind == index.ChunkStaged {
+			err = f.restoreCopy(ctx, ino, path)
+		}
 		if err == nil {
 			err = reconcileOne(path, int64(a.ChunkSize), chunks)
 		}
@@ -249,6 +203,29 @@ func (f *FS) reconcileStaging(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// restoreCopy writes the staged copy of chunk 0 of ino, if it has one, into
+// its staging file at path where the bytes there differ.
+func (f *FS) restoreCopy(ctx context.Context, ino uint64, path string) error {
+	data, ok, err := f.idx.StagedCopy(ctx, ino, 0)
+	if err != nil || !ok {
+		return err
+	}
+	fd, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer fd.Close()
+	cur := make([]byte, len(data))
+	if n, _ := fd.ReadAt(cur, 0); n == len(cur) && bytes.Equal(cur, data) {
+		return nil
+	}
+	if _, err := fd.WriteAt(data, 0); err != nil {
+		return err
+	}
+	f.log.Info("restored the staging bytes of a small file from the index after a crash", "ino", ino)
+	return fd.Sync()
 }
 
 // reconcileOne deletes a staging file without staged chunks, or punches

@@ -71,7 +71,7 @@ const MaxStagedCopy = 256 << 10
 // bytes whose bytes are also given: the index keeps a copy of them (until
 // the chunk changes or is stored) and the operation is durable when it
 // returns. One journal fdatasync thus makes a small file's close durable,
-// without syncing its staging file; after a power cut, StagedCopies gives
+// without syncing its staging file; after a power cut, StagedCopy gives
 // the bytes to restore the staging file from.
 func (x *Index) SetChunkStagedCopy(ctx context.Context, ino, idx uint64, data []byte) (uint64, error) {
 	if len(data) > MaxStagedCopy {
@@ -98,21 +98,6 @@ func (x *Index) StagedCopy(ctx context.Context, ino, idx uint64) (data []byte, o
 		return nil
 	})
 	return data, ok, err
-}
-
-// StagedCopies calls fn with every staged copy (see SetChunkStagedCopy):
-// chunk idx of file ino holds exactly data. data is only valid during the
-// call. fn runs with the index locked and must not call the index.
-func (x *Index) StagedCopies(ctx context.Context, fn func(ino, idx uint64, data []byte) error) error {
-	return x.view(ctx, func(t *txn) error {
-		return t.bucket(bucketCopies).ForEach(func(k, v []byte) error {
-			ino, idx, err := splitChunkKey(k)
-			if err != nil {
-				return err
-			}
-			return fn(ino, idx, v)
-		})
-	})
 }
 
 func (t *txn) setChunkStaged(ino, idx, length uint64) (uint64, error) {

@@ -28,8 +28,7 @@
 //   - Errors wrap the sentinels in index.go (ErrNotFound, ErrExist, ...);
 //     test with errors.Is. No syscall.Errno here: package fs maps errors.
 //   - The Index is safe for concurrent use: operations are serialised by
-//     one mutex (a leaf lock: no callbacks into other packages run under it,
-//     except StagedCopies's fn, which must not call the index).
+//     one mutex (a leaf lock: no callbacks into other packages run under it).
 //   - The index never touches staging files or blobs. Methods that free data
 //     (Unlink, Rename, Truncate, DropOrphan) tell the caller what to free.
 //

@@ -205,9 +205,12 @@ func TestStagedCopy(t *testing.T) {
 	ctx := t.Context()
 	copies := func(x *Index) string {
 		var b strings.Builder
-		if err := x.StagedCopies(ctx, func(ino, idx uint64, data []byte) error {
-			fmt.Fprintf(&b, "%d/%d=%s ", ino, idx, data)
-			return nil
+		if err := x.view(ctx, func(tn *txn) error {
+			return tn.bucket(bucketCopies).ForEach(func(k, data []byte) error {
+				ino, idx, err := splitChunkKey(k)
+				fmt.Fprintf(&b, "%d/%d=%s ", ino, idx, data)
+				return err
+			})
 		}); err != nil {
 			t.Fatal(err)
 		}
