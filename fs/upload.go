@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"sync"
@@ -33,8 +34,16 @@ type uploader struct {
 	wake   chan struct{} // buffered(1): the queue changed
 	stopCh chan struct{} // closed by stop
 
-	mu       sync.Mutex
-	queue    []uint64             // FIFO of pending inodes. GUARDED_BY(mu)
+	mu sync.Mutex
+	// Every pending inode is in exactly one of two FIFOs (of uint64):
+	// settling holds those whose settle time is still ahead, in
+	// nondecreasing settle order (settle is always enqueue time +
+	// UploadDelay, and a re-enqueue moves the entry to the back), so next
+	// only ever looks at its front; ready holds the rest. next is then
+	// O(1) per call in a burst of thousands of closes, not a scan of
+	// every pending file per close.
+	settling *list.List           // GUARDED_BY(mu)
+	ready    *list.List           // GUARDED_BY(mu)
 	pending  map[uint64]*queued   // GUARDED_BY(mu)
 	running  map[uint64]bool      // taken by a worker or the packer. GUARDED_BY(mu)
 	attempts map[uint64]int       // consecutive failures. GUARDED_BY(mu)
@@ -56,10 +65,13 @@ type queued struct {
 	// Options.UploadDelay (wall clock): a burst of closes (a folder dragged
 	// in, rsync) is not slowed by uploads of its first files.
 	settle time.Time
+	elem   *list.Element // in u.settling or u.ready
+	list   *list.List
 }
 
 func newUploader(f *FS) *uploader {
 	u := &uploader{f: f, wake: make(chan struct{}, 1), stopCh: make(chan struct{}), pending: make(map[uint64]*queued),
+		settling: list.New(), ready: list.New(),
 		running: make(map[uint64]bool), attempts: make(map[uint64]int), lastErr: make(map[uint64]error),
 		inFlight: make(map[uint64]time.Time), startGen: make(map[uint64]uint64), errGen: make(map[uint64]uint64)}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
@@ -112,20 +124,34 @@ func (u *uploader) enqueue(ino uint64, force bool) {
 	if !force && u.f.opt.UploadDelay > 0 {
 		settle = time.Now().Add(u.f.opt.UploadDelay)
 	}
-	if q, ok := u.pending[ino]; ok {
-		q.force = q.force || force
-		if force {
-			q.notBefore, q.settle = time.Time{}, time.Time{}
-		} else if !q.force {
-			q.settle = settle
-		}
-		return
+	q, ok := u.pending[ino]
+	switch {
+	case !ok:
+		q = &queued{force: force, settle: settle}
+		u.pending[ino] = q
+	case force:
+		q.force = true
+		q.notBefore, q.settle = time.Time{}, time.Time{}
+	case !q.force:
+		q.settle = settle
+	default:
+		return // already forced: nothing changes
 	}
-	u.pending[ino] = &queued{force: force, settle: settle}
-	u.queue = append(u.queue, ino)
-	if settle.IsZero() {
+	if q.settle.IsZero() {
+		u.place(q, ino, u.ready)
 		u.signal()
+	} else {
+		u.place(q, ino, u.settling)
 	}
+}
+
+// place moves (or adds) pending entry q of ino to the back of l. Caller
+// holds mu.
+func (u *uploader) place(q *queued, ino uint64, l *list.List) {
+	if q.elem != nil {
+		q.list.Remove(q.elem)
+	}
+	q.elem, q.list = l.PushBack(ino), l
 }
 
 // next blocks until a queued file is due and not running, and takes it.
@@ -136,9 +162,19 @@ func (u *uploader) next() (uint64, bool, bool) {
 			u.mu.Unlock()
 			return 0, false, false
 		}
-		now := u.f.clock()
+		now, wall := u.f.clock(), time.Now()
 		wait := time.Second
-		for i, ino := range u.queue {
+		for e := u.settling.Front(); e != nil; e = u.settling.Front() {
+			ino := e.Value.(uint64)
+			q := u.pending[ino]
+			if d := q.settle.Sub(wall); d > 0 {
+				wait = min(wait, d)
+				break
+			}
+			u.place(q, ino, u.ready)
+		}
+		for e := u.ready.Front(); e != nil; e = e.Next() {
+			ino := e.Value.(uint64)
 			q := u.pending[ino]
 			if u.running[ino] {
 				continue
@@ -147,11 +183,7 @@ func (u *uploader) next() (uint64, bool, bool) {
 				wait = min(wait, d)
 				continue
 			}
-			if d := time.Until(q.settle); d > 0 {
-				wait = min(wait, d)
-				continue
-			}
-			u.queue = append(u.queue[:i], u.queue[i+1:]...)
+			u.ready.Remove(e)
 			delete(u.pending, ino)
 			u.running[ino] = true
 			u.inFlight[ino] = now
@@ -190,7 +222,7 @@ func (u *uploader) done(ino uint64, err error, retry bool) {
 		if q == nil {
 			q = &queued{force: true}
 			u.pending[ino] = q
-			u.queue = append(u.queue, ino)
+			u.place(q, ino, u.ready)
 		}
 		if err != nil {
 			q.notBefore = u.f.clock().Add(u.backoff(u.attempts[ino], err))

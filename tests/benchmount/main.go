@@ -3,13 +3,20 @@
 // figures and the walrusfs/loopback ratios. make bench-mount runs it (as
 // root: both mounts use FUSE directly). It never fails on speed.
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|rss] [-reads N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|rss] [-rounds N]
+//
+// The figures that swing most on a shared machine (cold sequential read,
+// creating 2000 small files) are measured -rounds times (5 by default),
+// interleaved across the targets with the order rotated every round, so a
+// burst of load from a neighbour hits every target alike; the table shows
+// each target's median and the log on stderr every single figure. Before
+// each measurement walrusfs's uploads are waited for (walrusfs sync), so
+// no target is measured while another's background work runs.
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
-// before/after comparisons of the read path; -reads N repeats the cold
-// read N times (each one cold) and prints every figure. -only rss runs
-// only the peak RSS measurement.
+// before/after comparisons of the read path. -only rss runs only the peak
+// RSS measurement.
 package main
 
 import (
@@ -34,13 +41,12 @@ func main() {
 	size := flag.Int64("size", 1<<30, "bytes of the sequential write/read file")
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
 	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "rss": only the peak RSS run`)
-	reads := flag.Int("reads", 1, "cold sequential reads per target (the table shows their mean)")
+	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
+	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
 	if *only != "" && *only != "read" && *only != "rss" {
 		fail(fmt.Errorf("-only %q: want read or rss", *only))
 	}
-	readOnly = *only == "read"
-	coldReads = max(*reads, 1)
 	if os.Geteuid() != 0 {
 		fail(fmt.Errorf("run as root (the mounts use FUSE directly)"))
 	}
@@ -53,32 +59,32 @@ func main() {
 	build(filepath.Join(bin, "walrusfs"), "./cmd/walrusfs")
 	build(filepath.Join(bin, "loopback"), "github.com/hanwen/go-fuse/v2/example/loopback")
 
-	targets := []*target{
-		{name: "raw disk", root: filepath.Join(work, "raw")},
-		newLoopback(work, bin),
-		newWalrusfs(work, bin),
-	}
-	results := map[string]map[string]float64{}
 	if *only == "rss" {
 		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", *copySize>>20, rss>>20)
 		_ = os.RemoveAll(work)
 		return
 	}
+	targets := []*target{
+		{name: "raw disk", root: filepath.Join(work, "raw")},
+		newLoopback(work, bin),
+		newWalrusfs(work, bin),
+	}
 	for _, t := range targets {
-		fmt.Fprintf(os.Stderr, "== %s\n", t.name)
 		check(os.MkdirAll(t.root, 0o755))
 		if t.mount != nil {
 			t.mount()
 		}
-		results[t.name] = measure(t, *size)
+	}
+	results := measure(targets, *size, max(*rounds, 1), *only == "read")
+	for _, t := range targets {
 		t.unmount()
 	}
 	rss := int64(-1)
-	if !readOnly {
+	if *only == "" {
 		rss = peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
 	}
-	report(targets, results, *size, *copySize, rss)
+	report(targets, results, *size, *copySize, rss, max(*rounds, 1))
 	_ = os.RemoveAll(work)
 }
 
@@ -131,7 +137,7 @@ func newWalrusfs(work, bin string) *target {
 	t.mount = func() {
 		check(os.MkdirAll(mnt, 0o755))
 		cmd = exec.Command(filepath.Join(bin, "walrusfs"), "mount", "--data-dir", data, mnt)
-		cmd.Stderr, _ = os.Create(filepath.Join(work, "walrusfs.log"))
+		cmd.Stderr, _ = os.OpenFile(filepath.Join(work, "walrusfs.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		check(cmd.Start())
 		waitMounted(mnt)
 	}
@@ -152,75 +158,124 @@ func newWalrusfs(work, bin string) *target {
 	return t
 }
 
-var (
-	readOnly  bool // -only read
-	coldReads int  // -reads
-)
+// quiesce waits for every target's background work (walrusfs uploads), so
+// that the next measurement runs on a quiet machine.
+func quiesce(targets []*target) {
+	for _, t := range targets {
+		if t.sync != nil {
+			t.sync()
+		}
+	}
+}
 
-// measure runs every workload on t and returns named figures.
-func measure(t *target, size int64) map[string]float64 {
-	r := map[string]float64{}
-	big := filepath.Join(t.root, "big.bin")
-	start := time.Now()
-	writeFile(big, size, true)
-	r["seq write+fsync MB/s"] = mbps(size, time.Since(start))
-	if t.sync != nil {
-		// walrusfs's write lands in local staging; the upload to the
-		// storage nodes is measured on its own.
-		start = time.Now()
-		t.sync()
-		r["upload after write MB/s"] = mbps(size, time.Since(start))
-	}
-	var sum float64
-	for i := range coldReads {
-		coldOf(t, big)
-		start = time.Now()
-		readAll(big)
-		v := mbps(size, time.Since(start))
-		fmt.Fprintf(os.Stderr, "%s: cold seq read %d: %.1f MB/s\n", t.name, i+1, v)
-		sum += v
-	}
-	r["cold seq read MB/s"] = sum / float64(coldReads)
-	if readOnly {
-		return r
-	}
+// rotated returns targets starting at index r mod len(targets).
+func rotated(targets []*target, r int) []*target {
+	r %= len(targets)
+	return append(append([]*target{}, targets[r:]...), targets[:r]...)
+}
 
-	coldOf(t, big)
-	offs := make([]int64, 300)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range offs {
-		offs[i] = rng.Int64N(size/4096) * 4096
+// measure runs every workload on every target and returns named figures
+// per target name. The noisy ones run in interleaved rounds (medians).
+func measure(targets []*target, size int64, rounds int, readOnly bool) map[string]map[string]float64 {
+	r := map[string]map[string]float64{}
+	samples := map[string]map[string][]float64{}
+	for _, t := range targets {
+		r[t.name] = map[string]float64{}
+		samples[t.name] = map[string][]float64{}
 	}
-	cold := randomReads(big, offs)
-	cached := randomReads(big, offs)
-	r["4K random read cold p50 ms"], r["4K random read cold p95 ms"] = cold[0], cold[1]
-	r["4K random read cached p50 ms"], r["4K random read cached p95 ms"] = cached[0], cached[1]
+	bigOf := func(t *target) string { return filepath.Join(t.root, "big.bin") }
+	for _, t := range targets {
+		quiesce(targets)
+		start := time.Now()
+		writeFile(bigOf(t), size, true)
+		r[t.name]["seq write+fsync MB/s"] = mbps(size, time.Since(start))
+		if t.sync != nil {
+			// walrusfs's write lands in local staging; the upload to the
+			// storage nodes is measured on its own.
+			start = time.Now()
+			t.sync()
+			r[t.name]["upload after write MB/s"] = mbps(size, time.Since(start))
+		}
+	}
+	const coldKey = "cold seq read MB/s"
+	for round := range rounds {
+		for _, t := range rotated(targets, round) {
+			coldOf(t, bigOf(t))
+			quiesce(targets)
+			start := time.Now()
+			readAll(bigOf(t))
+			v := mbps(size, time.Since(start))
+			fmt.Fprintf(os.Stderr, "round %d: %s: cold seq read %.1f MB/s\n", round+1, t.name, v)
+			samples[t.name][coldKey] = append(samples[t.name][coldKey], v)
+		}
+	}
+	if !readOnly {
+		for _, t := range targets {
+			big := bigOf(t)
+			coldOf(t, big)
+			quiesce(targets)
+			offs := make([]int64, 300)
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := range offs {
+				offs[i] = rng.Int64N(size/4096) * 4096
+			}
+			cold := randomReads(big, offs)
+			cached := randomReads(big, offs)
+			r[t.name]["4K random read cold p50 ms"], r[t.name]["4K random read cold p95 ms"] = cold[0], cold[1]
+			r[t.name]["4K random read cached p50 ms"], r[t.name]["4K random read cached p95 ms"] = cached[0], cached[1]
+		}
 
-	small := filepath.Join(t.root, "small")
-	check(os.MkdirAll(small, 0o755))
-	buf := make([]byte, 4096)
-	start = time.Now()
-	for i := range 2000 {
-		check(os.WriteFile(filepath.Join(small, fmt.Sprintf("f%05d", i)), buf, 0o644))
-	}
-	r["create 2000 4K files s"] = time.Since(start).Seconds()
+		const smallKey = "create 2000 4K files s"
+		buf := make([]byte, 4096)
+		for round := range rounds {
+			for _, t := range rotated(targets, round) {
+				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
+				check(os.MkdirAll(small, 0o755))
+				quiesce(targets)
+				start := time.Now()
+				for i := range 2000 {
+					check(os.WriteFile(filepath.Join(small, fmt.Sprintf("f%05d", i)), buf, 0o644))
+				}
+				v := time.Since(start).Seconds()
+				fmt.Fprintf(os.Stderr, "round %d: %s: create 2000 4K files %.3f s\n", round+1, t.name, v)
+				samples[t.name][smallKey] = append(samples[t.name][smallKey], v)
+			}
+		}
 
-	many := filepath.Join(t.root, "many")
-	check(os.MkdirAll(many, 0o755))
-	for i := range 10000 {
-		f, err := os.Create(filepath.Join(many, fmt.Sprintf("e%05d", i)))
-		check(err)
-		check(f.Close())
+		for _, t := range targets {
+			many := filepath.Join(t.root, "many")
+			check(os.MkdirAll(many, 0o755))
+			for i := range 10000 {
+				f, err := os.Create(filepath.Join(many, fmt.Sprintf("e%05d", i)))
+				check(err)
+				check(f.Close())
+			}
+			quiesce(targets)
+			start := time.Now()
+			ents, err := os.ReadDir(many)
+			check(err)
+			for _, e := range ents {
+				_, err := os.Lstat(filepath.Join(many, e.Name()))
+				check(err)
+			}
+			r[t.name]["stat 10k entries s"] = time.Since(start).Seconds()
+		}
 	}
-	start = time.Now()
-	ents, err := os.ReadDir(many)
-	check(err)
-	for _, e := range ents {
-		_, err := os.Lstat(filepath.Join(many, e.Name()))
-		check(err)
+	for name, m := range samples {
+		for k, v := range m {
+			r[name][k] = median(v)
+		}
 	}
-	r["stat 10k entries s"] = time.Since(start).Seconds()
 	return r
+}
+
+func median(v []float64) float64 {
+	s := append([]float64{}, v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func coldOf(t *target, f string) {
@@ -244,10 +299,11 @@ func peakRSS(t *target, n int64) int64 {
 	return hwm
 }
 
-func report(targets []*target, res map[string]map[string]float64, size, copySize int64, rss int64) {
+func report(targets []*target, res map[string]map[string]float64, size, copySize int64, rss int64, rounds int) {
 	keys := []string{"seq write+fsync MB/s", "upload after write MB/s", "cold seq read MB/s", "4K random read cold p50 ms", "4K random read cold p95 ms",
 		"4K random read cached p50 ms", "4K random read cached p95 ms", "create 2000 4K files s", "stat 10k entries s"}
-	fmt.Printf("mount benchmark, %s, %d MiB file, GOMAXPROCS host cores %d\n", time.Now().Format(time.DateOnly), size>>20, numCPU())
+	fmt.Printf("mount benchmark, %s, %d MiB file, host cores %d, medians of %d interleaved rounds for cold seq read and create\n",
+		time.Now().Format(time.DateOnly), size>>20, numCPU(), rounds)
 	fmt.Printf("%-30s", "")
 	for _, t := range targets {
 		fmt.Printf(" %14s", t.name)
