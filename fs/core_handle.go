@@ -104,12 +104,14 @@ func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 }
 
 // Flush is close(2): it makes the file durable on local disk (its writes,
-// its creation, an O_TRUNC: see flushDirty and index.Sync) and queues it for
-// upload. With Options.SyncUploads it then waits until the upload is
+// its creation, an O_TRUNC: see flushDirty and index.Sync; with
+// DurableOnFsync only crash-safe, the index checkpoint makes it durable
+// within a second) and queues it for upload. With Options.SyncUploads it then waits until the upload is
 // committed.
 func (h *Handle) Flush(ctx context.Context) error {
+	closeSync := h.f.opt.Durability == DurableOnClose
 	if !h.wrote.Swap(false) {
-		if h.write {
+		if h.write && closeSync {
 			return h.f.idx.Sync(context.WithoutCancel(ctx))
 		}
 		return nil
@@ -118,7 +120,7 @@ func (h *Handle) Flush(ctx context.Context) error {
 	st.mu.Lock()
 	err := h.f.flushDirty(ctx, st)
 	st.mu.Unlock()
-	if err == nil {
+	if err == nil && closeSync {
 		err = h.f.idx.Sync(context.WithoutCancel(ctx))
 	}
 	if err != nil {

@@ -184,12 +184,14 @@ func (f *FS) prepareChunk(ctx context.Context, st *inodeState, fd interface {
 	return nil
 }
 
-// flushDirty makes the dirty chunks of st durable and tells the index
-// (each SetChunkStaged bumps the generation, so an upload that began
-// earlier cannot commit). A file that is one chunk of at most
-// index.MaxStagedCopy bytes is made durable by handing its bytes to the
-// index (SetChunkStagedCopy: one journal fdatasync, no staging fsync);
-// anything larger gets fdatasync of the staging file, then the index
+// flushDirty hands the dirty chunks of st to the index (each
+// SetChunkStaged bumps the generation, so an upload that began earlier
+// cannot commit) and, with DurableOnClose, makes them durable. A file that
+// is one chunk of at most index.MaxStagedCopy bytes hands its bytes to the
+// index (SetChunkStagedCopy: journaled with the chunk, so one journal
+// fdatasync makes it durable, no staging fsync); anything larger gets
+// fdatasync of the staging file first (always: the index must never be
+// durable ahead of the staging bytes it describes), then the index
 // updates, then one journal sync. Caller holds st.mu. It is not cancelled
 // by ctx: losing a close's metadata to an interrupt would lose data.
 func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
@@ -206,7 +208,7 @@ func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
 		st.mem = nil
 		clear(st.dirty)
 		st.dirtySize = 0
-		return nil
+		return f.syncOnClose(ctx)
 	}
 	if n, ok := st.dirty[0]; ok && len(st.dirty) == 1 && n > 0 && n <= index.MaxStagedCopy {
 		if a, err := f.idx.GetAttr(ctx, st.ino); err == nil && a.Size <= n {
@@ -219,7 +221,7 @@ func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
 			}
 			delete(st.dirty, 0)
 			st.dirtySize = 0
-			return nil
+			return f.syncOnClose(ctx)
 		}
 	}
 	fd, err := f.stagingFile(st, true)
@@ -244,6 +246,15 @@ func (f *FS) flushDirty(ctx context.Context, st *inodeState) error {
 		delete(st.dirty, ci)
 	}
 	st.dirtySize = 0
+	return f.syncOnClose(ctx)
+}
+
+// syncOnClose makes the index durable if close(2) promises durability
+// (DurableOnClose); with DurableOnFsync the caller syncs when it must.
+func (f *FS) syncOnClose(ctx context.Context) error {
+	if f.opt.Durability != DurableOnClose {
+		return nil
+	}
 	return f.idx.Sync(ctx)
 }
 

@@ -27,7 +27,8 @@ type DaemonConfig struct {
 	CacheSize   int64  // disk cache cap in bytes (default cache.DefaultMaxBytes)
 	ChunkSize   uint64 // chunk size of new files (default index.DefaultChunkSize)
 	SyncUploads bool   // close(2) waits for the upload
-	Nodes       int    // embedded network size, used when the data dir is created
+	Durability  Durability
+	Nodes       int // embedded network size, used when the data dir is created
 	Shards      int
 	GCGrace     time.Duration
 	// Walrus, if set, stores the blobs on that Walrus deployment
@@ -114,7 +115,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	defer closeLog(log, "cache", c.Close)
 	opts := &Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
-		Logger: log, SyncUploads: cfg.SyncUploads, GCGrace: cfg.GCGrace, PackMax: packMax}
+		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax}
 	if ds.walrus != nil {
 		opts.Forget, opts.EndEpoch = ds.walrus.Forget, ds.epochs.endEpoch
 	}

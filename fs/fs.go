@@ -66,6 +66,8 @@ type Options struct {
 	// SyncUploads makes close(2) of a written file wait until its upload
 	// is committed (or fails).
 	SyncUploads bool
+	// Durability says what close(2) promises; see Durability.
+	Durability Durability
 	// Forget, if set, replaces Store.Delete in the blob collector: the
 	// blob is only dropped from the back end's bookkeeping (walrus
 	// Store.Forget). ErrNotFound from it counts as done.
@@ -74,6 +76,43 @@ type Options struct {
 	// any is unknown) for the user.walrus.end_epoch attribute; nil means
 	// the back end has no epochs and the attribute is absent.
 	EndEpoch func(ids []blobstore.ID) (epoch uint32, ok bool)
+}
+
+// Durability is when a written file becomes durable on the local disk
+// (survives a power cut), as opposed to safe from a crash of the daemon,
+// which every operation is as soon as it returns (the index journal is
+// written to the kernel before it returns, see index/doc.go).
+type Durability int
+
+const (
+	// DurableOnClose (the default): close(2) of a written file, like
+	// fsync(2), returns only after its data and index entries are on the
+	// disk: one device flush (index journal fdatasync) per close.
+	DurableOnClose Durability = iota
+	// DurableOnFsync is what local filesystems promise: fsync(2) and
+	// walrusfs sync make a file durable at once; close(2) only makes it
+	// crash-safe, and the index checkpoint (index.Options.
+	// CheckpointInterval, 1 s) makes it durable shortly after. Creating
+	// many small files no longer waits for a device flush per file.
+	DurableOnFsync
+)
+
+// ParseDurability parses "close" or "fsync".
+func ParseDurability(s string) (Durability, error) {
+	switch s {
+	case "close", "":
+		return DurableOnClose, nil
+	case "fsync":
+		return DurableOnFsync, nil
+	}
+	return 0, fmt.Errorf("durability %q: want close or fsync", s)
+}
+
+func (d Durability) String() string {
+	if d == DurableOnFsync {
+		return "fsync"
+	}
+	return "close"
 }
 
 // FS is the filesystem core: every operation of the mount, callable

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobstore/mem"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -174,5 +175,78 @@ func TestRestoreStagedCopy(t *testing.T) {
 	e.fs = e.restart(t)
 	if got := e.read(a.Ino); !bytes.Equal(got, want) {
 		t.Fatalf("after restore: %q, want %q", got, want)
+	}
+}
+
+// TestDurability: with DurableOnClose (the default) close(2) of a written
+// file leaves nothing undurable in the index; with DurableOnFsync it does
+// not flush (the file is journaled, crash-safe), fsync(2) does, and so does
+// the checkpoint.
+func TestDurability(t *testing.T) {
+	for _, d := range []Durability{DurableOnClose, DurableOnFsync} {
+		t.Run(d.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			idx := index.TestIndexWith(t, &index.Options{ChunkSize: testChunk, CheckpointInterval: time.Hour})
+			ms, err := mem.New(100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := New(ctxb, idx, ms, &Options{StagingDir: filepath.Join(dir, "staging"), UploadDelay: time.Hour, Durability: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Start(ctxb); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = f.Close(time.Second) })
+			write := func(name string, fsync bool) {
+				_, h, err := f.Create(ctxb, index.RootIno, name, syscall.O_WRONLY|syscall.O_CREAT, 0o644, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := h.WriteAt(ctxb, []byte("hello "+name), 0); err != nil {
+					t.Fatal(err)
+				}
+				if fsync {
+					if err := h.Fsync(ctxb); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := h.Flush(ctxb); err != nil {
+					t.Fatal(err)
+				}
+				h.Release(ctxb)
+			}
+			write("a", false)
+			n := idx.Undurable()
+			switch {
+			case d == DurableOnClose && n != 0:
+				t.Fatalf("close: %d operations not durable after close(2)", n)
+			case d == DurableOnFsync && n == 0:
+				t.Fatal("fsync mode: close(2) flushed the journal")
+			}
+			write("b", true)
+			if n := idx.Undurable(); n != 0 {
+				t.Fatalf("%d operations not durable after fsync(2)", n)
+			}
+			write("c", false)
+			if err := idx.Checkpoint(ctxb); err != nil {
+				t.Fatal(err)
+			}
+			if n := idx.Undurable(); n != 0 {
+				t.Fatalf("%d operations not durable after a checkpoint", n)
+			}
+		})
+	}
+}
+
+func TestParseDurability(t *testing.T) {
+	for in, want := range map[string]Durability{"": DurableOnClose, "close": DurableOnClose, "fsync": DurableOnFsync} {
+		if got, err := ParseDurability(in); err != nil || got != want {
+			t.Errorf("ParseDurability(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseDurability("never"); err == nil {
+		t.Error("ParseDurability(never): no error")
 	}
 }

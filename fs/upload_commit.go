@@ -114,11 +114,11 @@ func (f *FS) Sync(ctx context.Context) error {
 		f.up.enqueue(ino, true)
 	}
 	for {
-		st, err := f.idx.Stats(ctx)
+		empty, err := f.idx.QueueEmpty(ctx)
 		if err != nil {
 			return err
 		}
-		if st.PendingFiles == 0 {
+		if empty {
 			return nil
 		}
 		f.up.mu.Lock()

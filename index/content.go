@@ -69,10 +69,11 @@ const MaxStagedCopy = 256 << 10
 
 // SetChunkStagedCopy is SetChunkStaged for a chunk of at most MaxStagedCopy
 // bytes whose bytes are also given: the index keeps a copy of them (until
-// the chunk changes or is stored) and the operation is durable when it
-// returns. One journal fdatasync thus makes a small file's close durable,
-// without syncing its staging file; after a power cut, StagedCopy gives
-// the bytes to restore the staging file from.
+// the chunk changes or is stored). Like every operation it is journaled
+// (crash-safe) when it returns and durable after the next Sync or
+// checkpoint: one journal fdatasync thus makes a small file's close
+// durable, without syncing its staging file; after a power cut,
+// StagedCopy gives the bytes to restore the staging file from.
 func (x *Index) SetChunkStagedCopy(ctx context.Context, ino, idx uint64, data []byte) (uint64, error) {
 	if len(data) > MaxStagedCopy {
 		return 0, fmt.Errorf("index: staged copy of %d bytes (max %d): %w", len(data), MaxStagedCopy, ErrInvalid)
@@ -84,10 +85,7 @@ func (x *Index) SetChunkStagedCopy(ctx context.Context, ino, idx uint64, data []
 		}
 		return t.bucket(bucketCopies).Put(chunkKey(ino, idx), data)
 	})
-	if err != nil {
-		return 0, err
-	}
-	return gen, x.Sync(context.WithoutCancel(ctx))
+	return gen, err
 }
 
 // StagedCopy returns a copy of the staged copy of chunk idx of file ino;

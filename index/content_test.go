@@ -402,3 +402,29 @@ func TestSetAttr(t *testing.T) {
 		wantErr(t, "SetAttr", err, tc.want)
 	}
 }
+
+// TestQueueEmpty: a staged file makes the queue non-empty until its upload
+// is committed.
+func TestQueueEmpty(t *testing.T) {
+	x := TestIndex(t)
+	empty := func() bool {
+		t.Helper()
+		e, err := x.QueueEmpty(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	if !empty() {
+		t.Fatal("new index: queue not empty")
+	}
+	f := mk(t, x, RootIno, "f", TypeFile)
+	stage(t, x, f.Ino, map[uint64]uint64{0: 10})
+	if empty() {
+		t.Fatal("staged file: queue empty")
+	}
+	upload(t, x, f.Ino, map[uint64]Extent{0: {Blob: blob(1), Length: 10}})
+	if !empty() {
+		t.Fatal("after upload: queue not empty")
+	}
+}

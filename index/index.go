@@ -254,6 +254,15 @@ func (x *Index) Sync(ctx context.Context) error {
 	return nil
 }
 
+// Undurable is the number of operations that have returned but are not
+// durable yet (written to the journal, not synced nor checkpointed).
+func (x *Index) Undurable() uint64 {
+	x.mu.Lock()
+	w := x.written
+	x.mu.Unlock()
+	return w - min(w, x.durable.Load())
+}
+
 func (x *Index) markDurable(n uint64) {
 	for {
 		d := x.durable.Load()

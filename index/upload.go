@@ -216,6 +216,19 @@ func (x *Index) UploadQueue(ctx context.Context) ([]uint64, error) {
 	return out, err
 }
 
+// QueueEmpty reports whether no file waits for upload: one key lookup,
+// for pollers (walrusfs sync) that must not walk the queue under the
+// index lock every few milliseconds.
+func (x *Index) QueueEmpty(ctx context.Context) (bool, error) {
+	empty := true
+	err := x.view(ctx, func(t *txn) error {
+		k, _ := t.bucket(bucketQueue).Cursor().First()
+		empty = k == nil
+		return nil
+	})
+	return empty, err
+}
+
 // Failure is the last upload error of a file.
 type Failure struct {
 	Ino   uint64

@@ -20,7 +20,7 @@ import (
 // was mounted on Walrus before) the blobs live on Walrus; otherwise on
 // the embedded network.
 func runMount(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] MOUNTPOINT")
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability close|fsync] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] MOUNTPOINT")
 	wf := addWalrusFlags(fs)
 	expiryWarn := fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
@@ -30,6 +30,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	nodes := fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
 	shards := fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
 	gcGrace := fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
+	durability := fs.String("durability", "close", "when a written file is durable on the local disk: close (close(2) flushes the disk, the default) or fsync (like a local filesystem: fsync(2) flushes, close(2) is crash-safe and durable within a second)")
 	debug := fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -44,6 +45,10 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	chunk, err := parseSize(*chunkSize)
 	if err != nil || chunk < 4096 {
 		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *chunkSize)}
+	}
+	dur, err := wfs.ParseDurability(*durability)
+	if err != nil {
+		return usageError{"--durability: " + err.Error()}
 	}
 	dd, err := resolveDataDir(*dataDir)
 	if err != nil {
@@ -63,7 +68,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
 	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
-		SyncUploads: *syncUploads, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
+		SyncUploads: *syncUploads, Durability: dur, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
 		Debug: *debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *expiryWarn,
 	})
 }

@@ -40,12 +40,12 @@ func main() {
 	dir := flag.String("dir", ".cache/benchmount", "work directory (on the disk to measure)")
 	size := flag.Int64("size", 1<<30, "bytes of the sequential write/read file")
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
-	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "rss": only the peak RSS run`)
+	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "small": only the small-file creation and the stat run; "rss": only the peak RSS run`)
 	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
 	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
-	if *only != "" && *only != "read" && *only != "rss" {
-		fail(fmt.Errorf("-only %q: want read or rss", *only))
+	if *only != "" && *only != "read" && *only != "small" && *only != "rss" {
+		fail(fmt.Errorf("-only %q: want read, small or rss", *only))
 	}
 	if os.Geteuid() != 0 {
 		fail(fmt.Errorf("run as root (the mounts use FUSE directly)"))
@@ -60,7 +60,7 @@ func main() {
 	build(filepath.Join(bin, "loopback"), "github.com/hanwen/go-fuse/v2/example/loopback")
 
 	if *only == "rss" {
-		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
+		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin, "walrusfs"), *copySize)
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", *copySize>>20, rss>>20)
 		_ = os.RemoveAll(work)
 		return
@@ -68,7 +68,14 @@ func main() {
 	targets := []*target{
 		{name: "raw disk", root: filepath.Join(work, "raw")},
 		newLoopback(work, bin),
-		newWalrusfs(work, bin),
+		newWalrusfs(work, bin, "walrusfs"),
+	}
+	if *only != "read" {
+		// The same mount with local-filesystem durability (close(2) does
+		// not flush the disk), for the small-file figures only.
+		fsync := newWalrusfs(filepath.Join(work, "fsyncmode"), bin, "walrusfs fsync", "--durability", "fsync")
+		fsync.smallOnly = true
+		targets = append(targets, fsync)
 	}
 	for _, t := range targets {
 		check(os.MkdirAll(t.root, 0o755))
@@ -76,13 +83,13 @@ func main() {
 			t.mount()
 		}
 	}
-	results := measure(targets, *size, max(*rounds, 1), *only == "read")
+	results := measure(targets, *size, max(*rounds, 1), *only)
 	for _, t := range targets {
 		t.unmount()
 	}
 	rss := int64(-1)
 	if *only == "" {
-		rss = peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin), *copySize)
+		rss = peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin, "walrusfs"), *copySize)
 	}
 	report(targets, results, *size, *copySize, rss, max(*rounds, 1))
 	_ = os.RemoveAll(work)
@@ -97,6 +104,8 @@ type target struct {
 	umount func()
 	sync   func() // wait until the back end has everything (walrusfs uploads)
 	pid    func() int
+	// smallOnly: measured only in the small-file creation and stat runs.
+	smallOnly bool
 }
 
 func (t *target) unmount() {
@@ -128,15 +137,16 @@ func newLoopback(work, bin string) *target {
 	return t
 }
 
-func newWalrusfs(work, bin string) *target {
+func newWalrusfs(work, bin, name string, flags ...string) *target {
 	check(os.MkdirAll(work, 0o755))
 	data := filepath.Join(work, "walrusfs-data")
 	mnt := filepath.Join(work, "walrusfs")
-	t := &target{name: "walrusfs", root: mnt}
+	t := &target{name: name, root: mnt}
 	var cmd *exec.Cmd
 	t.mount = func() {
 		check(os.MkdirAll(mnt, 0o755))
-		cmd = exec.Command(filepath.Join(bin, "walrusfs"), "mount", "--data-dir", data, mnt)
+		args := append(append([]string{"mount", "--data-dir", data}, flags...), mnt)
+		cmd = exec.Command(filepath.Join(bin, "walrusfs"), args...)
 		cmd.Stderr, _ = os.OpenFile(filepath.Join(work, "walrusfs.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		check(cmd.Start())
 		waitMounted(mnt)
@@ -158,9 +168,9 @@ func newWalrusfs(work, bin string) *target {
 	return t
 }
 
-// quiesce waits for every target's background work (walrusfs uploads), so
-// that the next measurement runs on a quiet machine.
-func quiesce(targets []*target) {
+// quiesceAll waits for every target's background work (walrusfs uploads),
+// so that the next measurement runs on a quiet machine.
+func quiesceAll(targets []*target) {
 	for _, t := range targets {
 		if t.sync != nil {
 			t.sync()
@@ -170,20 +180,31 @@ func quiesce(targets []*target) {
 
 // rotated returns targets starting at index r mod len(targets).
 func rotated(targets []*target, r int) []*target {
+	if len(targets) == 0 {
+		return nil
+	}
 	r %= len(targets)
 	return append(append([]*target{}, targets[r:]...), targets[:r]...)
 }
 
 // measure runs every workload on every target and returns named figures
 // per target name. The noisy ones run in interleaved rounds (medians).
-func measure(targets []*target, size int64, rounds int, readOnly bool) map[string]map[string]float64 {
+func measure(all []*target, size int64, rounds int, only string) map[string]map[string]float64 {
 	r := map[string]map[string]float64{}
 	samples := map[string]map[string][]float64{}
-	for _, t := range targets {
+	var targets []*target // all but the small-file-only ones
+	for _, t := range all {
 		r[t.name] = map[string]float64{}
 		samples[t.name] = map[string][]float64{}
+		if !t.smallOnly {
+			targets = append(targets, t)
+		}
 	}
+	quiesce := func([]*target) { quiesceAll(all) }
 	bigOf := func(t *target) string { return filepath.Join(t.root, "big.bin") }
+	if only == "small" {
+		targets = nil // no big file
+	}
 	for _, t := range targets {
 		quiesce(targets)
 		start := time.Now()
@@ -209,7 +230,7 @@ func measure(targets []*target, size int64, rounds int, readOnly bool) map[strin
 			samples[t.name][coldKey] = append(samples[t.name][coldKey], v)
 		}
 	}
-	if !readOnly {
+	if only != "read" {
 		for _, t := range targets {
 			big := bigOf(t)
 			coldOf(t, big)
@@ -228,7 +249,7 @@ func measure(targets []*target, size int64, rounds int, readOnly bool) map[strin
 		const smallKey = "create 2000 4K files s"
 		buf := make([]byte, 4096)
 		for round := range rounds {
-			for _, t := range rotated(targets, round) {
+			for _, t := range rotated(all, round) {
 				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
 				check(os.MkdirAll(small, 0o755))
 				quiesce(targets)
@@ -242,7 +263,7 @@ func measure(targets []*target, size int64, rounds int, readOnly bool) map[strin
 			}
 		}
 
-		for _, t := range targets {
+		for _, t := range all {
 			many := filepath.Join(t.root, "many")
 			check(os.MkdirAll(many, 0o755))
 			for i := range 10000 {
@@ -306,7 +327,7 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 		time.Now().Format(time.DateOnly), size>>20, numCPU(), rounds)
 	fmt.Printf("%-30s", "")
 	for _, t := range targets {
-		fmt.Printf(" %14s", t.name)
+		fmt.Printf(" %15s", t.name)
 	}
 	fmt.Printf(" %18s\n", "walrusfs/loopback")
 	for _, k := range keys {
@@ -315,9 +336,17 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 		}
 		fmt.Printf("%-30s", k)
 		for _, t := range targets {
-			fmt.Printf(" %14.3f", res[t.name][k])
+			if v, ok := res[t.name][k]; ok {
+				fmt.Printf(" %15.3f", v)
+			} else {
+				fmt.Printf(" %15s", "-")
+			}
 		}
-		fmt.Printf(" %17.2fx\n", res["walrusfs"][k]/res["loopback FUSE"][k])
+		fmt.Printf(" %17.2fx", res["walrusfs"][k]/res["loopback FUSE"][k])
+		if v, ok := res["walrusfs fsync"][k]; ok {
+			fmt.Printf(" (fsync mode %.2fx)", v/res["loopback FUSE"][k])
+		}
+		fmt.Println()
 	}
 	if rss >= 0 {
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", copySize>>20, rss>>20)
