@@ -116,28 +116,35 @@ func TestResticBackupCheck(t *testing.T) {
 
 // TestKillWithQueuedUploads: SIGKILL the daemon right after 100 files were
 // closed (their uploads queued or running); after a remount every file is
-// intact and the queue drains.
+// intact and the queue drains. Both durability modes: with --durability
+// fsync close(2) does not flush the disk, but a closed file must survive
+// the death of the daemon all the same (its journal records are in the
+// kernel).
 func TestKillWithQueuedUploads(t *testing.T) {
 	needFUSE(t)
-	base := t.TempDir()
-	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
-	d := mount(t, data, mnt)
-	want := map[string]string{}
-	for i := range 100 {
-		p := filepath.Join(mnt, fmt.Sprintf("q%03d.bin", i))
-		writeRandomFile(t, p, int64(1000+i*20000), uint64(i))
-		want[filepath.Base(p)] = fileSHA(t, p)
-	}
-	d.kill()
-	mount(t, data, mnt)
-	for name, sum := range want {
-		if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
-			t.Errorf("%s: content changed after SIGKILL", name)
-		}
-	}
-	walrusfs(t, "sync", "--data-dir", data)
-	if out := walrusfs(t, "status", "--data-dir", data); !strings.Contains(out, "pending") {
-		t.Logf("status:\n%s", out)
+	for _, mode := range []string{"close", "fsync"} {
+		t.Run(mode, func(t *testing.T) {
+			base := t.TempDir()
+			data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+			d := mount(t, data, mnt, "--durability", mode)
+			want := map[string]string{}
+			for i := range 100 {
+				p := filepath.Join(mnt, fmt.Sprintf("q%03d.bin", i))
+				writeRandomFile(t, p, int64(1000+i*20000), uint64(i))
+				want[filepath.Base(p)] = fileSHA(t, p)
+			}
+			d.kill()
+			mount(t, data, mnt, "--durability", mode)
+			for name, sum := range want {
+				if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
+					t.Errorf("%s: content changed after SIGKILL", name)
+				}
+			}
+			walrusfs(t, "sync", "--data-dir", data)
+			if out := walrusfs(t, "status", "--data-dir", data); !strings.Contains(out, "pending") {
+				t.Logf("status:\n%s", out)
+			}
+		})
 	}
 }
 
