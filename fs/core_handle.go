@@ -64,6 +64,7 @@ func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error
 func (f *FS) Create(ctx context.Context, parent uint64, name string, flags, mode, uid, gid uint32) (index.Attr, *Handle, error) {
 	ctx = local(ctx)
 	a, err := f.Mknod(ctx, parent, name, index.NewNode{Type: index.TypeFile, Mode: mode, Uid: uid, Gid: gid})
+	created := err == nil
 	if errors.Is(err, index.ErrExist) && flags&syscall.O_EXCL == 0 {
 		a, err = f.Lookup(ctx, parent, name)
 	}
@@ -73,6 +74,9 @@ func (f *FS) Create(ctx context.Context, parent uint64, name string, flags, mode
 	h, err := f.Open(ctx, a.Ino, flags)
 	if err != nil {
 		return a, nil, err
+	}
+	if created {
+		return a, h, nil // new and empty: O_TRUNC changed nothing
 	}
 	a, err = f.GetAttr(ctx, a.Ino)
 	if err != nil {
