@@ -100,8 +100,8 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 }
 
 // Sync queues every file with staged chunks (retrying failed ones now)
-// and waits until the upload queue is empty, or returns the first upload
-// failure that happens meanwhile.
+// and waits until the upload queue is empty, then makes the index durable;
+// or returns the first upload failure that happens meanwhile.
 func (f *FS) Sync(ctx context.Context) error {
 	q, err := f.idx.UploadQueue(ctx)
 	if err != nil {
@@ -119,7 +119,10 @@ func (f *FS) Sync(ctx context.Context) error {
 			return err
 		}
 		if empty {
-			return nil
+			// Everything stored; make every operation so far durable
+			// too (renames, deletions: with DurableOnFsync nothing else
+			// may have flushed them yet).
+			return f.idx.Sync(ctx)
 		}
 		f.up.mu.Lock()
 		var failed []error
