@@ -64,6 +64,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is used to time fetches. Default: time.Now.
 	Clock func() time.Time
+	// BootID returns an ID of the current boot of the machine, to tell
+	// a crash of the process (blocks kept) from a crash of the machine
+	// (blocks deleted; see the package documentation). Default: the
+	// Linux kernel's /proc/sys/kernel/random/boot_id. Tests set it.
+	BootID func() (string, error)
 }
 
 // Stats is a snapshot of the cache counters. Counters count block
@@ -100,6 +105,8 @@ type Cache struct {
 	maxRA    int64 // effective read-ahead cap; 0 = disabled
 	log      *slog.Logger
 	now      func() time.Time
+	bootID   func() (string, error)
+	marker   string          // path of this run's open marker; set by load
 	ctx      context.Context // parent of every fetch; cancelled by Close
 	stop     context.CancelFunc
 	wg       sync.WaitGroup // fetch and read-ahead goroutines; Add only under mu while !closed
@@ -179,6 +186,9 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	if opt.Clock == nil {
 		opt.Clock = time.Now
 	}
+	if opt.BootID == nil {
+		opt.BootID = readBootID
+	}
 	// Read-ahead never takes more than a quarter of the cache, in whole
 	// blocks, so that it cannot evict what the reader is about to use.
 	ra := min(opt.MaxReadAhead, opt.MaxBytes/4)
@@ -191,6 +201,7 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		maxRA:     max(ra, 0),
 		log:       opt.Logger,
 		now:       opt.Clock,
+		bootID:    opt.BootID,
 		ctx:       ctx,
 		stop:      stop,
 		blobs:     make(map[blobstore.ID]map[int64]*entry),
@@ -210,9 +221,10 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	return c, nil
 }
 
-// Close cancels every fetch and read-ahead and waits for their goroutines.
-// Blocks on disk stay for the next run. Reads after Close fail with
-// ErrClosed. Close is idempotent.
+// Close cancels every fetch and read-ahead and waits for their goroutines,
+// then makes the blocks durable (syncfs) and marks the cache closed
+// cleanly. Blocks on disk stay for the next run. Reads after Close fail
+// with ErrClosed. Close is idempotent; only the first call can fail.
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -229,7 +241,7 @@ func (c *Cache) Close() error {
 	c.mu.Unlock()
 	c.stop()
 	c.wg.Wait()
-	return nil
+	return c.closeMarker()
 }
 
 // Stats returns a snapshot of the counters.

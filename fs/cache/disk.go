@@ -31,11 +31,11 @@ func (c *Cache) blockPath(k key) string {
 	return filepath.Join(c.blobDir(k.id), strconv.FormatInt(k.idx, 10))
 }
 
-// writeBlock stores a block durably under a temporary name, then renames
-// it into place, so that a crash never leaves a partial block under a
-// block name. The fsync before the rename matters: without it a power
-// cut can leave a block of the right size full of zeros, which the cache
-// would later serve as data.
+// writeBlock stores a block under a temporary name, then renames it into
+// place, so that a process that dies mid-write never leaves a partial
+// block under a block name. There is no fsync: a machine that goes down
+// can leave a block of the right size full of zeros, and the boot-ID
+// marker (marker.go) then makes the next New delete every block.
 func (c *Cache) writeBlock(k key, data []byte) (err error) {
 	dir := c.blobDir(k.id)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -52,9 +52,6 @@ func (c *Cache) writeBlock(k key, data []byte) (err error) {
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
 		return err
 	}
 	if err = f.Close(); err != nil {
@@ -92,6 +89,9 @@ func (c *Cache) load(dir string) error {
 				return fmt.Errorf("cache: %w", err)
 			}
 		}
+	}
+	if err := c.checkMarker(dir, c.root); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(c.root, 0o700); err != nil {
 		return fmt.Errorf("cache: %w", err)
