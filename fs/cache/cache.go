@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -110,6 +111,9 @@ type Cache struct {
 	ctx      context.Context // parent of every fetch; cancelled by Close
 	stop     context.CancelFunc
 	wg       sync.WaitGroup // fetch and read-ahead goroutines; Add only under mu while !closed
+	// direct says whether block files can be written with O_DIRECT
+	// (directUnknown until the first whole block is written).
+	direct atomic.Int32
 
 	mu sync.Mutex
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)

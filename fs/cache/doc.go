@@ -22,7 +22,12 @@
 //
 // A block is written to "<index>.<random>.tmp", then renamed to
 // "<index>", so a process that dies mid-write never leaves a partial block
-// under a block name. On start, New deletes temp files and files of
+// under a block name. Blocks of a sequential stream (read-ahead, or a
+// Reader's sequential reads) are written with O_DIRECT when whole and
+// aligned and the file system allows it: the reader gets them from
+// memory anyway, and copying a streamed file into the page cache as well
+// cost a quarter of a cold read's CPU. Blocks fetched by random access go
+// through the page cache, where a re-read finds them. On start, New deletes temp files and files of
 // impossible sizes, indexes the rest (least recently written first in line
 // for eviction), and drops a block whose size does not match the blob size
 // a reader gives. Blobs are immutable, so a cached block never goes stale;
