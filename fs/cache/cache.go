@@ -113,7 +113,8 @@ type Cache struct {
 	wg       sync.WaitGroup // fetch and read-ahead goroutines; Add only under mu while !closed
 	// direct says whether block files can be written with O_DIRECT
 	// (directUnknown until the first whole block is written).
-	direct atomic.Int32
+	direct      atomic.Int32
+	directSlots chan struct{} // O_DIRECT writes in flight (see maxDirectWrites)
 
 	mu sync.Mutex
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
@@ -214,6 +215,8 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		parkGrace: DefaultParkGrace,
 		hot:       list.New(),
 		hotMax:    min(maxHotBytes, ra),
+
+		directSlots: make(chan struct{}, maxDirectWrites),
 	}
 	if n := opt.ReadAheadFetches; n > 0 {
 		c.raSlots = make(chan struct{}, n)

@@ -43,6 +43,22 @@ func TestStreamBlocksWrittenDirect(t *testing.T) {
 		t.Fatalf("%d Source reads after the restart, want 0", got)
 	}
 
+	// Every O_DIRECT slot taken: a stream goes through the page cache.
+	c3 := mustOpen(t, t.TempDir(), src, opts)
+	for range maxDirectWrites {
+		c3.directSlots <- struct{}{}
+	}
+	r3 := c3.NewReader(id, size)
+	readSeq(t, r3, data, 0, size, 16<<10)
+	r3.Close()
+	waitIdle(t, c3)
+	if got := c3.direct.Load(); got != directUnknown {
+		t.Fatalf("O_DIRECT used with no slot free (state %d)", got)
+	}
+	if s := c3.Stats(); s.Blocks != 9 {
+		t.Fatalf("%d blocks stored with no O_DIRECT slot free, want 9", s.Blocks)
+	}
+
 	// Demand reads only (no Reader): through the page cache.
 	id2, data2 := src.add(4*testBS, 52)
 	c2 := mustOpen(t, t.TempDir(), src, opts)

@@ -65,6 +65,13 @@ const (
 	directUnsupported
 )
 
+// maxDirectWrites bounds the O_DIRECT writes in flight. Each holds its
+// block in memory until the disk has it; past the bound, blocks go
+// through the page cache, whose dirty-page throttling bounds them as
+// before. Without it, a disk slower than the stream would grow the
+// daemon's memory by the difference.
+const maxDirectWrites = 16
+
 // directAlign is the alignment O_DIRECT needs of the buffer address and
 // length (the logical block size of common disks is 512 or 4096).
 const directAlign = 4096
@@ -79,11 +86,12 @@ const directAlign = 4096
 // from disk, then from the page cache. Blocks fetched on demand (random
 // access, likely to be read again soon) go through the page cache. A
 // file system that refuses O_DIRECT is remembered and written through the
-// page cache from then on.
+// page cache from then on, and so are blocks beyond maxDirectWrites.
 func (c *Cache) writeFile(path string, data []byte, direct bool) error {
 	if direct && c.direct.Load() != directUnsupported && len(data) > 0 && len(data)%directAlign == 0 &&
-		uintptr(unsafe.Pointer(&data[0]))%directAlign == 0 {
+		uintptr(unsafe.Pointer(&data[0]))%directAlign == 0 && c.takeDirectSlot() {
 		err := writeOnce(path, data, syscall.O_DIRECT)
+		<-c.directSlots
 		if err == nil {
 			c.direct.Store(directWorks)
 			return nil
@@ -99,6 +107,16 @@ func (c *Cache) writeFile(path string, data []byte, direct bool) error {
 		}
 	}
 	return writeOnce(path, data, 0)
+}
+
+// takeDirectSlot takes one of the maxDirectWrites slots if one is free.
+func (c *Cache) takeDirectSlot() bool {
+	select {
+	case c.directSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 // writeOnce creates path with the extra open flags and writes data.
