@@ -42,7 +42,7 @@ func (c *Cache) blockPath(k key) string {
 // can leave a block of the right size full of zeros, and the boot-ID
 // marker (marker.go) then makes the next New delete every block.
 //
-// With direct (blocks fetched by read-ahead: a stream), a whole, aligned
+// With direct (a block of a sequential stream), a whole, aligned
 // block is written with O_DIRECT where the file system allows it (see
 // writeFile).
 func (c *Cache) writeBlock(k key, data []byte, direct bool) error {
