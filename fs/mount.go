@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -33,7 +35,9 @@ var ErrNoFusermount = errors.New("mounting as a non-root user needs fusermount3 
 // mount(2) itself (go-fuse DirectMount), so nothing needs installing;
 // otherwise it uses fusermount3. Options (see doc.go): default_permissions
 // (the kernel checks modes), allow_other when root, 1 s entry and
-// attribute timeouts, no direct I/O (mmap works), kernel-local locks.
+// attribute timeouts, no direct I/O (mmap works), kernel-local locks, and
+// (as root) a kernel read-ahead of 1 MiB instead of 128 KiB, so that
+// sequential reads arrive as 1 MiB requests (raiseReadAhead).
 func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 	if o == nil {
 		o = &MountOptions{}
@@ -73,7 +77,32 @@ func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mounting %s: %w", dir, err)
 	}
+	if err := raiseReadAhead(dir, readAheadKB); err != nil {
+		f.log.Info("cannot raise the kernel read-ahead of the mount; sequential reads reach the daemon in 128 KiB requests",
+			"mountpoint", dir, "err", err)
+	}
 	return server, nil
+}
+
+// readAheadKB is the kernel read-ahead of the mount: MaxReadAhead, as far
+// as max_read (MaxWrite) lets requests grow.
+const readAheadKB = 1024
+
+// raiseReadAhead sets the kernel read-ahead of the file system mounted on
+// dir to kb KiB. The kernel gives every FUSE mount the default of 128 KiB
+// and ignores a larger MaxReadAhead (it can only lower it), so a
+// sequential read reaches the daemon as 128 KiB READ requests: eight
+// round trips per cache block, about a tenth of a cold read's CPU. Only
+// the backing device's sysfs knob raises it, and only root may write it.
+// Random reads are unaffected: the kernel grows its read-ahead only for
+// sequential access.
+func raiseReadAhead(dir string, kb int) error {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return err
+	}
+	knob := fmt.Sprintf("/sys/class/bdi/%d:%d/read_ahead_kb", unix.Major(st.Dev), unix.Minor(st.Dev))
+	return os.WriteFile(knob, []byte(strconv.Itoa(kb)), 0)
 }
 
 func haveFusermount() bool {

@@ -9,7 +9,11 @@
 //
 // Open starts every node in-process on its own 127.0.0.1:0 HTTP listener,
 // using the same node code as `walrusfs node`, and returns a
-// network.Client over them. Deleting a node's folder is exactly a lost
+// network.Client over them. That client calls its own nodes' handlers
+// directly (network.Config.Local: no TCP, the sliver files read straight
+// into the response buffer) unless Options.NoLocal is set; the listeners
+// still serve anyone else. After Close the nodes abort every request, so
+// a stopped node looks the same either way: a transport failure. Deleting a node's folder is exactly a lost
 // node; corrupting files in it is exactly a lying node: reads survive both
 // as long as p good primary slivers remain, and Scrub repairs them.
 package embedded

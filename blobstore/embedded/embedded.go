@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -34,9 +35,24 @@ type Options struct {
 	Logger *slog.Logger
 	// NoSync disables fsync in the nodes (benchmarks of CPU paths only).
 	NoSync bool
-	// Client fine-tunes the network client; Committee, DataDir and Logger
-	// are filled in by Open.
+	// Client fine-tunes the network client; Committee, DataDir, Local
+	// and Logger are filled in by Open.
 	Client network.Config
+	// NoLocal makes the client talk to its own nodes over their HTTP
+	// listeners, like any other client, instead of calling them
+	// in-process (tests and benchmarks of the HTTP path).
+	NoLocal bool
+}
+
+// stoppable serves h until ctx (the nodes' server context) is done, then
+// aborts every request as a stopped server's dropped connection would.
+func stoppable(ctx context.Context, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ctx.Err() != nil {
+			panic(http.ErrAbortHandler)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Layout is the content of network.json.
@@ -162,6 +178,7 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 	sctx, stop := context.WithCancel(context.Background())
 	nw := &Network{Layout: l, Dir: dataDir, stop: stop}
 	var committee []network.NodeInfo
+	local := map[string]http.Handler{}
 	for _, nl := range l.Nodes {
 		nd, err := node.Open(filepath.Join(dataDir, "nodes", nl.Name), node.Options{
 			NShards: l.Shards, Shards: nl.Shards, Logger: log.With("node", nl.Name), NoSync: o.NoSync})
@@ -174,7 +191,9 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 						log.Error("node server stopped", "node", nl.Name, "err", err)
 					}
 				})
-				committee = append(committee, network.NodeInfo{Name: nl.Name, URL: "http://" + ln.Addr().String(), Shards: nl.Shards})
+				url := "http://" + ln.Addr().String()
+				committee = append(committee, network.NodeInfo{Name: nl.Name, URL: url, Shards: nl.Shards})
+				local[url] = stoppable(sctx, nd.Handler())
 			}
 		}
 		if err != nil {
@@ -184,6 +203,9 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 	}
 	cfg := o.Client
 	cfg.Committee = committee
+	if !o.NoLocal {
+		cfg.Local = local
+	}
 	cfg.DataDir = filepath.Join(dataDir, "client")
 	cfg.Logger = log
 	if cfg.Location == "" {

@@ -285,3 +285,32 @@ func TestKillMidStore(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", outcomes)
 }
+
+// TestStoppedNodes: after Close the nodes are gone for the client,
+// whether it called them in-process or over HTTP: reads fail as
+// unavailable (transport failures), never as not found.
+func TestStoppedNodes(t *testing.T) {
+	for _, noLocal := range []bool{false, true} {
+		t.Run(fmt.Sprint("NoLocal=", noLocal), func(t *testing.T) {
+			nw := openNet(t, t.TempDir(), &Options{Nodes: 4, Shards: 10, NoLocal: noLocal, NoSync: true,
+				Client: network.Config{RowCacheBytes: -1, RequestTimeout: 2 * time.Second}})
+			ctx := context.Background()
+			d := blobstoretest.Data(3, 50_000)
+			info, err := nw.Put(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := nw.Read(ctx, info.ID, 0, -1); err != nil || !bytes.Equal(got, d) {
+				t.Fatalf("read before Close: %v", err)
+			}
+			if err := nw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// A fresh ID: no metadata cached.
+			other := blobstore.ID{1, 2, 3}
+			if _, err := nw.Stat(ctx, other); !errors.Is(err, blobstore.ErrUnavailable) {
+				t.Fatalf("Stat after Close: %v, want ErrUnavailable", err)
+			}
+		})
+	}
+}

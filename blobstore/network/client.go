@@ -22,6 +22,7 @@ type Client struct {
 	p         encoding.Params
 	shardNode []int // shard -> index in cfg.Committee; read-only
 	http      *http.Client
+	local     []http.Handler // per committee index: in-process handler or nil; read-only
 	log       *slog.Logger
 	queue     *queue
 	metas     *metaCache // verified metadata of recently read blobs
@@ -80,7 +81,10 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, enc: enc, p: enc.Params(), shardNode: owner, http: hc, log: cfg.Logger, queue: q, metas: newMetaCache(1024),
-		rows: newRowCache(max(cfg.RowCacheBytes, 0))}
+		rows: newRowCache(max(cfg.RowCacheBytes, 0)), local: make([]http.Handler, len(cfg.Committee))}
+	for i, n := range cfg.Committee {
+		c.local[i] = cfg.Local[n.URL]
+	}
 	lctx, stop := context.WithCancel(ctx)
 	c.stop = stop
 	c.wg.Go(func() { c.repairLoop(lctx) })

@@ -46,6 +46,13 @@ type Config struct {
 	// HTTPClient is used for all requests (default: a client with enough
 	// idle connections per host for Concurrency).
 	HTTPClient *http.Client
+	// Local serves some committee members in-process: a request to a
+	// node whose URL is a key here calls the handler directly instead of
+	// going over HTTP (the embedded network's own nodes; see callLocal).
+	// The handler runs under the request's context and timeout, and a
+	// panic in it (http.ErrAbortHandler is how a stopped local node
+	// answers) is a transport failure, as a dropped connection would be.
+	Local map[string]http.Handler
 	// Logger receives liars, failures and repairs; nil discards.
 	Logger *slog.Logger
 }

@@ -28,4 +28,11 @@
 // level (refused, timeout, truncated body) is not asked again during the
 // same read, so a slow node costs at most one request timeout; the whole
 // read is bounded by Config.ReadTimeout.
+//
+// Nodes running in the same process (the embedded network) can be called
+// without HTTP: Config.Local maps a node's URL to its handler, which then
+// runs directly (callLocal) with the same request timeout, the same
+// answer checks and the same classification of failures (a handler that
+// panics, as a stopped embedded node does, is a transport failure).
+// Everything a node answers is verified exactly as over HTTP.
 package network

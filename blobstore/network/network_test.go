@@ -134,87 +134,107 @@ var faults = map[string]fault{
 }
 
 // TestNodeFaults stores blobs on 7 nodes / 100 shards, then makes two
-// nodes misbehave in each way (or go down) and reads everything back.
+// nodes misbehave in each way (or go down) and reads everything back,
+// over HTTP and with the nodes called in-process (Config.Local), where a
+// node that is down aborts every request as embedded's stopped nodes do.
 func TestNodeFaults(t *testing.T) {
 	modes := []string{"down", "500", "garbage", "truncated", "slow"}
 	for _, mode := range modes {
-		t.Run(mode, func(t *testing.T) {
-			var mu sync.Mutex
-			active := false // GUARDED_BY(mu)
-			bad := map[int]bool{1: true, 4: true}
-			nodes, srvs := committee(t, 7, 100, func(i int, h http.Handler) http.Handler {
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					mu.Lock()
-					on := active && bad[i]
-					mu.Unlock()
-					if on {
-						faults[mode](w, r, h)
-						return
-					}
-					h.ServeHTTP(w, r)
-				})
-			})
-			logs := &syncBuffer{}
-			// The request timeout is generous so healthy nodes never hit it
-			// on a loaded CI machine under -race; slow nodes take 8s.
-			c := open(t, Config{Committee: nodes, RequestTimeout: 2 * time.Second, ReadTimeout: 30 * time.Second,
-				Logger: slog.New(slog.NewTextHandler(logs, nil))})
-			ctx := context.Background()
-			var ids []blobstore.ID
-			var datas [][]byte
-			for i, size := range []int{1, 5000, 700_000} {
-				d := blobstoretest.Data(uint64(i), size)
-				info, err := c.Put(ctx, d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, info.ID)
-				datas = append(datas, d)
+		for _, local := range []bool{false, true} {
+			name := mode
+			if local {
+				name += "/local"
 			}
-			if mode == "down" {
-				srvs[1].Close()
-				srvs[4].Close()
-			}
+			t.Run(name, func(t *testing.T) { testNodeFault(t, mode, local) })
+		}
+	}
+}
+
+func testNodeFault(t *testing.T, mode string, local bool) {
+	var mu sync.Mutex
+	active := false // GUARDED_BY(mu)
+	bad := map[int]bool{1: true, 4: true}
+	nodes, srvs := committee(t, 7, 100, func(i int, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			mu.Lock()
-			active = true
+			on := active && bad[i]
 			mu.Unlock()
-			for i, id := range ids {
-				start := time.Now()
-				got, err := c.Read(ctx, id, 0, -1)
-				if err != nil || !bytes.Equal(got, datas[i]) {
-					t.Fatalf("read %d bytes: err %v", len(datas[i]), err)
-				}
-				// A slow node costs at most about one request timeout
-				// for the metadata and one for the slivers, never its
-				// full 8s delay.
-				if el := time.Since(start); el > 6*time.Second {
-					t.Fatalf("read took %v with two %s nodes", el, mode)
-				}
-				if len(datas[i]) > 10 {
-					off := int64(len(datas[i]) / 3)
-					got, err := c.Read(ctx, id, off, 7)
-					if err != nil || !bytes.Equal(got, datas[i][off:off+7]) {
-						t.Fatalf("range read: err %v", err)
-					}
-				}
+			if on && mode == "down" && local {
+				panic(http.ErrAbortHandler)
 			}
-			if mode != "slow" && mode != "down" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
-				t.Fatalf("the faulty nodes were not logged:\n%s", logs.String())
+			if on {
+				faults[mode](w, r, h)
+				return
 			}
-			// Stores survive two faulty nodes too (5 of 7 nodes hold 72 of
-			// 100 shards >= the write quorum of 67) and get queued.
-			d := blobstoretest.Data(99, 20_000)
-			info, err := c.Put(ctx, d)
-			if err != nil {
-				t.Fatalf("Put with two %s nodes: %v", mode, err)
-			}
-			if p, _ := c.queue.pending(); !slices.Contains(p, enc.BlobID(info.ID)) {
-				t.Fatalf("the degraded Put is not in the repair queue (%d entries)", len(p))
-			}
-			if got, err := c.Read(ctx, info.ID, 0, -1); err != nil || !bytes.Equal(got, d) {
-				t.Fatalf("read back after a degraded Put: %v", err)
-			}
+			h.ServeHTTP(w, r)
 		})
+	})
+	var lh map[string]http.Handler
+	if local {
+		lh = map[string]http.Handler{}
+		for i, srv := range srvs {
+			lh[nodes[i].URL] = srv.Config.Handler
+		}
+	}
+	logs := &syncBuffer{}
+	// The request timeout is generous so healthy nodes never hit it
+	// on a loaded CI machine under -race; slow nodes take 8s.
+	c := open(t, Config{Committee: nodes, RequestTimeout: 2 * time.Second, ReadTimeout: 30 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)), Local: lh})
+	ctx := context.Background()
+	var ids []blobstore.ID
+	var datas [][]byte
+	for i, size := range []int{1, 5000, 700_000} {
+		d := blobstoretest.Data(uint64(i), size)
+		info, err := c.Put(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, info.ID)
+		datas = append(datas, d)
+	}
+	if mode == "down" {
+		srvs[1].Close()
+		srvs[4].Close()
+	}
+	mu.Lock()
+	active = true
+	mu.Unlock()
+	for i, id := range ids {
+		start := time.Now()
+		got, err := c.Read(ctx, id, 0, -1)
+		if err != nil || !bytes.Equal(got, datas[i]) {
+			t.Fatalf("read %d bytes: err %v", len(datas[i]), err)
+		}
+		// A slow node costs at most about one request timeout
+		// for the metadata and one for the slivers, never its
+		// full 8s delay.
+		if el := time.Since(start); el > 6*time.Second {
+			t.Fatalf("read took %v with two %s nodes", el, mode)
+		}
+		if len(datas[i]) > 10 {
+			off := int64(len(datas[i]) / 3)
+			got, err := c.Read(ctx, id, off, 7)
+			if err != nil || !bytes.Equal(got, datas[i][off:off+7]) {
+				t.Fatalf("range read: err %v", err)
+			}
+		}
+	}
+	if mode != "slow" && mode != "down" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
+		t.Fatalf("the faulty nodes were not logged:\n%s", logs.String())
+	}
+	// Stores survive two faulty nodes too (5 of 7 nodes hold 72 of
+	// 100 shards >= the write quorum of 67) and get queued.
+	d := blobstoretest.Data(99, 20_000)
+	info, err := c.Put(ctx, d)
+	if err != nil {
+		t.Fatalf("Put with two %s nodes: %v", mode, err)
+	}
+	if p, _ := c.queue.pending(); !slices.Contains(p, enc.BlobID(info.ID)) {
+		t.Fatalf("the degraded Put is not in the repair queue (%d entries)", len(p))
+	}
+	if got, err := c.Read(ctx, info.ID, 0, -1); err != nil || !bytes.Equal(got, d) {
+		t.Fatalf("read back after a degraded Put: %v", err)
 	}
 }
 

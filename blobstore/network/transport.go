@@ -39,10 +39,39 @@ func isTransport(err error) bool {
 }
 
 // call does one request with the per-request timeout and returns the body
-// of a 2xx answer, reading at most maxResp bytes of it.
+// of a 2xx answer, reading at most maxResp bytes of it. Nodes with an
+// in-process handler (Config.Local) are called directly (callLocal).
 func (c *Client) call(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
+	var (
+		code int
+		b    []byte
+		err  error
+	)
+	if h := c.local[nd]; h != nil {
+		code, b, err = c.callLocal(ctx, nd, h, method, path, body, maxResp)
+	} else {
+		code, b, err = c.callHTTP(ctx, nd, method, path, body, maxResp)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if code/100 != 2 {
+		var er node.ErrorResponse
+		msg := string(b)
+		if json.Unmarshal(b, &er) == nil && er.Error.Message != "" {
+			msg = er.Error.Message
+		}
+		return nil, &nodeError{c.cfg.Committee[nd].Name, code, msg}
+	}
+	return b, nil
+}
+
+// callHTTP does one request over HTTP and returns the status code and
+// the body: at most maxResp bytes of a 2xx answer, at most 4 KiB of
+// another.
+func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) (int, []byte, error) {
 	info := &c.cfg.Committee[nd]
 	var rd io.Reader
 	if body != nil {
@@ -50,27 +79,22 @@ func (c *Client) call(ctx context.Context, nd int, method, path string, body []b
 	}
 	req, err := http.NewRequestWithContext(ctx, method, info.URL+path, rd)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", info.Name, err)
+		return 0, nil, fmt.Errorf("node %s: %w", info.Name, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		var er node.ErrorResponse
-		msg := string(b)
-		if json.Unmarshal(b, &er) == nil && er.Error.Message != "" {
-			msg = er.Error.Message
-		}
-		return nil, &nodeError{info.Name, resp.StatusCode, msg}
+		return resp.StatusCode, b, nil
 	}
 	if resp.ContentLength > maxResp {
-		return nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d", info.Name, method, path, resp.ContentLength, maxResp)
+		return 0, nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d", info.Name, method, path, resp.ContentLength, maxResp)
 	}
 	if resp.ContentLength >= 0 {
 		// One allocation of the announced size: growing a buffer up to a
@@ -79,18 +103,18 @@ func (c *Client) call(ctx context.Context, nd int, method, path string, body []b
 		// reports a shorter body as an error.
 		b := make([]byte, resp.ContentLength)
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
-			return nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
+			return 0, nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
 		}
-		return b, nil
+		return resp.StatusCode, b, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResp+1))
 	if err != nil {
-		return nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
+		return 0, nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
 	}
 	if int64(len(b)) > maxResp {
-		return nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes", info.Name, method, path, maxResp)
+		return 0, nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes", info.Name, method, path, maxResp)
 	}
-	return b, nil
+	return resp.StatusCode, b, nil
 }
 
 func metaPath(id encoding.BlobID) string { return "/v1/blobs/" + id.String() + "/metadata" }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -64,6 +65,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock is used to time fetches. Default: time.Now.
 	Clock func() time.Time
+	// BootID returns an ID of the current boot of the machine, to tell
+	// a crash of the process (blocks kept) from a crash of the machine
+	// (blocks deleted; see the package documentation). Default: the
+	// Linux kernel's /proc/sys/kernel/random/boot_id. Tests set it.
+	BootID func() (string, error)
 }
 
 // Stats is a snapshot of the cache counters. Counters count block
@@ -100,9 +106,15 @@ type Cache struct {
 	maxRA    int64 // effective read-ahead cap; 0 = disabled
 	log      *slog.Logger
 	now      func() time.Time
+	bootID   func() (string, error)
+	marker   string          // path of this run's open marker; set by load
 	ctx      context.Context // parent of every fetch; cancelled by Close
 	stop     context.CancelFunc
 	wg       sync.WaitGroup // fetch and read-ahead goroutines; Add only under mu while !closed
+	// direct says whether block files can be written with O_DIRECT
+	// (directUnknown until the first whole block is written).
+	direct      atomic.Int32
+	directSlots chan struct{} // O_DIRECT writes in flight (see maxDirectWrites)
 
 	mu sync.Mutex
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
@@ -179,6 +191,9 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	if opt.Clock == nil {
 		opt.Clock = time.Now
 	}
+	if opt.BootID == nil {
+		opt.BootID = readBootID
+	}
 	// Read-ahead never takes more than a quarter of the cache, in whole
 	// blocks, so that it cannot evict what the reader is about to use.
 	ra := min(opt.MaxReadAhead, opt.MaxBytes/4)
@@ -191,6 +206,7 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		maxRA:     max(ra, 0),
 		log:       opt.Logger,
 		now:       opt.Clock,
+		bootID:    opt.BootID,
 		ctx:       ctx,
 		stop:      stop,
 		blobs:     make(map[blobstore.ID]map[int64]*entry),
@@ -199,6 +215,8 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		parkGrace: DefaultParkGrace,
 		hot:       list.New(),
 		hotMax:    min(maxHotBytes, ra),
+
+		directSlots: make(chan struct{}, maxDirectWrites),
 	}
 	if n := opt.ReadAheadFetches; n > 0 {
 		c.raSlots = make(chan struct{}, n)
@@ -210,9 +228,10 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	return c, nil
 }
 
-// Close cancels every fetch and read-ahead and waits for their goroutines.
-// Blocks on disk stay for the next run. Reads after Close fail with
-// ErrClosed. Close is idempotent.
+// Close cancels every fetch and read-ahead and waits for their goroutines,
+// then makes the blocks durable (syncfs) and marks the cache closed
+// cleanly. Blocks on disk stay for the next run. Reads after Close fail
+// with ErrClosed. Close is idempotent; only the first call can fail.
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -229,7 +248,7 @@ func (c *Cache) Close() error {
 	c.mu.Unlock()
 	c.stop()
 	c.wg.Wait()
-	return nil
+	return c.closeMarker()
 }
 
 // Stats returns a snapshot of the counters.

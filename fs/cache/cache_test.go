@@ -160,7 +160,7 @@ func TestInvalidate(t *testing.T) {
 	waitIdle(t, c)
 
 	// Pin block 1 as a reader in the middle of a read would.
-	r, err := c.acquire(ctx, key{id, 1}, testBS)
+	r, err := c.acquire(ctx, key{id, 1}, testBS, false)
 	if err != nil || r.e == nil {
 		t.Fatalf("acquire: %v %v", r, err)
 	}

@@ -92,7 +92,7 @@ func TestAllPinnedServesUncached(t *testing.T) {
 	waitIdle(t, c)
 	var refs []ref
 	for i := range int64(2) {
-		r, err := c.acquire(ctx, key{id, i}, testBS)
+		r, err := c.acquire(ctx, key{id, i}, testBS, false)
 		if err != nil || r.e == nil {
 			t.Fatalf("acquire %d: %v", i, err)
 		}

@@ -2,13 +2,18 @@ package cache
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/walrusfs/walrusfs/blobstore"
 )
@@ -31,36 +36,100 @@ func (c *Cache) blockPath(k key) string {
 	return filepath.Join(c.blobDir(k.id), strconv.FormatInt(k.idx, 10))
 }
 
-// writeBlock stores a block durably under a temporary name, then renames
-// it into place, so that a crash never leaves a partial block under a
-// block name. The fsync before the rename matters: without it a power
-// cut can leave a block of the right size full of zeros, which the cache
-// would later serve as data.
-func (c *Cache) writeBlock(k key, data []byte) (err error) {
+// writeBlock stores a block under a temporary name, then renames it into
+// place, so that a process that dies mid-write never leaves a partial
+// block under a block name. There is no fsync: a machine that goes down
+// can leave a block of the right size full of zeros, and the boot-ID
+// marker (marker.go) then makes the next New delete every block.
+//
+// With direct (a block of a sequential stream), a whole, aligned
+// block is written with O_DIRECT where the file system allows it (see
+// writeFile).
+func (c *Cache) writeBlock(k key, data []byte, direct bool) error {
 	dir := c.blobDir(k.id)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, strconv.FormatInt(k.idx, 10)+".*"+tmpSuffix)
+	tmp := filepath.Join(dir, strconv.FormatInt(k.idx, 10)+"."+strconv.FormatUint(rand.Uint64(), 36)+tmpSuffix)
+	if err := c.writeFile(tmp, data, direct); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, c.blockPath(k))
+}
+
+// Direct I/O states of Cache.direct.
+const (
+	directUnknown int32 = iota
+	directWorks
+	directUnsupported
+)
+
+// maxDirectWrites bounds the O_DIRECT writes in flight. Each holds its
+// block in memory until the disk has it; past the bound, blocks go
+// through the page cache, whose dirty-page throttling bounds them as
+// before. Without it, a disk slower than the stream would grow the
+// daemon's memory by the difference.
+const maxDirectWrites = 16
+
+// directAlign is the alignment O_DIRECT needs of the buffer address and
+// length (the logical block size of common disks is 512 or 4096).
+const directAlign = 4096
+
+// writeFile creates path (which must not exist) holding data. With
+// direct, data that is a multiple of directAlign in a buffer aligned to
+// it (whole blocks are: the Go heap puts large objects on page
+// boundaries) is written with O_DIRECT: the bytes go from our buffer to
+// the disk without a copy into the page cache, which was a quarter of a
+// cold read's CPU. It is meant for streams: the reader the read-ahead
+// was for gets the block from memory (Cache.hot), and a later reader
+// from disk, then from the page cache. Blocks fetched on demand (random
+// access, likely to be read again soon) go through the page cache. A
+// file system that refuses O_DIRECT is remembered and written through the
+// page cache from then on, and so are blocks beyond maxDirectWrites.
+func (c *Cache) writeFile(path string, data []byte, direct bool) error {
+	if direct && c.direct.Load() != directUnsupported && len(data) > 0 && len(data)%directAlign == 0 &&
+		uintptr(unsafe.Pointer(&data[0]))%directAlign == 0 && c.takeDirectSlot() {
+		err := writeOnce(path, data, syscall.O_DIRECT)
+		<-c.directSlots
+		if err == nil {
+			c.direct.Store(directWorks)
+			return nil
+		}
+		if !errors.Is(err, syscall.EINVAL) {
+			return err
+		}
+		if c.direct.CompareAndSwap(directUnknown, directUnsupported) {
+			c.log.Info("cache: the file system refuses O_DIRECT; writing blocks through the page cache", "dir", c.root, "err", err)
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return writeOnce(path, data, 0)
+}
+
+// takeDirectSlot takes one of the maxDirectWrites slots if one is free.
+func (c *Cache) takeDirectSlot() bool {
+	select {
+	case c.directSlots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// writeOnce creates path with the extra open flags and writes data.
+func writeOnce(path string, data []byte, flags int) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|flags, 0o600)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), c.blockPath(k))
+	return err
 }
 
 // found is a block file indexed at start.
@@ -92,6 +161,9 @@ func (c *Cache) load(dir string) error {
 				return fmt.Errorf("cache: %w", err)
 			}
 		}
+	}
+	if err := c.checkMarker(dir, c.root); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(c.root, 0o700); err != nil {
 		return fmt.Errorf("cache: %w", err)

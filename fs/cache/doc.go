@@ -20,13 +20,36 @@
 // works) and is never stored nor remembered: the next read asks the
 // Source again. There are no retries here; the store has its own.
 //
-// A block is written to "<index>.<random>.tmp", fsynced, then renamed to
-// "<index>", so a crash never leaves a partial or zero-filled block under
-// a block name. On start, New deletes temp files and files of impossible
-// sizes, indexes the rest (least recently written first in line for
-// eviction), and drops a block whose size does not match the blob size a
-// reader gives. Blobs are immutable, so a cached block never goes stale;
+// A block is written to "<index>.<random>.tmp", then renamed to
+// "<index>", so a process that dies mid-write never leaves a partial block
+// under a block name. Blocks of a sequential stream (read-ahead, or a
+// Reader's sequential reads) are written with O_DIRECT when whole and
+// aligned and the file system allows it: the reader gets them from
+// memory anyway, and copying a streamed file into the page cache as well
+// cost a quarter of a cold read's CPU. Blocks fetched by random access go
+// through the page cache, where a re-read finds them. On start, New deletes temp files and files of
+// impossible sizes, indexes the rest (least recently written first in line
+// for eviction), and drops a block whose size does not match the blob size
+// a reader gives. Blobs are immutable, so a cached block never goes stale;
 // Invalidate exists for blobs that were deleted.
+//
+// # Crashes
+//
+// Blocks are not fsynced one by one (that cost a tenth of a cold read's
+// CPU). Without it, a machine that goes down can leave a block file of
+// the right size full of zeros, which must never be served. So New
+// creates an empty marker file, <dir>/open-<boot ID> (the Linux kernel's
+// /proc/sys/kernel/random/boot_id; empty, so it never counts against the
+// cap), durably before any block is written, and Close syncs the file
+// system (syncfs) and then removes it. At New:
+//
+//   - no marker: the last run closed cleanly; every block is durable.
+//   - a marker of this boot: only the process died; the kernel still has
+//     every byte it wrote (renamed blocks are complete), so blocks are kept.
+//   - a marker of another boot: the machine went down with the cache
+//     open; every block is deleted (and logged), then the old marker.
+//     It is only a cache. Without a boot ID (not Linux) every unclean end
+//     counts as this case.
 //
 // Layout: <dir>/v1-<BlockSize>/<hex[0:2]>/<hex of blob ID>/<block index>.
 // The block size is part of the path; layouts of another block size are
@@ -86,6 +109,6 @@
 // # Not done here
 //
 // There is no checksum of blocks at rest: bytes on the local disk are
-// trusted once written and fsynced. The cache does not know about files,
+// trusted once written (see Crashes). The cache does not know about files,
 // only blobs; mapping file extents to blob ranges is the caller's job.
 package cache

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -131,7 +132,8 @@ func mustOpen(t testing.TB, dir string, src Source, o *Options) *Cache {
 	return c
 }
 
-// diskUsage sums the sizes of regular files under dir (block and temp files).
+// diskUsage sums the sizes of regular files under dir (block and temp
+// files), except the open marker.
 func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -141,7 +143,7 @@ func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() {
+		if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), markerPrefix) {
 			info, err := d.Info()
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil

@@ -10,7 +10,7 @@ import (
 // caller must call c.release(r.e) if r.e != nil. A Source error is
 // returned wrapped; ctx cancellation returns ctx.Err() without cancelling
 // a fetch other readers still wait for.
-func (c *Cache) acquire(ctx context.Context, k key, size int64) (ref, error) {
+func (c *Cache) acquire(ctx context.Context, k key, size int64, stream bool) (ref, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -29,7 +29,7 @@ func (c *Cache) acquire(ctx context.Context, k key, size int64) (ref, error) {
 	switch {
 	case e == nil:
 		c.st.Misses++
-		e = c.startFetchLocked(k, size, false)
+		e = c.startFetchLocked(k, size, false, stream)
 	case e.invalid:
 		c.st.Misses++
 		c.st.Fetches++
@@ -74,7 +74,7 @@ func (c *Cache) prefetchLocked(k key, size int64) (*entry, *fetch) {
 	switch {
 	case e == nil:
 		c.st.ReadAheads++
-		e = c.startFetchLocked(k, size, true)
+		e = c.startFetchLocked(k, size, true, true)
 	case e.state == stFetching && !e.invalid && e.size == size:
 		e.f.waiters++
 	default:
@@ -88,7 +88,7 @@ func (c *Cache) prefetchLocked(k key, size int64) (*entry, *fetch) {
 // cancelled when the last waiter gives up or the cache closes. A
 // read-ahead fetch first waits for one of the raSlots, in the order they
 // were asked for.
-func (c *Cache) startFetchLocked(k key, size int64, ahead bool) *entry {
+func (c *Cache) startFetchLocked(k key, size int64, ahead, stream bool) *entry {
 	fctx, cancel := context.WithCancel(c.ctx)
 	f := &fetch{done: make(chan struct{}), waiters: 1, cancel: cancel}
 	e := &entry{key: k, size: size, state: stFetching, f: f}
@@ -96,7 +96,7 @@ func (c *Cache) startFetchLocked(k key, size int64, ahead bool) *entry {
 	c.st.Fetches++
 	c.st.InFlight++
 	c.wg.Add(1)
-	go c.runFetch(fctx, e, f, ahead)
+	go c.runFetch(fctx, e, f, ahead, stream)
 	return e
 }
 
@@ -127,7 +127,7 @@ func (c *Cache) wait(ctx context.Context, e *entry, f *fetch) ([]byte, error) {
 
 // runFetch reads block e from the Source, hands the result to the waiters,
 // then stores the block on disk if it fits under the cap.
-func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead bool) {
+func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream bool) {
 	defer c.wg.Done()
 	defer f.cancel()
 	start := c.now()
@@ -173,7 +173,7 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead bool) {
 	}
 	c.mu.Unlock()
 
-	werr := c.writeBlock(e.key, data)
+	werr := c.writeBlock(e.key, data, stream)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()

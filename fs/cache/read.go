@@ -20,6 +20,13 @@ const maxParallelBlocks = 8
 // missing ones from the Source in parallel. Source errors are wrapped
 // (%w); a cancelled ctx returns ctx.Err().
 func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (int, error) {
+	return c.readAt(ctx, id, blobSize, p, off, false)
+}
+
+// readAt is ReadAt; stream says the read is part of a sequential stream
+// (a Reader with a read-ahead window), so that blocks it fetches are
+// stored like read-ahead ones (see writeFile).
+func (c *Cache) readAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64, stream bool) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("cache: negative offset %d", off)
 	}
@@ -36,7 +43,7 @@ func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p [
 	end := off + int64(len(p))
 	first, last := off/c.bs, (end-1)/c.bs
 	if first == last {
-		if err := c.readBlock(ctx, key{id, first}, c.blockLen(blobSize, first), p, off-first*c.bs); err != nil {
+		if err := c.readBlock(ctx, key{id, first}, c.blockLen(blobSize, first), p, off-first*c.bs, stream); err != nil {
 			return 0, err
 		}
 		return len(p), eof
@@ -52,7 +59,7 @@ func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p [
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			errs[i-first] = c.readBlock(ctx, key{id, i}, c.blockLen(blobSize, i), dst, lo-bstart)
+			errs[i-first] = c.readBlock(ctx, key{id, i}, c.blockLen(blobSize, i), dst, lo-bstart, stream)
 		})
 	}
 	wg.Wait()
@@ -68,9 +75,9 @@ func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p [
 // readBlock copies bytes [off, off+len(dst)) of block k (size bytes) into
 // dst. A block file that cannot be read (deleted or truncated behind our
 // back) is dropped and the block fetched again, once.
-func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, off int64) error {
+func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, off int64, stream bool) error {
 	for attempt := 0; ; attempt++ {
-		r, err := c.acquire(ctx, k, size)
+		r, err := c.acquire(ctx, k, size, stream)
 		if err != nil {
 			return err
 		}
@@ -194,20 +201,21 @@ func (c *Cache) unparkLocked(k parkKey) {
 
 // ReadAt reads like Cache.ReadAt and updates the read-ahead state.
 func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
-	r.advance(off, int64(len(p)))
-	return r.c.ReadAt(ctx, r.id, r.size, p, off)
+	stream := r.advance(off, int64(len(p)))
+	return r.c.readAt(ctx, r.id, r.size, p, off, stream)
 }
 
-// advance records a read of n bytes at off and starts read-ahead.
-func (r *Reader) advance(off, n int64) {
+// advance records a read of n bytes at off and starts read-ahead. It
+// reports whether the read is part of a sequential stream.
+func (r *Reader) advance(off, n int64) bool {
 	c := r.c
 	if c.maxRA == 0 || off < 0 || off >= r.size {
-		return
+		return false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return
+		return false
 	}
 	slack := seqSlack * c.bs
 	switch {
@@ -220,9 +228,10 @@ func (r *Reader) advance(off, n int64) {
 		r.next = max(r.next, off+n)
 	default: // first read or a seek
 		r.resetLocked(off + n)
-		return
+		return false
 	}
 	r.aheadLocked()
+	return true
 }
 
 // resetLocked forgets the stream (a seek): read-ahead in flight is
