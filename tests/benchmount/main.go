@@ -3,20 +3,22 @@
 // figures and the walrusfs/loopback ratios. make bench-mount runs it (as
 // root: both mounts use FUSE directly). It never fails on speed.
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|rss] [-rounds N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss] [-rounds N]
 //
 // The figures that swing most on a shared machine (cold sequential read,
 // creating 2000 small files) are measured -rounds times (5 by default),
 // interleaved across the targets with the order rotated every round, so a
 // burst of load from a neighbour hits every target alike; the table shows
 // each target's median and the log on stderr every single figure. Before
-// each measurement walrusfs's uploads are waited for (walrusfs sync), so
-// no target is measured while another's background work runs.
+// each measurement walrusfs's uploads are waited for (walrusfs sync) and
+// dirty pages written back (sync(2)), so no target is measured while
+// another's background work runs. Small files are also created on a second
+// walrusfs mount with --durability fsync (column "walrusfs fsync").
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
-// before/after comparisons of the read path. -only rss runs only the peak
-// RSS measurement.
+// before/after comparisons of the read path; -only small only the
+// small-file creation and the stat run; -only rss only the peak RSS.
 package main
 
 import (
@@ -168,14 +170,18 @@ func newWalrusfs(work, bin, name string, flags ...string) *target {
 	return t
 }
 
-// quiesceAll waits for every target's background work (walrusfs uploads),
-// so that the next measurement runs on a quiet machine.
+// quiesceAll waits for every target's background work (walrusfs uploads,
+// the kernel's write-back), so that the next measurement runs on a quiet
+// machine.
 func quiesceAll(targets []*target) {
 	for _, t := range targets {
 		if t.sync != nil {
 			t.sync()
 		}
 	}
+	// Dirty pages of the previous measurement (any target's) would be
+	// written back during the next one.
+	syscall.Sync()
 }
 
 // rotated returns targets starting at index r mod len(targets).
