@@ -76,7 +76,15 @@ func (f *FS) Create(ctx context.Context, parent uint64, name string, flags, mode
 		return a, nil, err
 	}
 	if created {
-		return a, h, nil // new and empty: O_TRUNC changed nothing
+		// New and empty: O_TRUNC changed nothing, and there is no
+		// staging file (inode numbers are never reused, and start-up
+		// deletes staging files the index does not know).
+		h.st.fdMu.Lock()
+		if h.st.fd == nil {
+			h.st.noStaging = true
+		}
+		h.st.fdMu.Unlock()
+		return a, h, nil
 	}
 	a, err = f.GetAttr(ctx, a.Ino)
 	if err != nil {

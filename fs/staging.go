@@ -36,6 +36,10 @@ func (f *FS) stagingFile(st *inodeState, create bool) (*os.File, error) {
 	if st.fd != nil {
 		return st.fd, nil
 	}
+	if st.noStaging && !create {
+		return nil, nil
+	}
+	st.noStaging = false
 	path := f.stagingPath(st.ino)
 	fd, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {

@@ -62,6 +62,10 @@ type inodeState struct {
 
 	fdMu sync.Mutex
 	fd   *os.File // staging file, opened lazily. GUARDED_BY(fdMu)
+	// noStaging: this inode was created by Create during this state's
+	// life and no staging file has been made for it since, so there is
+	// none to look for (saves an open(2) per small file). GUARDED_BY(fdMu)
+	noStaging bool
 }
 
 // acquire returns the state of ino with one more reference.
