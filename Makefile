@@ -31,7 +31,10 @@ lint:
 	$(STATICCHECK) ./...
 
 unit:
-	$(GO) test -race -timeout 30m ./...
+	$(GO) test -race -timeout 30m $$($(GO) list ./... | grep -v '/tests$$')
+	# The end-to-end tests build and run the walrusfs binary, which go test's
+	# result cache does not see: never reuse a cached result.
+	$(GO) test -race -count=1 -timeout 30m ./tests/
 	# The n = 1000 oracle vectors are skipped under -race (too slow there).
 	$(GO) test -count=1 -run 'TestVectors|TestDocVectors|TestShardRotation' ./encoding/
 
