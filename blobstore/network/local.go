@@ -1,7 +1,6 @@
 package network
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,16 +25,9 @@ var errLocalAborted = errors.New("local node aborted the request")
 // that gives up simply drops it.
 func (c *Client) callLocal(ctx context.Context, nd int, h http.Handler, method, path string, body []byte, maxResp int64) (int, []byte, error) {
 	info := &c.cfg.Committee[nd]
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, info.URL+path, rd)
+	req, err := newNodeRequest(ctx, info, method, path, body)
 	if err != nil {
 		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	w := &localResponse{header: http.Header{}, max: maxResp}
 	done := make(chan error, 1)

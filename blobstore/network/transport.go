@@ -68,21 +68,32 @@ func (c *Client) call(ctx context.Context, nd int, method, path string, body []b
 	return b, nil
 }
 
-// callHTTP does one request over HTTP and returns the status code and
-// the body: at most maxResp bytes of a 2xx answer, at most 4 KiB of
-// another.
-func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) (int, []byte, error) {
-	info := &c.cfg.Committee[nd]
-	var rd io.Reader
+// newNodeRequest builds a request to node info, with body (nil: none) as
+// an octet stream. The body is never nil (http.NoBody), as a server would
+// give a handler: callLocal hands the request to one directly.
+func newNodeRequest(ctx context.Context, info *NodeInfo, method, path string, body []byte) (*http.Request, error) {
+	var rd io.Reader = http.NoBody
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, info.URL+path, rd)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	return req, nil
+}
+
+// callHTTP does one request over HTTP and returns the status code and
+// the body: at most maxResp bytes of a 2xx answer, at most 4 KiB of
+// another.
+func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) (int, []byte, error) {
+	info := &c.cfg.Committee[nd]
+	req, err := newNodeRequest(ctx, info, method, path, body)
+	if err != nil {
+		return 0, nil, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

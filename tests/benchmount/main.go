@@ -206,13 +206,12 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			targets = append(targets, t)
 		}
 	}
-	quiesce := func([]*target) { quiesceAll(all) }
 	bigOf := func(t *target) string { return filepath.Join(t.root, "big.bin") }
 	if only == "small" {
 		targets = nil // no big file
 	}
 	for _, t := range targets {
-		quiesce(targets)
+		quiesceAll(all)
 		start := time.Now()
 		writeFile(bigOf(t), size, true)
 		r[t.name]["seq write+fsync MB/s"] = mbps(size, time.Since(start))
@@ -228,7 +227,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 	for round := range rounds {
 		for _, t := range rotated(targets, round) {
 			coldOf(t, bigOf(t))
-			quiesce(targets)
+			quiesceAll(all)
 			start := time.Now()
 			readAll(bigOf(t))
 			v := mbps(size, time.Since(start))
@@ -240,7 +239,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 		for _, t := range targets {
 			big := bigOf(t)
 			coldOf(t, big)
-			quiesce(targets)
+			quiesceAll(all)
 			offs := make([]int64, 300)
 			rng := rand.New(rand.NewPCG(1, 2))
 			for i := range offs {
@@ -258,7 +257,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			for _, t := range rotated(all, round) {
 				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
 				check(os.MkdirAll(small, 0o755))
-				quiesce(targets)
+				quiesceAll(all)
 				start := time.Now()
 				for i := range 2000 {
 					check(os.WriteFile(filepath.Join(small, fmt.Sprintf("f%05d", i)), buf, 0o644))
@@ -277,7 +276,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 				check(err)
 				check(f.Close())
 			}
-			quiesce(targets)
+			quiesceAll(all)
 			start := time.Now()
 			ents, err := os.ReadDir(many)
 			check(err)
