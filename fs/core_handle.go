@@ -102,6 +102,16 @@ func (h *Handle) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 	return h.f.readAt(ctx, h, p, off)
 }
 
+// ReadVec is ReadAt without the last copy: the n bytes read are the
+// concatenation of segs, each either the part of p at its place or a
+// read-only view of a block in the read cache's memory.
+func (h *Handle) ReadVec(ctx context.Context, p []byte, off int64) (segs [][]byte, n int, err error) {
+	if !h.read {
+		return nil, 0, fmt.Errorf("read on a write-only handle: %w", ErrBadHandle)
+	}
+	return h.f.readVec(ctx, h, p, off)
+}
+
 // WriteAt writes p at off (the kernel resolves O_APPEND offsets).
 func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) {
 	if !h.write {

@@ -25,13 +25,17 @@ var (
 	_ fusefs.FileAllocater = (*fileHandle)(nil)
 )
 
-// Read fills dest from offset off; a short result means end of file.
+// Read answers from offset off; a short result means end of file. The
+// reply is written to the kernel straight from its segments (writev): a
+// block the cache holds in memory is not copied into dest first. A
+// ReadResultVector also skips go-fuse's splice attempt, which for a
+// plain buffer costs a pipe resize that fails for 1 MiB replies.
 func (fh *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	n, err := fh.h.ReadAt(ctx, dest, off)
+	segs, _, err := fh.h.ReadVec(ctx, dest, off)
 	if err != nil {
 		return nil, fh.n.errno("read", err)
 	}
-	return fuse.ReadResultData(dest[:n]), 0
+	return fuse.ReadResultVector(segs), 0
 }
 
 // Write stores data at off in the staging file.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	gcGrace := fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
 	durability := fs.String("durability", "close", "when a written file is durable on the local disk: close (close(2) flushes the disk, the default) or fsync (like a local filesystem: fsync(2) flushes, close(2) is crash-safe and durable within a second)")
 	debug := fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,11 +68,34 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *syncUploads, Durability: dur, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
 		Debug: *debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *expiryWarn,
 	})
+}
+
+// startCPUProfile profiles the process's CPU into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // mountWalrusConfig decides the mount's back end: Walrus if back-end flags

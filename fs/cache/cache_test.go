@@ -283,3 +283,49 @@ func TestClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReadVec: ReadVec returns the same bytes as ReadAt, as views of
+// blocks in memory where it can (no copy into p) and as p itself where
+// the block comes from disk; Gather turns either into p.
+func TestReadVec(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(4*testBS+100, 9)
+	size := int64(len(data))
+	c, _ := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 8 * testBS})
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(9, 9))
+	views := 0
+	for i := range 300 {
+		off := r.Int64N(size)
+		p := make([]byte, 1+r.IntN(2*testBS))
+		segs, n, err := c.ReadVec(ctx, id, size, p, off)
+		if err != nil && err != io.EOF {
+			t.Fatalf("read %d: %v", i, err)
+		}
+		if want := min(int64(len(p)), size-off); int64(n) != want {
+			t.Fatalf("read %d: n = %d, want %d", i, n, want)
+		}
+		total := 0
+		for _, s := range segs {
+			if len(s) > 0 && &s[0] != &p[total] {
+				views++
+			}
+			total += len(s)
+		}
+		if total != n {
+			t.Fatalf("read %d: segments hold %d bytes, n = %d", i, total, n)
+		}
+		if got := bytes.Join(segs, nil); !bytes.Equal(got, data[off:off+int64(n)]) {
+			t.Fatalf("read %d: wrong bytes at %d+%d", i, off, n)
+		}
+		Gather(p, segs)
+		if !bytes.Equal(p[:n], data[off:off+int64(n)]) {
+			t.Fatalf("read %d: Gather: wrong bytes at %d+%d", i, off, n)
+		}
+	}
+	// Blocks just fetched are served from memory: some reads must have
+	// been answered with views, or ReadVec is only ReadAt.
+	if views == 0 {
+		t.Fatal("no read was answered from a block in memory")
+	}
+}

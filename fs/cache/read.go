@@ -20,35 +20,61 @@ const maxParallelBlocks = 8
 // missing ones from the Source in parallel. Source errors are wrapped
 // (%w); a cancelled ctx returns ctx.Err().
 func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (int, error) {
-	return c.readAt(ctx, id, blobSize, p, off, false)
+	segs, n, err := c.readVec(ctx, id, blobSize, p, off, false)
+	Gather(p, segs)
+	return n, err
 }
 
-// readAt is ReadAt; stream says the read is part of a sequential stream
+// ReadVec is ReadAt without the last copy: the n bytes read are the
+// concatenation of segs, each of which is either the part of p at its
+// place (filled) or a view of a block the cache holds in memory. Views
+// must not be modified; they stay valid (the bytes of a blob never
+// change) as long as the caller holds them. A reply to the kernel can
+// then go out straight from the block fetched for it.
+func (c *Cache) ReadVec(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (segs [][]byte, n int, err error) {
+	return c.readVec(ctx, id, blobSize, p, off, false)
+}
+
+// Gather copies into p the segments of segs (as ReadVec returns them for
+// p) that are not already at their place in p.
+func Gather(p []byte, segs [][]byte) {
+	pos := 0
+	for _, s := range segs {
+		if len(s) > 0 && &s[0] != &p[pos] {
+			copy(p[pos:], s)
+		}
+		pos += len(s)
+	}
+}
+
+// readVec is ReadVec; stream says the read is part of a sequential stream
 // (a Reader with a read-ahead window), so that blocks it fetches are
 // stored like read-ahead ones (see writeFile).
-func (c *Cache) readAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64, stream bool) (int, error) {
+func (c *Cache) readVec(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64, stream bool) ([][]byte, int, error) {
 	if off < 0 {
-		return 0, fmt.Errorf("cache: negative offset %d", off)
+		return nil, 0, fmt.Errorf("cache: negative offset %d", off)
 	}
 	if off >= blobSize {
-		return 0, io.EOF
+		return nil, 0, io.EOF
 	}
 	var eof error
 	if rem := blobSize - off; int64(len(p)) > rem {
 		p, eof = p[:rem], io.EOF
 	}
 	if len(p) == 0 {
-		return 0, nil
+		return nil, 0, nil
 	}
 	end := off + int64(len(p))
 	first, last := off/c.bs, (end-1)/c.bs
 	if first == last {
-		if err := c.readBlock(ctx, key{id, first}, c.blockLen(blobSize, first), p, off-first*c.bs, stream); err != nil {
-			return 0, err
+		seg, err := c.readBlock(ctx, key{id, first}, c.blockLen(blobSize, first), p, off-first*c.bs, stream)
+		if err != nil {
+			return nil, 0, err
 		}
-		return len(p), eof
+		return [][]byte{seg}, len(p), eof
 	}
 
+	segs := make([][]byte, last-first+1)
 	errs := make([]error, last-first+1)
 	sem := make(chan struct{}, maxParallelBlocks)
 	var wg sync.WaitGroup
@@ -59,36 +85,39 @@ func (c *Cache) readAt(ctx context.Context, id blobstore.ID, blobSize int64, p [
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			errs[i-first] = c.readBlock(ctx, key{id, i}, c.blockLen(blobSize, i), dst, lo-bstart, stream)
+			segs[i-first], errs[i-first] = c.readBlock(ctx, key{id, i}, c.blockLen(blobSize, i), dst, lo-bstart, stream)
 		})
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
 			// Bytes before the first failed block are valid.
-			return int(max(0, (first+int64(i))*c.bs-off)), err
+			return segs[:i], int(max(0, (first+int64(i))*c.bs-off)), err
 		}
 	}
-	return len(p), eof
+	return segs, len(p), eof
 }
 
-// readBlock copies bytes [off, off+len(dst)) of block k (size bytes) into
-// dst. A block file that cannot be read (deleted or truncated behind our
+// readBlock returns bytes [off, off+len(dst)) of block k (size bytes):
+// a view of the block if it is in memory, else dst filled from the block
+// file. A block file that cannot be read (deleted or truncated behind our
 // back) is dropped and the block fetched again, once.
-func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, off int64, stream bool) error {
+func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, off int64, stream bool) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		r, err := c.acquire(ctx, k, size, stream)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r.e == nil {
-			copy(dst, r.data[off:])
-			return nil
+			if int64(len(r.data)) < off+int64(len(dst)) {
+				return nil, fmt.Errorf("cache: block %d of blob %s has %d bytes, want %d: %w", k.idx, k.id, len(r.data), off+int64(len(dst)), ErrShortRead)
+			}
+			return r.data[off : off+int64(len(dst)) : off+int64(len(dst))], nil
 		}
 		err = c.readFile(r.e, dst, off)
 		if err == nil {
 			c.release(r.e)
-			return nil
+			return dst, nil
 		}
 		c.log.Warn("cache: cannot read block file; dropping it", "blob", k.id, "block", k.idx, "err", err)
 		c.mu.Lock()
@@ -96,7 +125,7 @@ func (c *Cache) readBlock(ctx context.Context, k key, size int64, dst []byte, of
 		c.dropLocked(r.e)
 		c.mu.Unlock()
 		if attempt > 0 {
-			return fmt.Errorf("cache: read block %d of blob %s from disk: %w", k.idx, k.id, err)
+			return nil, fmt.Errorf("cache: read block %d of blob %s from disk: %w", k.idx, k.id, err)
 		}
 	}
 }
@@ -201,8 +230,15 @@ func (c *Cache) unparkLocked(k parkKey) {
 
 // ReadAt reads like Cache.ReadAt and updates the read-ahead state.
 func (r *Reader) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
+	segs, n, err := r.ReadVec(ctx, p, off)
+	Gather(p, segs)
+	return n, err
+}
+
+// ReadVec reads like Cache.ReadVec and updates the read-ahead state.
+func (r *Reader) ReadVec(ctx context.Context, p []byte, off int64) ([][]byte, int, error) {
 	stream := r.advance(off, int64(len(p)))
-	return r.c.readAt(ctx, r.id, r.size, p, off, stream)
+	return r.c.readVec(ctx, r.id, r.size, p, off, stream)
 }
 
 // advance records a read of n bytes at off and starts read-ahead. It
