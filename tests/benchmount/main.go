@@ -13,7 +13,18 @@
 // each measurement walrusfs's uploads are waited for (walrusfs sync) and
 // dirty pages written back (sync(2)), so no target is measured while
 // another's background work runs. Small files are also created on a second
-// walrusfs mount with --durability fsync (column "walrusfs fsync").
+// walrusfs mount with --durability fsync (column "walrusfs fsync"). Each
+// small-file round also times 2000 overwrites of 4 KiB, each followed by
+// fdatasync, in one preallocated file (the device flush floor): a create
+// that must survive a power cut once close(2) returns, as walrusfs's
+// default promises, cannot cost less than loopback's create plus one
+// flush, whatever the implementation; the report prints that floor.
+//
+// The work directory should be on a file system that has not just deleted
+// many files: ext4 scans the inode bitmap past recently deleted inodes on
+// every create, which made creates 20x slower for seconds at a time on the
+// development VM after a benchmark's clean-up (-dir /var/tmp/benchmount
+// on a quiet part of the disk gives steadier figures).
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
@@ -254,6 +265,12 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 		const smallKey = "create 2000 4K files s"
 		buf := make([]byte, 4096)
 		for round := range rounds {
+			// The floor of any create that makes each closed file
+			// durable: one device flush per file, in the same rounds.
+			quiesceAll(all)
+			v := flushFloor(filepath.Join(all[0].root, "flushfloor"), 2000)
+			fmt.Fprintf(os.Stderr, "round %d: raw disk: 2000 x (4K pwrite + fdatasync) %.3f s\n", round+1, v)
+			samples[all[0].name][flushKey] = append(samples[all[0].name][flushKey], v)
 			for _, t := range rotated(all, round) {
 				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
 				check(os.MkdirAll(small, 0o755))
@@ -353,9 +370,45 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 		}
 		fmt.Println()
 	}
+	if v, ok := res["raw disk"][flushKey]; ok {
+		lb := res["loopback FUSE"]["create 2000 4K files s"]
+		fmt.Printf("device flush floor: 2000 x (4 KiB pwrite + fdatasync) in one preallocated file on the same disk: %.3f s.\n", v)
+		fmt.Printf("  A create that makes every closed file durable (walrusfs's default, --durability close) costs at least\n")
+		fmt.Printf("  loopback + that: %.3f s = %.2fx loopback on this machine (walrusfs default: %.2fx of that floor).\n",
+			lb+v, (lb+v)/lb, res["walrusfs"]["create 2000 4K files s"]/(lb+v))
+	}
 	if rss >= 0 {
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", copySize>>20, rss>>20)
 	}
+}
+
+// flushKey names the flush-floor figure (see flushFloor).
+const flushKey = "2000 x (4K pwrite + fdatasync) s"
+
+// flushFloor returns the seconds n overwrites of 4 KiB, each followed by
+// fdatasync, take in one preallocated file at path: the device flushes a
+// create costs if every closed file must survive a power cut, with no
+// file system metadata to commit (walrusfs's own journal is such a
+// file).
+func flushFloor(path string, n int) float64 {
+	f, err := os.Create(path)
+	check(err)
+	defer os.Remove(path)
+	defer f.Close()
+	buf := make([]byte, 4096)
+	check(f.Truncate(int64(n) * 4096))
+	for i := range n {
+		_, err := f.WriteAt(buf, int64(i)*4096)
+		check(err)
+	}
+	check(f.Sync())
+	start := time.Now()
+	for i := range n {
+		_, err := f.WriteAt(buf, int64(i)*4096)
+		check(err)
+		check(unix.Fdatasync(int(f.Fd())))
+	}
+	return time.Since(start).Seconds()
 }
 
 // --- helpers ---
