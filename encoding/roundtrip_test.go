@@ -184,3 +184,50 @@ func TestPrepareSlivers(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySliverHinted: repair leaves from RepairLeaves prove a sliver
+// with its own symbols hashed only; a wrong hint (any flipped bit, wrong
+// length) never rejects a good sliver nor accepts a bad one.
+func TestVerifySliverHinted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{4, 10, 100} {
+		e, _ := NewEncoder(n)
+		p := e.Params()
+		data := randBytes(rng, 100000)
+		m, prim, sec := encodeAll(t, e, data)
+		for _, s := range []*Sliver{prim[0], prim[n-1], sec[0], sec[n/2]} {
+			hint, err := e.RepairLeaves(m, s)
+			if err != nil {
+				t.Fatalf("n=%d %s %d: RepairLeaves: %v", n, s.Type, s.Index, err)
+			}
+			r := p.F
+			if s.Type == Secondary {
+				r = 2 * p.F
+			}
+			if len(hint) != 32*r {
+				t.Fatalf("n=%d %s: %d hint bytes, want %d", n, s.Type, len(hint), 32*r)
+			}
+			// The hinted check must be the one that decides: with the
+			// hint, the full check of a good sliver is skipped.
+			if ok, err := e.verifyHint(m, s, hint); !ok || err != nil {
+				t.Fatalf("n=%d %s %d: good hint not accepted: %v %v", n, s.Type, s.Index, ok, err)
+			}
+			badHint := bytes.Clone(hint)
+			badHint[rng.IntN(len(badHint))] ^= 1
+			for name, h := range map[string][]byte{"good": hint, "flipped": badHint, "short": hint[:len(hint)-1], "none": nil} {
+				if err := e.VerifySliverHinted(m, s, h); err != nil {
+					t.Errorf("n=%d %s %d, %s hint: good sliver rejected: %v", n, s.Type, s.Index, name, err)
+				}
+				bad := *s
+				bad.Data = bytes.Clone(s.Data)
+				bad.Data[rng.IntN(len(bad.Data))] ^= 0x80
+				if err := e.VerifySliverHinted(m, &bad, h); !errors.Is(err, ErrInvalidSliver) {
+					t.Errorf("n=%d %s %d, %s hint: corrupt sliver: %v, want ErrInvalidSliver", n, s.Type, s.Index, name, err)
+				}
+			}
+			if ok, _ := e.verifyHint(m, s, badHint); ok {
+				t.Fatalf("n=%d: a flipped hint proved the sliver", n)
+			}
+		}
+	}
+}

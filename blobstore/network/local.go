@@ -56,7 +56,7 @@ func (c *Client) callLocal(ctx context.Context, nd int, h http.Handler, method, 
 		return w.code, w.buf[:min(len(w.buf), 4096)], nil
 	}
 	if w.over {
-		return 0, nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes", info.Name, method, path, maxResp)
+		return 0, nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes: %w", info.Name, method, path, maxResp, errTooLarge)
 	}
 	if w.length >= 0 && int64(len(w.buf)) != w.length {
 		return 0, nil, fmt.Errorf("node %s: %s %s: reading body: %d of %d announced bytes: %w", info.Name, method, path, len(w.buf), w.length, io.ErrUnexpectedEOF)

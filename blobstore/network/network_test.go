@@ -123,6 +123,25 @@ var faults = map[string]fault{
 		w.Write(body[:len(body)/2])
 		panic(http.ErrAbortHandler) // close the connection mid-body
 	},
+	// badleaves: right slivers, wrong repair leaves (the hint of
+	// VerifySliverHinted): reads must still take the node's slivers,
+	// verified in full.
+	"badleaves": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if !strings.HasSuffix(r.URL.Path, "/leaves") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		serveFlipped(w, r, next)
+	},
+	// badsliver: right repair leaves, corrupted slivers: the hint must
+	// not make a wrong sliver pass.
+	"badsliver": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != "GET" || !strings.Contains(r.URL.Path, "/slivers/") || strings.HasSuffix(r.URL.Path, "/leaves") || strings.HasSuffix(r.URL.Path, "/status") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		serveFlipped(w, r, next)
+	},
 	"slow": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		select {
 		case <-time.After(8 * time.Second):
@@ -133,12 +152,25 @@ var faults = map[string]fault{
 	},
 }
 
+// serveFlipped serves next's answer with its last byte flipped.
+func serveFlipped(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	if len(body) > 0 && rec.Code == 200 {
+		body[len(body)-1] ^= 0x55
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(rec.Code)
+	w.Write(body)
+}
+
 // TestNodeFaults stores blobs on 7 nodes / 100 shards, then makes two
 // nodes misbehave in each way (or go down) and reads everything back,
 // over HTTP and with the nodes called in-process (Config.Local), where a
 // node that is down aborts every request as embedded's stopped nodes do.
 func TestNodeFaults(t *testing.T) {
-	modes := []string{"down", "500", "garbage", "truncated", "slow"}
+	modes := []string{"down", "500", "garbage", "truncated", "slow", "badleaves", "badsliver"}
 	for _, mode := range modes {
 		for _, local := range []bool{false, true} {
 			name := mode
@@ -220,8 +252,14 @@ func testNodeFault(t *testing.T, mode string, local bool) {
 			}
 		}
 	}
-	if mode != "slow" && mode != "down" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
+	if mode != "slow" && mode != "down" && mode != "badleaves" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
 		t.Fatalf("the faulty nodes were not logged:\n%s", logs.String())
+	}
+	if mode == "badleaves" && strings.Contains(logs.String(), "invalid sliver") {
+		t.Fatalf("a right sliver with a wrong hint was rejected:\n%s", logs.String())
+	}
+	if mode == "badleaves" || mode == "badsliver" {
+		return // these nodes store correctly; only their reads lie
 	}
 	// Stores survive two faulty nodes too (5 of 7 nodes hold 72 of
 	// 100 shards >= the write quorum of 67) and get queued.

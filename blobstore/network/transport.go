@@ -25,6 +25,9 @@ type nodeError struct {
 	msg  string
 }
 
+// errTooLarge marks an answer longer than the caller allows.
+var errTooLarge = errors.New("answer too large")
+
 func (e *nodeError) Error() string { return fmt.Sprintf("node %s: HTTP %d: %s", e.node, e.code, e.msg) }
 func (e *nodeError) Is(t error) bool {
 	return t == errNodeNotFound && e.code == http.StatusNotFound
@@ -105,7 +108,7 @@ func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body
 		return resp.StatusCode, b, nil
 	}
 	if resp.ContentLength > maxResp {
-		return 0, nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d", info.Name, method, path, resp.ContentLength, maxResp)
+		return 0, nil, fmt.Errorf("node %s: %s %s: response of %d bytes exceeds %d: %w", info.Name, method, path, resp.ContentLength, maxResp, errTooLarge)
 	}
 	if resp.ContentLength >= 0 {
 		// One allocation of the announced size: growing a buffer up to a
@@ -123,7 +126,7 @@ func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body
 		return 0, nil, fmt.Errorf("node %s: %s %s: reading body: %w", info.Name, method, path, err)
 	}
 	if int64(len(b)) > maxResp {
-		return 0, nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes", info.Name, method, path, maxResp)
+		return 0, nil, fmt.Errorf("node %s: %s %s: response exceeds %d bytes: %w", info.Name, method, path, maxResp, errTooLarge)
 	}
 	return resp.StatusCode, b, nil
 }
@@ -164,6 +167,13 @@ func (c *Client) getSliver(ctx context.Context, id encoding.BlobID, m *encoding.
 	if t == encoding.Secondary {
 		limit = int64(c.p.SecondarySliverLen(ss)) + 9
 	}
+	hint, err := c.call(ctx, nd, "GET", sliverPath(id, pair, t)+"/leaves", nil, int64(64*c.p.F))
+	if err != nil {
+		if isTransport(err) && !errors.Is(err, errTooLarge) {
+			return nil, err // the sliver request would fail the same way
+		}
+		hint = nil // no hint (e.g. a node without the extension): verify in full
+	}
 	b, err := c.call(ctx, nd, "GET", sliverPath(id, pair, t), nil, limit)
 	if err != nil {
 		return nil, err
@@ -176,7 +186,10 @@ func (c *Client) getSliver(ctx context.Context, id encoding.BlobID, m *encoding.
 	if s.PairIndex(c.p.N) != pair {
 		return nil, fmt.Errorf("node %s: %w: asked for pair %d, got %s sliver %d", name, encoding.ErrInvalidSliver, pair, t, s.Index)
 	}
-	if err := c.enc.VerifySliver(m, s); err != nil {
+	// The node's repair leaves, if it sent them, are a Merkle proof that
+	// spares expanding the sliver; a wrong one falls back to the full
+	// check, so the node is trusted for nothing.
+	if err := c.enc.VerifySliverHinted(m, s, hint); err != nil {
 		return nil, fmt.Errorf("node %s: %w", name, err)
 	}
 	return s, nil

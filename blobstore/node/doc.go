@@ -10,10 +10,20 @@
 //	metadata/<blob-id>                    BCS BlobMetadata (without the ID)
 //	shards/<shard>/<blob-id>.primary      BCS SliverData of the pair on <shard>
 //	shards/<shard>/<blob-id>.secondary
+//	shards/<shard>/<blob-id>.<type>.leaves  repair leaves of that sliver (a hint)
 //
-// Every file is written durably: a temporary file in the same directory,
-// fsync, rename, fsync of the directory. Leftover temporary files from a
-// crash are removed by Open.
+// Every file but the leaves is written durably: a temporary file in the
+// same directory, fsync, rename, fsync of the directory. Leftover
+// temporary files from a crash are removed by Open.
+//
+// The leaves of a sliver are the Merkle leaf hashes of the symbols its
+// code adds to it, computed when the node verified it on upload, r x 32
+// bytes. Served by a walrusfs extension (GET .../leaves), they let a
+// reader check a sliver as a Merkle proof, hashing only the sliver's own
+// symbols instead of expanding it (encoding.Encoder.VerifySliverHinted).
+// They are a hint: a lost, torn or lying leaves file makes the reader
+// verify in full, never accept wrong bytes, so it is written without
+// fsync.
 //
 // The node trusts nothing it is sent: IDs and indices from a request are
 // parsed and range-checked before a path is built from them, metadata must

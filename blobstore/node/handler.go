@@ -51,6 +51,7 @@ const contentTypeBCS = "application/octet-stream"
 //	GET     /v1/blobs/{id}/metadata/status      "stored" | "nonexistent"
 //	GET|PUT /v1/blobs/{id}/slivers/{pair}/{type} BCS SliverData
 //	GET     /v1/blobs/{id}/slivers/{pair}/{type}/status
+//	GET     /v1/blobs/{id}/slivers/{pair}/{type}/leaves walrusfs extension: repair leaves (Node.SliverLeaves)
 //	GET     /v1/blobs/{id}/status
 //	GET     /v1/health
 //	DELETE  /v1/blobs/{id}                       walrusfs extension: remove a blob
@@ -69,6 +70,7 @@ func (n *Node) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{type}", n.getSliver)
 	mux.HandleFunc("PUT /v1/blobs/{id}/slivers/{pair}/{type}", n.putSliver)
 	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{type}/status", n.sliverStatus)
+	mux.HandleFunc("GET /v1/blobs/{id}/slivers/{pair}/{type}/leaves", n.getSliverLeaves)
 	mux.HandleFunc("GET /v1/blobs/{id}/status", n.blobStatus)
 	mux.HandleFunc("DELETE /v1/blobs/{id}", n.deleteBlob)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -248,6 +250,22 @@ func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", contentTypeBCS)
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	_, _ = io.CopyN(w, f, size)
+}
+
+func (n *Node) getSliverLeaves(w http.ResponseWriter, r *http.Request) {
+	id, pair, t, err := n.parseSliverPath(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	b, err := n.SliverLeaves(id, pair, t)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentTypeBCS)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {

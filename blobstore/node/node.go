@@ -267,17 +267,56 @@ func (n *Node) PutSliver(id encoding.BlobID, m *encoding.Metadata, pair int, t e
 	if got := s.PairIndex(n.n); got != pair {
 		return false, badRequest("blob %s: %s sliver index %d belongs to pair %d, not %d", id, t, s.Index, got, pair)
 	}
-	if err := n.enc.VerifySliver(m, s); err != nil {
+	leaves, err := n.enc.RepairLeaves(m, s)
+	if err != nil {
 		return false, badRequest("blob %s pair %d: %v", id, pair, err)
 	}
 	path := n.sliverPath(id, shard, t)
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, body) {
+		n.storeLeaves(path, leaves)
 		return false, nil
 	}
 	if err := writeFileAtomic(path, body, n.sync); err != nil {
 		return false, fmt.Errorf("storing %s sliver %d of %s: %w", t, pair, id, err)
 	}
+	n.storeLeaves(path, leaves)
 	return true, nil
+}
+
+// leavesSuffix names the file of a sliver's repair leaves (see
+// SliverLeaves): <sliver file><leavesSuffix>.
+const leavesSuffix = ".leaves"
+
+// storeLeaves keeps the repair leaves of the sliver stored at path, a
+// hint for readers (see SliverLeaves). It is written after the sliver and
+// without fsync or atomic rename: a missing, partial or stale file only
+// makes readers verify the sliver the long way, so a failure is logged
+// and otherwise ignored.
+func (n *Node) storeLeaves(path string, leaves []byte) {
+	if old, err := os.ReadFile(path + leavesSuffix); err == nil && bytes.Equal(old, leaves) {
+		return
+	}
+	if err := os.WriteFile(path+leavesSuffix, leaves, 0o644); err != nil {
+		n.log.Warn("cannot store the repair leaves of a sliver; readers will verify it in full", "path", path, "err", err)
+	}
+}
+
+// SliverLeaves returns the stored repair leaves of (id, pair, t): the
+// Merkle leaf hashes of the symbols the sliver's code adds to it
+// (encoding.Encoder.RepairLeaves), computed when the sliver was accepted.
+// They are unchecked: a reader uses them as a Merkle proof
+// (encoding.Encoder.VerifySliverHinted), which a wrong hint fails, never
+// as a substitute for verification. A walrusfs extension.
+func (n *Node) SliverLeaves(id encoding.BlobID, pair int, t encoding.SliverType) ([]byte, error) {
+	shard, err := n.CheckPair(id, pair)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(n.sliverPath(id, shard, t) + leavesSuffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound("blob %s: no repair leaves of the %s sliver of pair %d", id, t, pair)
+	}
+	return b, err
 }
 
 // Delete removes everything stored for id. found is false if nothing was.
@@ -288,6 +327,9 @@ func (n *Node) Delete(id encoding.BlobID) (found bool, err error) {
 	for _, k := range n.shards {
 		for _, t := range []encoding.SliverType{encoding.Primary, encoding.Secondary} {
 			p := n.sliverPath(id, k, t)
+			if err := os.Remove(p + leavesSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return found, err
+			}
 			if err := os.Remove(p); err == nil {
 				found = true
 				dirs = append(dirs, filepath.Dir(p))

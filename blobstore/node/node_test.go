@@ -261,3 +261,57 @@ func TestOpenRemovesTemps(t *testing.T) {
 		t.Fatalf("temporary file survived Open: %v", err)
 	}
 }
+
+// TestSliverLeaves: a stored sliver's repair leaves are served (GET
+// .../leaves, a walrusfs extension), prove the sliver, and go with it on
+// DELETE; a sliver without them answers 404.
+func TestSliverLeaves(t *testing.T) {
+	f := newFixture(t)
+	f.putMeta()
+	enc, _ := encoding.NewEncoder(10)
+	for ti, ts := range []string{"primary", "secondary"} {
+		code, body := f.do("GET", f.sliverURL(f.owned, ts)+"/leaves", "", nil)
+		wantError(t, "leaves before PUT", code, body, 404)
+		sl := f.slvs[[2]int{f.owned, ti}]
+		if code, body := f.do("PUT", f.sliverURL(f.owned, ts), bcs, sl); code != 201 {
+			t.Fatalf("PUT %s: %d %s", ts, code, body)
+		}
+		code, hint := f.do("GET", f.sliverURL(f.owned, ts)+"/leaves", "", nil)
+		if code != 200 || len(hint) == 0 || len(hint)%32 != 0 {
+			t.Fatalf("GET %s leaves: %d, %d bytes", ts, code, len(hint))
+		}
+		s, err := encoding.UnmarshalSliver(encoding.SliverType(ti), sl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := enc.RepairLeaves(f.meta, s)
+		if err != nil || !bytes.Equal(hint, want) {
+			t.Fatalf("%s leaves differ from RepairLeaves (%v)", ts, err)
+		}
+		// A lost leaves file is written again by a repeated PUT.
+		shard := f.id.PairShard(f.owned, 10)
+		path := f.node.sliverPath(f.id, shard, encoding.SliverType(ti)) + leavesSuffix
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := f.do("PUT", f.sliverURL(f.owned, ts), bcs, sl); code != 200 {
+			t.Fatalf("second PUT %s: %d %s", ts, code, body)
+		}
+		if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, want) {
+			t.Fatalf("%s leaves not rewritten: %v", ts, err)
+		}
+	}
+	if code, body := f.do("DELETE", "/v1/blobs/"+f.id.String(), "", nil); code != 200 {
+		t.Fatalf("DELETE: %d %s", code, body)
+	}
+	var left []string
+	_ = filepath.WalkDir(f.node.dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Fatalf("files left after DELETE: %v", left)
+	}
+}
