@@ -99,7 +99,7 @@ type Stats struct {
 // bytes on disk never exceed MaxBytes, not even for an instant.
 type Cache struct {
 	// Immutable after New.
-	root     string // <dir>/v1-<BlockSize>
+	root     string // <dir>/v2-<BlockSize>
 	src      Source
 	bs       int64 // block size
 	maxBytes int64
@@ -115,6 +115,7 @@ type Cache struct {
 	// (directUnknown until the first whole block is written).
 	direct      atomic.Int32
 	directSlots chan struct{} // O_DIRECT writes in flight (see maxDirectWrites)
+	punchLogged atomic.Bool   // the file system refused to punch a hole (logged once)
 
 	mu sync.Mutex
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
@@ -127,7 +128,10 @@ type Cache struct {
 	// used is the byte count of on-disk entries (valid or not) plus the
 	// reservations of entries being written. GUARDED_BY(mu)
 	// INVARIANT: used <= maxBytes, and bytes on disk <= used.
-	used   int64
+	used int64
+	// files is the space state of every blob file on disk or being
+	// written. GUARDED_BY(mu)
+	files  map[blobstore.ID]*blobFile
 	closed bool  // GUARDED_BY(mu)
 	st     Stats // counters; GUARDED_BY(mu)
 	// parked holds closed Readers' streams for NewReader to take over;
@@ -210,6 +214,7 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		ctx:       ctx,
 		stop:      stop,
 		blobs:     make(map[blobstore.ID]map[int64]*entry),
+		files:     make(map[blobstore.ID]*blobFile),
 		lru:       list.New(),
 		parked:    make(map[parkKey]*parked),
 		parkGrace: DefaultParkGrace,

@@ -3,11 +3,13 @@ package cache
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -38,16 +40,17 @@ func TestHitMissAccounting(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = c.Stats()
-	if s.Misses != 1 || s.Hits != 1 || s.Fetches != 1 || s.Blocks != 1 || s.Bytes != testBS {
+	if s.Misses != 1 || s.Hits != 1 || s.Fetches != 1 || s.Blocks != 1 || s.Bytes != testBS+fileOverhead(37) {
 		t.Fatalf("after warm read: %+v", s)
 	}
-	// The short last block is accounted at its exact size.
+	// The short last block is accounted in whole file system blocks,
+	// and the blob file's overhead grows with the highest block.
 	last := int64(len(data)) - 10
 	if _, err := c.ReadAt(ctx, id, int64(len(data)), p[:10], last); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, c)
-	if s = c.Stats(); s.Bytes != testBS+123 || s.Blocks != 2 {
+	if s = c.Stats(); s.Bytes != testBS+fsBlock+fileOverhead(100) || s.Blocks != 2 {
 		t.Fatalf("after last-block read: %+v", s)
 	}
 }
@@ -165,7 +168,7 @@ func TestInvalidate(t *testing.T) {
 		t.Fatalf("acquire: %v %v", r, err)
 	}
 	c.Invalidate(id)
-	if s := c.Stats(); s.Blocks != 1 || s.Bytes != 2*testBS {
+	if s := c.Stats(); s.Blocks != 1 || s.Bytes != 2*testBS+2*fileOverhead(0) {
 		t.Fatalf("after Invalidate with a pin: %+v", s)
 	}
 	got := make([]byte, 100)
@@ -181,15 +184,14 @@ func TestInvalidate(t *testing.T) {
 		t.Fatalf("read of invalidated pinned block: %+v", s)
 	}
 	c.release(r.e)
-	if s := c.Stats(); s.Blocks != 1 || s.Bytes != testBS {
+	if s := c.Stats(); s.Blocks != 1 || s.Bytes != testBS+fileOverhead(0) {
 		t.Fatalf("after release: %+v", s)
 	}
-	if n := checkDisk(t, c, dir); n != testBS {
+	if n := checkDisk(t, c, dir); n < testBS || n > testBS+fileOverhead(0) {
 		t.Fatalf("disk %d, want only the other blob's block", n)
 	}
-	h := filepath.Base(c.blobDir(id))
-	if _, err := os.Stat(filepath.Join(c.root, h[:2], h)); !os.IsNotExist(err) {
-		t.Fatalf("blob dir still there: %v", err)
+	if _, err := os.Stat(c.blobPath(id)); !os.IsNotExist(err) {
+		t.Fatalf("blob file still there: %v", err)
 	}
 	// The blob reads again from the Source and is cached again.
 	if _, err := c.ReadAt(ctx, id, size, buf, 0); err != nil || !bytes.Equal(buf, data) {
@@ -213,40 +215,56 @@ func TestRestartReusesBlocks(t *testing.T) {
 	waitIdle(t, c)
 	c.Close()
 
-	// What a crash can leave: temp files; plus a truncated block and junk.
-	bdir := c.blobDir(id)
-	mustWrite(t, filepath.Join(bdir, "2.123456.tmp"), 1000)
-	mustWrite(t, filepath.Join(bdir, "7"), 0)
-	mustWrite(t, filepath.Join(bdir, "8"), testBS+1)
-	mustWrite(t, filepath.Join(bdir, "junk"), 10)
-	mustWrite(t, filepath.Join(dir, "v1-4096", "aa", "x"), 10) // another block size
-	if err := os.Truncate(filepath.Join(bdir, "3"), 10); err != nil {
+	// What a crash or a stranger can leave: a slot naming more than a
+	// block, a slot past the end of the file, a truncated last block,
+	// stray names, a file without the magic, an old layout.
+	path := c.blobPath(id)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	setSlot := func(idx int64, l uint32) {
+		var b [slotSize]byte
+		binary.LittleEndian.PutUint32(b[:], l)
+		if _, err := f.WriteAt(b[:], slotsOff+slotSize*idx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSlot(7, testBS)   // past the end of the file
+	setSlot(8, testBS+1) // longer than a block
+	f.Close()
+	// Block 4 (the last, 500 bytes) loses 490 of them.
+	if err := os.Truncate(path, c.dataOff(4)+10); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(filepath.Dir(path), "junk"), 10)
+	mustWrite(t, filepath.Join(c.root, "ab", strings.Repeat("ab", 32)), 100) // no magic
+	mustWrite(t, filepath.Join(dir, "v1-65536", "aa", "x"), 10)              // the old layout
+	mustWrite(t, filepath.Join(dir, "v2-4096", "aa", "x"), 10)               // another block size
 
 	fetches := src.reads.Load()
 	c = mustOpen(t, dir, src, &Options{BlockSize: testBS})
-	if s := c.Stats(); s.Blocks != 5 || s.Bytes != 3*testBS+10+500 {
+	if s := c.Stats(); s.Blocks != 4 || s.Bytes != 4*testBS+fileOverhead(3) {
 		t.Fatalf("reopened: %+v", s)
 	}
-	if _, _, tmps := diskUsage(t, dir); tmps != 0 {
-		t.Fatalf("%d temp files left", tmps)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "v1-4096")); !os.IsNotExist(err) {
-		t.Fatal("layout of another block size not removed")
+	for _, p := range []string{filepath.Join(filepath.Dir(path), "junk"), filepath.Join(c.root, "ab", strings.Repeat("ab", 32)),
+		filepath.Join(dir, "v1-65536"), filepath.Join(dir, "v2-4096")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s not removed", p)
+		}
 	}
 	buf := make([]byte, size)
 	n, err := c.ReadAt(context.Background(), id, size, buf, 0)
 	if err != nil || n != len(buf) || !bytes.Equal(buf, data) {
 		t.Fatalf("ReadAt after restart: %d %v equal=%v", n, err, bytes.Equal(buf, data))
 	}
-	// Only the truncated block 3 was fetched again.
+	// Only the truncated block 4 was fetched again.
 	if got := src.reads.Load() - fetches; got != 1 {
 		t.Fatalf("%d Source reads after restart, want 1", got)
 	}
 	waitIdle(t, c)
-	if n := checkDisk(t, c, dir); n != size {
-		t.Fatalf("disk %d, want %d", n, size)
+	if n := checkDisk(t, c, dir); n < size || n > 4*testBS+fsBlock+fileOverhead(4) {
+		t.Fatalf("disk %d, want %d and the file's overhead", n, size)
 	}
 
 	// A lower cap on restart evicts down to it.

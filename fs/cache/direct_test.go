@@ -32,7 +32,7 @@ func TestStreamBlocksWrittenDirect(t *testing.T) {
 	}
 	fetches := src.reads.Load()
 	c = mustOpen(t, dir, src, opts)
-	if s := c.Stats(); s.Blocks != 9 || s.Bytes != size {
+	if s := c.Stats(); s.Blocks != 9 || s.Bytes != 8*testBS+fsBlock+fileOverhead(8) {
 		t.Fatalf("reopened: %+v", s)
 	}
 	buf := make([]byte, size)

@@ -20,18 +20,26 @@
 // works) and is never stored nor remembered: the next read asks the
 // Source again. There are no retries here; the store has its own.
 //
-// A block is written to "<index>.<random>.tmp", then renamed to
-// "<index>", so a process that dies mid-write never leaves a partial block
-// under a block name. Blocks of a sequential stream (read-ahead, or a
-// Reader's sequential reads) are written with O_DIRECT when whole and
-// aligned and the file system allows it: the reader gets them from
-// memory anyway, and copying a streamed file into the page cache as well
-// cost a quarter of a cold read's CPU. Blocks fetched by random access go
-// through the page cache, where a re-read finds them. On start, New deletes temp files and files of
-// impossible sizes, indexes the rest (least recently written first in line
-// for eviction), and drops a block whose size does not match the blob size
-// a reader gives. Blobs are immutable, so a cached block never goes stale;
-// Invalidate exists for blobs that were deleted.
+// Blocks live in one sparse file per blob, each at its place after a
+// header of per-block lengths (see disk.go): the bytes are written, then
+// the block's length in the header, so a process that dies mid-write
+// never leaves a length naming bytes that are not all there. Eviction
+// clears the length, then punches the bytes out (fallocate); the file goes
+// with its last block. One file per blob rather than per block: on ext4,
+// creating a file soon after others were deleted scans past every
+// recently deleted inode, and a cache at its cap deletes as it fills; one
+// create per 1 MiB block cost a quarter of a cold read's CPU. Blocks of a
+// sequential stream (read-ahead, or a Reader's sequential reads) are
+// written with O_DIRECT when whole and aligned and the file system allows
+// it: the reader gets them from memory anyway, and copying a streamed file
+// into the page cache as well cost a quarter of a cold read's CPU. Blocks
+// fetched by random access go through the page cache, where a re-read
+// finds them. On start, New deletes files without the header's magic,
+// clears lengths that cannot be right (longer than a block, past the end
+// of the file), indexes the rest (least recently written files first in
+// line for eviction), and drops a block whose size does not match the
+// blob size a reader gives. Blobs are immutable, so a cached block never
+// goes stale; Invalidate exists for blobs that were deleted.
 //
 // # Crashes
 //
@@ -51,21 +59,28 @@
 //     It is only a cache. Without a boot ID (not Linux) every unclean end
 //     counts as this case.
 //
-// Layout: <dir>/v1-<BlockSize>/<hex[0:2]>/<hex of blob ID>/<block index>.
-// The block size is part of the path; layouts of another block size are
-// deleted at start.
+// Layout: <dir>/v2-<BlockSize>/<hex[0:2]>/<hex of blob ID>. The block
+// size is part of the path; layouts of another block size, and the
+// one-file-per-block layout of earlier versions (v1-), are deleted at
+// start.
 //
 // # The cap
 //
-// Options.MaxBytes bounds the bytes of files under dir at every instant,
-// not only between sweeps (the rclone and mountpoint-s3 complaint).
+// Options.MaxBytes bounds the bytes the disk holds for files under dir at
+// every instant, not only between sweeps (the rclone and mountpoint-s3
+// complaint). A block counts in whole 4 KiB file system blocks; a blob
+// file also counts its header pages and room for its extent tree
+// (fileOverhead: 8 KiB for a file of up to 340 blocks). On a file system
+// that cannot punch holes, evicted bytes stay counted until their whole
+// file goes.
+//
 // Admission is checked when a fetched block is about to be written: the
 // writer reserves its size, evicting least recently used blocks first,
-// and only then creates the temp file. Blocks being read are pinned (a
+// and only then writes. Blocks being read are pinned (a
 // reference count) and never evicted; if everything is pinned, the block
-// is served from memory and not stored. Eviction unlinks files while
-// holding the cache lock, so no other writer can use the freed space
-// before it is really free.
+// is served from memory and not stored. Eviction punches out bytes (and
+// unlinks emptied files) while holding the cache lock, so no other writer
+// can use the freed space before it is really free.
 //
 // # Concurrency and cancellation
 //
@@ -102,7 +117,7 @@
 // # Performance
 //
 // A cached read costs a map lookup under the lock, then open, pread and
-// close of the block file outside it: about 15 µs p50 for 4 KiB
+// close of the blob file outside it: about 15 µs p50 for 4 KiB
 // (BenchmarkCachedRandomRead4K). Multi-block reads fetch their blocks in
 // parallel.
 //

@@ -3,9 +3,6 @@ package cache
 import (
 	"container/list"
 	"context"
-	"errors"
-	"io/fs"
-	"os"
 
 	"github.com/walrusfs/walrusfs/blobstore"
 )
@@ -22,7 +19,7 @@ type state uint8
 const (
 	stFetching state = iota // a Source read is in flight (f != nil, f.done open)
 	stWriting               // fetched; bytes in f.data, being written to disk
-	stPresent               // on disk at blockPath(key)
+	stPresent               // on disk, in the blob file of key.id
 )
 
 // entry is the state of one block. All fields are GUARDED_BY(Cache.mu).
@@ -75,7 +72,7 @@ func (c *Cache) linkLocked(e *entry) {
 }
 
 // unlinkLocked removes e from the index (not from the LRU, not from
-// disk). The blob's directory is removed when its last entry goes.
+// disk).
 func (c *Cache) unlinkLocked(e *entry) {
 	m := c.blobs[e.key.id]
 	if m[e.key.idx] != e {
@@ -84,22 +81,19 @@ func (c *Cache) unlinkLocked(e *entry) {
 	delete(m, e.key.idx)
 	if len(m) == 0 {
 		delete(c.blobs, e.key.id)
-		// Fails harmlessly if something unexpected is still inside.
-		_ = os.Remove(c.blobDir(e.key.id))
 	}
 }
 
-// removeLocked deletes the file of an idle on-disk entry and forgets it.
+// removeLocked deletes the bytes of an idle on-disk entry (its blob file
+// too if it was the file's last block) and forgets it.
 func (c *Cache) removeLocked(e *entry) {
 	c.coolLocked(e)
-	if err := os.Remove(c.blockPath(e.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		c.log.Warn("cache: cannot remove block file", "blob", e.key.id, "block", e.key.idx, "err", err)
-	}
+	c.freeBlockLocked(e)
+	c.dropClaimLocked(e.key.id)
 	if e.elem != nil {
 		c.lru.Remove(e.elem)
 		e.elem = nil
 	}
-	c.used -= e.size
 	c.unlinkLocked(e)
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,8 +133,8 @@ func mustOpen(t testing.TB, dir string, src Source, o *Options) *Cache {
 	return c
 }
 
-// diskUsage sums the sizes of regular files under dir (block and temp
-// files), except the open marker.
+// diskUsage sums the bytes the disk holds for regular files under dir
+// (allocated blocks: blob files are sparse), except the open marker.
 func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -151,7 +152,7 @@ func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
 			if err != nil {
 				return err
 			}
-			bytes += info.Size()
+			bytes += info.Sys().(*syscall.Stat_t).Blocks * 512
 			files++
 			if filepath.Ext(path) == tmpSuffix {
 				tmps++

@@ -163,14 +163,25 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream 
 		return
 	}
 	e.state = stWriting
-	if !c.reserveLocked(e.size) {
-		// Everything else is pinned or being written: the waiters got
-		// the bytes from memory; do not exceed the cap.
-		c.st.Uncached++
+	if e.key.idx >= maxFileBlocks {
+		c.st.Uncached++ // past what a blob file can hold: served from memory only
 		c.unlinkLocked(e)
 		c.mu.Unlock()
 		return
 	}
+	// The claim keeps the blob file (and its accounted overhead) while
+	// the reservation may evict other blocks of the same blob.
+	extra := c.claimFileLocked(e.key.id, e.key.idx)
+	if !c.reserveLocked(acct(e.size) + extra) {
+		// Everything else is pinned or being written: the waiters got
+		// the bytes from memory; do not exceed the cap.
+		c.st.Uncached++
+		c.dropClaimLocked(e.key.id)
+		c.unlinkLocked(e)
+		c.mu.Unlock()
+		return
+	}
+	c.commitClaimLocked(e.key.id, extra)
 	c.mu.Unlock()
 
 	werr := c.writeBlock(e.key, data, stream)
@@ -181,7 +192,10 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream 
 	if werr != nil {
 		c.log.Warn("cache: cannot store block; serving it uncached", "blob", e.key.id, "block", e.key.idx, "err", werr)
 		c.st.Uncached++
-		c.used -= e.size
+		// Whatever part of it reached the file stays accounted until
+		// the file goes.
+		c.files[e.key.id].dead += acct(e.size)
+		c.dropClaimLocked(e.key.id)
 		c.unlinkLocked(e)
 		return
 	}
@@ -219,11 +233,11 @@ func (c *Cache) readSource(ctx context.Context, k key, size int64) ([]byte, erro
 
 // readFile copies bytes [off, off+len(dst)) of a pinned on-disk block.
 func (c *Cache) readFile(e *entry, dst []byte, off int64) error {
-	f, err := os.Open(c.blockPath(e.key))
+	f, err := os.Open(c.blobPath(e.key.id))
 	if err != nil {
 		return err
 	}
-	_, err = f.ReadAt(dst, off)
+	_, err = f.ReadAt(dst, c.dataOff(e.key.idx)+off)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -179,7 +178,7 @@ func TestReadAheadBlocksServedFromMemory(t *testing.T) {
 	src := newFakeSource()
 	id, data := src.add(blocks*testBS, 46)
 	size := int64(len(data))
-	c, dir := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 4 * blocks * testBS, MaxReadAhead: 8 * testBS})
+	c, _ := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: 4 * blocks * testBS, MaxReadAhead: 8 * testBS})
 	if c.hotMax != 8*testBS {
 		t.Fatalf("hotMax %d, want the read-ahead cap %d", c.hotMax, 8*testBS)
 	}
@@ -192,7 +191,7 @@ func TestReadAheadBlocksServedFromMemory(t *testing.T) {
 	}
 	// With the files gone, reads can only come from memory (or the
 	// Source, which would count as fetches).
-	if err := os.RemoveAll(filepath.Join(dir, "v1-65536")); err != nil {
+	if err := os.RemoveAll(c.root); err != nil {
 		t.Fatal(err)
 	}
 	p := make([]byte, 16<<10)
