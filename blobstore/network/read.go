@@ -149,8 +149,13 @@ func (c *Client) fetchPrimaries(ctx context.Context, id encoding.BlobID, m *enco
 			case errors.Is(err, errNodeNotFound):
 				c.log.Info("sliver not on node", "blob", id, "pair", row, "err", err)
 				reasons = append(reasons, "missing")
+			case ctx.Err() != nil || errors.Is(err, context.Canceled):
+				// The reader gave up (e.g. read-ahead cancelled by a seek
+				// or an unmount): nobody's fault.
+				c.log.Debug("sliver request cancelled", "blob", id, "pair", row, "err", err)
+				reasons = append(reasons, "cancelled")
 			default:
-				if isTransport(err) && ctx.Err() == nil {
+				if isTransport(err) {
 					badNode[nd] = true
 				}
 				c.log.Warn("sliver request failed", "blob", id, "pair", row, "err", err)
