@@ -116,6 +116,9 @@ type Cache struct {
 	direct      atomic.Int32
 	directSlots chan struct{} // O_DIRECT writes in flight (see maxDirectWrites)
 	punchLogged atomic.Bool   // the file system refused to punch a hole (logged once)
+	// punchHole frees a block's bytes in its file (punchHole; tests
+	// replace it to play a file system without hole punching).
+	punchHole func(fd int, off, n int64) error
 
 	mu sync.Mutex
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
@@ -215,6 +218,7 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		stop:      stop,
 		blobs:     make(map[blobstore.ID]map[int64]*entry),
 		files:     make(map[blobstore.ID]*blobFile),
+		punchHole: punchHole,
 		lru:       list.New(),
 		parked:    make(map[parkKey]*parked),
 		parkGrace: DefaultParkGrace,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -345,5 +346,49 @@ func TestReadVec(t *testing.T) {
 	// been answered with views, or ReadVec is only ReadAt.
 	if views == 0 {
 		t.Fatal("no read was answered from a block in memory")
+	}
+}
+
+// TestNoHolePunching: on a file system that cannot punch holes, evicted
+// blocks stay counted until their whole blob file goes, so the bytes on
+// disk never exceed the cap, and reads stay right.
+func TestNoHolePunching(t *testing.T) {
+	src := newFakeSource()
+	id, data := src.add(8*testBS, 21)
+	other, odata := src.add(8*testBS, 22)
+	const max = 6 * testBS
+	dir := t.TempDir()
+	c := mustOpen(t, dir, src, &Options{BlockSize: testBS, MaxBytes: max, MaxReadAhead: -1})
+	c.punchHole = func(int, int64, int64) error { return syscall.EOPNOTSUPP }
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(21, 22))
+	for i := range 200 {
+		bid, bdata := id, data
+		if i%2 == 1 {
+			bid, bdata = other, odata
+		}
+		off := r.Int64N(int64(len(bdata)))
+		p := make([]byte, 1+r.IntN(testBS))
+		n, err := c.ReadAt(ctx, bid, int64(len(bdata)), p, off)
+		if err != nil && err != io.EOF {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(p[:n], bdata[off:off+int64(n)]) {
+			t.Fatalf("read %d: wrong bytes", i)
+		}
+		waitIdle(t, c)
+		checkDisk(t, c, dir)
+	}
+	if s := c.Stats(); s.Evictions == 0 {
+		t.Fatalf("no evictions: %+v", s)
+	}
+	// Invalidating both blobs deletes their files and frees everything.
+	c.Invalidate(id)
+	c.Invalidate(other)
+	if s := c.Stats(); s.Bytes != 0 || s.Blocks != 0 {
+		t.Fatalf("after Invalidate: %+v", s)
+	}
+	if n := checkDisk(t, c, dir); n != 0 {
+		t.Fatalf("%d bytes left on disk", n)
 	}
 }

@@ -142,7 +142,7 @@ func (c *Cache) freeBlockLocked(e *entry) {
 		c.files[e.key.id].dead += a
 		return
 	}
-	err = unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, c.dataOff(e.key.idx), a)
+	err = c.punchHole(int(f.Fd()), c.dataOff(e.key.idx), a)
 	if err != nil {
 		if c.punchLogged.CompareAndSwap(false, true) {
 			c.log.Info("cache: the file system cannot punch holes; evicted blocks are freed with their whole blob file", "dir", c.root, "err", err)
@@ -151,6 +151,12 @@ func (c *Cache) freeBlockLocked(e *entry) {
 		return
 	}
 	c.used -= a
+}
+
+// punchHole frees bytes [off, off+n) of the file fd without changing its
+// size.
+func punchHole(fd int, off, n int64) error {
+	return unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
 }
 
 // writeBlock stores block k in its blob file: the slot is cleared, the
@@ -403,7 +409,7 @@ func (c *Cache) loadFile(id blobstore.ID, path string) ([]found, error) {
 		if l > c.bs || c.dataOff(idx)+l > st.Size {
 			var zero [slotSize]byte
 			_, _ = f.WriteAt(zero[:], slotsOff+slotSize*idx)
-			_ = unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, c.dataOff(idx), acct(min(l, c.bs)))
+			_ = c.punchHole(int(f.Fd()), c.dataOff(idx), acct(min(l, c.bs)))
 			continue
 		}
 		out = append(out, found{key{id, idx}, l, mtime})
