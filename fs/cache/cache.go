@@ -48,8 +48,9 @@ type Options struct {
 	// temporary files being written, whatever the number of open files
 	// and concurrent reads.
 	MaxBytes int64
-	// BlockSize is the cache block (default 1 MiB). Blocks are aligned to
-	// BlockSize within each blob; the last block of a blob is short.
+	// BlockSize is the cache block (default 1 MiB), a multiple of 4 KiB.
+	// Blocks are aligned to BlockSize within each blob; the last block of
+	// a blob is short.
 	BlockSize int64
 	// MaxReadAhead caps the read-ahead window of a Reader (default
 	// 64 MiB). The window is also capped at MaxBytes/4 so that read-ahead
@@ -185,6 +186,11 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 	}
 	if opt.BlockSize == 0 {
 		opt.BlockSize = DefaultBlockSize
+	}
+	if opt.BlockSize%fsBlock != 0 {
+		// Blocks sit side by side in their blob file, and an evicted one
+		// is punched out in whole file system blocks.
+		return nil, fmt.Errorf("cache: BlockSize %d is not a multiple of %d", opt.BlockSize, fsBlock)
 	}
 	if opt.MaxReadAhead == 0 {
 		opt.MaxReadAhead = DefaultMaxReadAhead

@@ -392,3 +392,14 @@ func TestNoHolePunching(t *testing.T) {
 		t.Fatalf("%d bytes left on disk", n)
 	}
 }
+
+// TestBadOptions: sizes New cannot work with are refused.
+func TestBadOptions(t *testing.T) {
+	src := newFakeSource()
+	for _, o := range []Options{{MaxBytes: -1}, {BlockSize: -4096}, {BlockSize: 4096 + 512}, {BlockSize: 1000}} {
+		if c, err := New(t.TempDir(), src, &o); err == nil {
+			c.Close()
+			t.Errorf("New(%+v) accepted", o)
+		}
+	}
+}
