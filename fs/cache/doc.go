@@ -44,8 +44,9 @@
 // # Crashes
 //
 // Blocks are not fsynced one by one (that cost a tenth of a cold read's
-// CPU). Without it, a machine that goes down can leave a block file of
-// the right size full of zeros, which must never be served. So New
+// CPU). Without it, a machine that goes down can leave a block whose
+// length is recorded but whose bytes are zeros, which must never be
+// served. So New
 // creates an empty marker file, <dir>/open-<boot ID> (the Linux kernel's
 // /proc/sys/kernel/random/boot_id; empty, so it never counts against the
 // cap), durably before any block is written, and Close syncs the file
@@ -53,7 +54,8 @@
 //
 //   - no marker: the last run closed cleanly; every block is durable.
 //   - a marker of this boot: only the process died; the kernel still has
-//     every byte it wrote (renamed blocks are complete), so blocks are kept.
+//     every byte it wrote (a recorded length means complete bytes), so
+//     blocks are kept.
 //   - a marker of another boot: the machine went down with the cache
 //     open; every block is deleted (and logged), then the old marker.
 //     It is only a cache. Without a boot ID (not Linux) every unclean end
