@@ -21,7 +21,7 @@ import (
 // was mounted on Walrus before) the blobs live on Walrus; otherwise on
 // the embedded network.
 func runMount(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability close|fsync] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] MOUNTPOINT")
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability close|fsync] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
 	wf := addWalrusFlags(fs)
 	expiryWarn := fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")

@@ -68,7 +68,7 @@ func TestMountCommand(t *testing.T) {
 	var logs syncBuffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")
 	cmd.Env = append(os.Environ(), "WALRUSFS_HELPER_ARGS="+strings.Join([]string{
-		"mount", "--data-dir", dd, "--nodes", "4", "--shards", "10", "--chunk-size", "1M", mnt}, "\x1f"))
+		"mount", "--data-dir", dd, "--nodes", "4", "--shards", "10", "--chunk-size", "1M", "--cpuprofile", filepath.Join(dd, "cpu.prof"), mnt}, "\x1f"))
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = "/"
@@ -162,5 +162,12 @@ func TestMountCommand(t *testing.T) {
 	}
 	if code, _, errs = cli(t, nil, "status", "--data-dir", dd); code == 0 || !strings.Contains(errs, "no walrusfs daemon") {
 		t.Fatalf("status without daemon: %d %q", code, errs)
+	}
+	// --cpuprofile wrote a profile of the daemon's life (gzip).
+	if b, err := os.ReadFile(filepath.Join(dd, "cpu.prof")); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("--cpuprofile: %d bytes, %v", len(b), err)
+	}
+	if code, _, errs = cli(t, nil, "mount", "--cpuprofile", filepath.Join(dd, "no", "such", "dir", "p"), "--data-dir", t.TempDir(), t.TempDir()); code == 0 || !strings.Contains(errs, "--cpuprofile") {
+		t.Fatalf("--cpuprofile in a missing directory: %d %q", code, errs)
 	}
 }
