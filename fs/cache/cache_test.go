@@ -403,3 +403,45 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestFullDisk puts the cache on a 256 KiB tmpfs under a cap four times
+// larger: blocks that do not fit fail to store (ENOSPC) and are served
+// from memory, every read is right, and the cache's count of bytes stays
+// an upper bound of what the disk holds.
+func TestFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("cannot mount a small tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	src := newFakeSource()
+	id, data := src.add(16*testBS, 31)
+	size := int64(len(data))
+	c := mustOpen(t, dir, src, &Options{BlockSize: testBS, MaxBytes: 1 << 20, MaxReadAhead: -1})
+	ctx := context.Background()
+	for round := range 2 {
+		for off := int64(0); off < size; off += testBS / 2 {
+			p := make([]byte, testBS/2)
+			if _, err := c.ReadAt(ctx, id, size, p, off); err != nil || !bytes.Equal(p, data[off:off+int64(len(p))]) {
+				t.Fatalf("round %d, read at %d: %v or wrong bytes", round, off, err)
+			}
+		}
+		waitIdle(t, c)
+		checkDisk(t, c, dir)
+	}
+	if s := c.Stats(); s.Uncached == 0 || s.Blocks == 0 {
+		t.Fatalf("want some blocks stored and some refused by the full disk: %+v", s)
+	}
+	// Failed writes gave their bytes back: the count is not inflated
+	// beyond the blob file's overhead allowance.
+	c.mu.Lock()
+	n, _, _ := diskUsage(t, dir)
+	used, overhead := c.used, int64(0)
+	for _, bf := range c.files {
+		overhead += bf.overhead
+	}
+	c.mu.Unlock()
+	if used-n > overhead {
+		t.Fatalf("accounted %d for %d bytes on disk (file overhead %d)", used, n, overhead)
+	}
+}

@@ -196,12 +196,27 @@ func (c *Cache) writeBlock(k key, data []byte, direct bool) error {
 		return err
 	}
 	if err := c.writeData(f, path, data, c.dataOff(k.idx), direct); err != nil {
+		// A full disk, typically: give back whatever part reached the
+		// file (the slot is still 0, so nothing names it).
+		if perr := c.punchHole(int(f.Fd()), c.dataOff(k.idx), acct(int64(len(data)))); perr == nil {
+			return &writeError{err: err, clean: true}
+		}
 		return err
 	}
 	binary.LittleEndian.PutUint32(sl[:], uint32(len(data)))
 	_, err = f.WriteAt(sl[:], slot)
 	return err
 }
+
+// writeError is a failed writeBlock whose bytes were all given back to
+// the file system (clean), so they need not stay counted.
+type writeError struct {
+	err   error
+	clean bool
+}
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
 
 // Direct I/O states of Cache.direct.
 const (

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -192,9 +193,13 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream 
 	if werr != nil {
 		c.log.Warn("cache: cannot store block; serving it uncached", "blob", e.key.id, "block", e.key.idx, "err", werr)
 		c.st.Uncached++
-		// Whatever part of it reached the file stays accounted until
-		// the file goes.
-		c.files[e.key.id].dead += acct(e.size)
+		// Whatever part of it may have reached the file stays accounted
+		// until the file goes, unless it was punched out again.
+		if we := (*writeError)(nil); errors.As(werr, &we) && we.clean {
+			c.used -= acct(e.size)
+		} else {
+			c.files[e.key.id].dead += acct(e.size)
+		}
 		c.dropClaimLocked(e.key.id)
 		c.unlinkLocked(e)
 		return
