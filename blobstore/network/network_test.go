@@ -133,6 +133,15 @@ var faults = map[string]fault{
 		}
 		serveFlipped(w, r, next)
 	},
+	// noleaves: a node without the repair-leaves extension (or that lost
+	// them): slivers verified in full.
+	"noleaves": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if strings.HasSuffix(r.URL.Path, "/leaves") {
+			http.Error(w, `{"error":{"status":"NOT_FOUND","code":404,"message":"no such endpoint"}}`, 404)
+			return
+		}
+		next.ServeHTTP(w, r)
+	},
 	// badsliver: right repair leaves, corrupted slivers: the hint must
 	// not make a wrong sliver pass.
 	"badsliver": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
@@ -170,7 +179,7 @@ func serveFlipped(w http.ResponseWriter, r *http.Request, next http.Handler) {
 // over HTTP and with the nodes called in-process (Config.Local), where a
 // node that is down aborts every request as embedded's stopped nodes do.
 func TestNodeFaults(t *testing.T) {
-	modes := []string{"down", "500", "garbage", "truncated", "slow", "badleaves", "badsliver"}
+	modes := []string{"down", "500", "garbage", "truncated", "slow", "badleaves", "noleaves", "badsliver"}
 	for _, mode := range modes {
 		for _, local := range []bool{false, true} {
 			name := mode
@@ -252,13 +261,14 @@ func testNodeFault(t *testing.T, mode string, local bool) {
 			}
 		}
 	}
-	if mode != "slow" && mode != "down" && mode != "badleaves" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
+	if mode != "slow" && mode != "down" && mode != "badleaves" && mode != "noleaves" && !strings.Contains(logs.String(), "node-1") && !strings.Contains(logs.String(), "node-4") {
 		t.Fatalf("the faulty nodes were not logged:\n%s", logs.String())
 	}
-	if mode == "badleaves" && strings.Contains(logs.String(), "invalid sliver") {
+	if (mode == "badleaves" || mode == "noleaves") && (strings.Contains(logs.String(), "invalid sliver") ||
+		strings.Contains(logs.String(), "sliver not on node") || strings.Contains(logs.String(), "sliver request failed")) {
 		t.Fatalf("a right sliver with a wrong hint was rejected:\n%s", logs.String())
 	}
-	if mode == "badleaves" || mode == "badsliver" {
+	if mode == "badleaves" || mode == "noleaves" || mode == "badsliver" {
 		return // these nodes store correctly; only their reads lie
 	}
 	// Stores survive two faulty nodes too (5 of 7 nodes hold 72 of
