@@ -40,58 +40,75 @@ func (e *Encoder) RepairLeaves(m *Metadata, s *Sliver) ([]byte, error) {
 // committed root, is ignored and s is verified in full: a bad hint costs
 // time, never a good sliver.
 func (e *Encoder) VerifySliverHinted(m *Metadata, s *Sliver, hint []byte) error {
-	if len(hint) > 0 {
-		ok, err := e.verifyHint(m, s, hint)
-		if err != nil || ok {
-			return err
-		}
+	ck, err := e.checkOf(m, s)
+	if err != nil {
+		return err
 	}
-	return e.VerifySliver(m, s)
+	if ck.hinted(s, hint) {
+		return nil
+	}
+	_, err = ck.full(s, false)
+	return err
 }
 
-// sliverCode returns what s is checked against: its hash in m, its code,
-// and the code's k source and r repair symbols.
-func (e *Encoder) sliverCode(m *Metadata, s *Sliver) (want Digest, c *rsCode, k, r int, err error) {
+// sliverCheck is what a sliver is checked against: its hash in the
+// metadata, its code with k source and r repair symbols, and its symbol
+// size.
+type sliverCheck struct {
+	want     Digest
+	c        *rsCode
+	k, r, ss int
+}
+
+// checkOf returns what s is checked against, after checking its shape.
+func (e *Encoder) checkOf(m *Metadata, s *Sliver) (sliverCheck, error) {
 	p := e.p
 	if len(m.Hashes) != p.N {
-		return Digest{}, nil, 0, 0, fmt.Errorf("%w: metadata has %d pairs, encoder %d shards", ErrInvalidMetadata, len(m.Hashes), p.N)
+		return sliverCheck{}, fmt.Errorf("%w: metadata has %d pairs, encoder %d shards", ErrInvalidMetadata, len(m.Hashes), p.N)
 	}
+	var ck sliverCheck
 	switch s.Type {
 	case Primary:
-		if int(s.Index) < p.N {
-			want = m.Hashes[s.Index].Primary
-		}
-		return want, e.rows, p.S, p.F, nil
+		ck.c, ck.k, ck.r = e.rows, p.S, p.F
 	case Secondary:
-		if int(s.Index) < p.N {
-			want = m.Hashes[p.N-1-int(s.Index)].Secondary
-		}
-		return want, e.cols, p.P, 2 * p.F, nil
+		ck.c, ck.k, ck.r = e.cols, p.P, 2*p.F
 	default:
-		return Digest{}, nil, 0, 0, fmt.Errorf("%w: unknown sliver type %d", ErrInvalidSliver, s.Type)
+		return sliverCheck{}, fmt.Errorf("%w: unknown sliver type %d", ErrInvalidSliver, s.Type)
 	}
+	ss, err := s.checkShape(p, m.Length)
+	if err != nil {
+		return sliverCheck{}, err
+	}
+	ck.ss = ss
+	if s.Type == Primary {
+		ck.want = m.Hashes[s.Index].Primary
+	} else {
+		ck.want = m.Hashes[p.N-1-int(s.Index)].Secondary
+	}
+	return ck, nil
 }
 
 // verifyFull checks s by expanding it; with leaves it also returns the
 // leaf hashes of the repair symbols (see RepairLeaves).
 func (e *Encoder) verifyFull(m *Metadata, s *Sliver, leaves bool) ([]byte, error) {
-	want, c, k, r, err := e.sliverCode(m, s)
+	ck, err := e.checkOf(m, s)
 	if err != nil {
 		return nil, err
 	}
-	ss, err := s.checkShape(e.p, m.Length)
-	if err != nil {
-		return nil, err
-	}
+	return ck.full(s, leaves)
+}
+
+// full checks s (of the shape ck was made for) by expanding it.
+func (ck sliverCheck) full(s *Sliver, leaves bool) ([]byte, error) {
 	var rep []byte
 	if leaves {
-		rep = make([]byte, 0, r*len(Digest{}))
+		rep = make([]byte, 0, ck.r*len(Digest{}))
 	}
-	got, rep, err := c.expandRoot(s.Data, k, r, ss, rep)
+	got, rep, err := ck.c.expandRoot(s.Data, ck.k, ck.r, ck.ss, rep)
 	if err != nil {
 		return nil, err
 	}
-	if got != want {
+	if got != ck.want {
 		return nil, fmt.Errorf("%w: %s sliver %d does not match its hash in the metadata", ErrInvalidSliver, s.Type, s.Index)
 	}
 	return rep, nil
@@ -101,27 +118,29 @@ func (e *Encoder) verifyFull(m *Metadata, s *Sliver, leaves bool) ([]byte, error
 // hinted repair leaves give the root in m. A shape error is returned as
 // is (the sliver is invalid whatever the hint).
 func (e *Encoder) verifyHint(m *Metadata, s *Sliver, hint []byte) (bool, error) {
-	want, _, k, r, err := e.sliverCode(m, s)
+	ck, err := e.checkOf(m, s)
 	if err != nil {
 		return false, err
 	}
-	ss, err := s.checkShape(e.p, m.Length)
-	if err != nil {
-		return false, err
+	return ck.hinted(s, hint), nil
+}
+
+// hinted reports whether the leaves of the symbols of s and hint, the
+// claimed repair leaves, give ck's root.
+func (ck sliverCheck) hinted(s *Sliver, hint []byte) bool {
+	if len(hint) != ck.r*len(Digest{}) {
+		return false
 	}
-	if len(hint) != r*len(Digest{}) {
-		return false, nil
+	leaves := make([]b2.Digest, ck.k+ck.r)
+	msgs := make([][]byte, ck.k)
+	for i := range ck.k {
+		msgs[i] = s.Data[i*ck.ss : (i+1)*ck.ss]
 	}
-	leaves := make([]b2.Digest, k+r)
-	msgs := make([][]byte, k)
-	for i := range k {
-		msgs[i] = s.Data[i*ss : (i+1)*ss]
+	b2.SumPrefixed(leaves[:ck.k], leafPrefix, msgs)
+	for i := range ck.r {
+		copy(leaves[ck.k+i][:], hint[i*len(Digest{}):])
 	}
-	b2.SumPrefixed(leaves[:k], leafPrefix, msgs)
-	for i := range r {
-		copy(leaves[k+i][:], hint[i*len(Digest{}):])
-	}
-	return merkleRoot(leaves) == want, nil
+	return merkleRoot(leaves) == ck.want
 }
 
 // expandScratch holds the buffers of one expandRoot call; a few are kept

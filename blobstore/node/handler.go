@@ -263,9 +263,7 @@ func (n *Node) getSliverLeaves(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	w.Header().Set("Content-Type", contentTypeBCS)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
+	writeBCS(w, b)
 }
 
 func (n *Node) putSliver(w http.ResponseWriter, r *http.Request) {

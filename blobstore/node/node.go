@@ -273,7 +273,11 @@ func (n *Node) PutSliver(id encoding.BlobID, m *encoding.Metadata, pair int, t e
 	}
 	path := n.sliverPath(id, shard, t)
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, body) {
-		n.storeLeaves(path, leaves)
+		// Already stored: its leaves may be missing (stored before they
+		// existed, or lost).
+		if have, err := os.ReadFile(path + leavesSuffix); err != nil || !bytes.Equal(have, leaves) {
+			n.storeLeaves(path, leaves)
+		}
 		return false, nil
 	}
 	if err := writeFileAtomic(path, body, n.sync); err != nil {
@@ -293,9 +297,6 @@ const leavesSuffix = ".leaves"
 // makes readers verify the sliver the long way, so a failure is logged
 // and otherwise ignored.
 func (n *Node) storeLeaves(path string, leaves []byte) {
-	if old, err := os.ReadFile(path + leavesSuffix); err == nil && bytes.Equal(old, leaves) {
-		return
-	}
 	if err := os.WriteFile(path+leavesSuffix, leaves, 0o644); err != nil {
 		n.log.Warn("cannot store the repair leaves of a sliver; readers will verify it in full", "path", path, "err", err)
 	}

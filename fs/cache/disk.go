@@ -43,8 +43,6 @@ const (
 	// at 1 MiB blocks (a Walrus blob is at most about 13.6 GiB). Blocks
 	// past it are served from memory, uncached.
 	maxFileBlocks = (headerSize - slotsOff) / slotSize
-	// tmpSuffix names files of the old layout being written.
-	tmpSuffix = ".tmp"
 )
 
 var fileMagic = [slotsOff]byte{'w', 'a', 'l', 'r', 'u', 's', 'f', 's', ' ', 'c', 'a', 'c', 'h', 'e', ' ', '2'}

@@ -133,6 +133,10 @@ func mustOpen(t testing.TB, dir string, src Source, o *Options) *Cache {
 	return c
 }
 
+// tmpSuffix names the temporary files earlier layouts wrote blocks to;
+// none must ever be left under the cache.
+const tmpSuffix = ".tmp"
+
 // diskUsage sums the bytes the disk holds for regular files under dir
 // (allocated blocks: blob files are sparse), except the open marker.
 func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
