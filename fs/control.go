@@ -135,6 +135,12 @@ func serveControl(ctx context.Context, ln net.Listener, f *FS, status func(*Stat
 	})
 	mux.HandleFunc("POST /unmount", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
+		// The answer must be on its way before the daemon starts to go:
+		// a client that saw the connection close instead would take the
+		// daemon for dead and unmount a mount that is already gone.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		go unmount()
 	})
 	srv := &http.Server{Handler: mux, BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -140,12 +140,17 @@ func (d *daemon) stop() {
 	}
 }
 
-// kill SIGKILLs the daemon and removes the dead mount.
+// kill SIGKILLs the daemon and removes the dead mount with `walrusfs
+// umount`, as a user would.
 func (d *daemon) kill() {
 	_ = d.cmd.Process.Kill()
 	err := <-d.done
 	d.done <- err
-	lazyUnmount(d.mnt)
+	walrusfs(d.t, "umount", d.mnt)
+	if isMounted(d.mnt) {
+		d.t.Errorf("%s still mounted after walrusfs umount of a killed daemon", d.mnt)
+		lazyUnmount(d.mnt)
+	}
 }
 
 func (d *daemon) cleanup() {

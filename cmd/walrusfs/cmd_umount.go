@@ -43,7 +43,11 @@ func runUmount(ctx context.Context, env *cliEnv, args []string) error {
 	if !errors.Is(err, wfs.ErrNoDaemon) {
 		return err
 	}
-	// The daemon is gone (killed): remove the dead mount.
+	// The daemon is gone: killed (remove its dead mount), or it exited
+	// after unmounting while we asked (nothing left to do).
+	if _, err := walrusMountSource(mnt); err != nil {
+		return nil
+	}
 	if os.Geteuid() == 0 {
 		return syscall.Unmount(mnt, 0)
 	}
