@@ -82,21 +82,27 @@ type blobFile struct {
 	dead int64
 }
 
-// claimFileLocked counts one more block (idx) in the file of id and
-// returns the overhead the caller must reserve on top of the block for
-// the file to hold it (see commitClaimLocked, dropClaimLocked).
-func (c *Cache) claimFileLocked(id blobstore.ID, idx int64) int64 {
+// claimFileLocked counts one more block in the file of id, which keeps
+// the file until the claim is dropped (dropClaimLocked). The overhead the
+// caller must reserve on top of the block is fileExtraLocked.
+func (c *Cache) claimFileLocked(id blobstore.ID) {
 	bf := c.files[id]
 	if bf == nil {
 		bf = &blobFile{}
 		c.files[id] = bf
 	}
 	bf.blocks++
-	return max(0, fileOverhead(idx)-bf.overhead)
 }
 
-// commitClaimLocked records that the overhead returned by
-// claimFileLocked was reserved.
+// fileExtraLocked is the overhead of id's blob file not yet reserved that
+// holding block idx needs (its header pages and extent-tree room grow
+// with the highest block).
+func (c *Cache) fileExtraLocked(id blobstore.ID, idx int64) int64 {
+	return max(0, fileOverhead(idx)-c.files[id].overhead)
+}
+
+// commitClaimLocked records that the overhead from fileExtraLocked was
+// reserved.
 func (c *Cache) commitClaimLocked(id blobstore.ID, extra int64) {
 	c.files[id].overhead += extra
 }
@@ -117,19 +123,40 @@ func (c *Cache) dropClaimLocked(id blobstore.ID) {
 }
 
 // freeBlockLocked marks block e absent in its file and punches its bytes
-// out. Caller holds mu (so the space is free before anyone else can
-// reserve it) and then calls dropClaimLocked.
+// out, then accounts for it. Caller holds mu (so the space is free before
+// anyone else can reserve it) and then calls dropClaimLocked.
 func (c *Cache) freeBlockLocked(e *entry) {
+	if c.freeBlock(e) {
+		c.used -= acct(e.size)
+	} else {
+		c.files[e.key.id].dead += acct(e.size)
+	}
+}
+
+// freeBlocks frees the blocks of victims (see reserveLocked) without
+// holding mu, and reports for each whether its bytes left the disk.
+func (c *Cache) freeBlocks(victims []*entry) []bool {
+	freed := make([]bool, len(victims))
+	for i, e := range victims {
+		freed[i] = c.freeBlock(e)
+	}
+	return freed
+}
+
+// freeBlock marks block e absent in its file and punches its bytes out.
+// It reports whether they left the disk; if not, they stay allocated
+// until the whole file goes. It only reads e's key and size, which never
+// change, and nobody else writes e's slot meanwhile (e is idle: evicted
+// or being removed under mu), so it may run without mu.
+func (c *Cache) freeBlock(e *entry) bool {
 	a := acct(e.size)
 	f, err := os.OpenFile(c.blobPath(e.key.id), os.O_WRONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		c.used -= a // deleted behind our back: nothing left on disk
-		return
+		return true // deleted behind our back: nothing left on disk
 	}
 	if err != nil {
 		c.log.Warn("cache: cannot open blob file to evict a block", "blob", e.key.id, "block", e.key.idx, "err", err)
-		c.files[e.key.id].dead += a
-		return
+		return false
 	}
 	defer f.Close()
 	var zero [slotSize]byte
@@ -137,18 +164,15 @@ func (c *Cache) freeBlockLocked(e *entry) {
 		// The slot still names the block: keep its bytes accounted; the
 		// file goes as a whole.
 		c.log.Warn("cache: cannot clear block slot", "blob", e.key.id, "block", e.key.idx, "err", err)
-		c.files[e.key.id].dead += a
-		return
+		return false
 	}
-	err = c.punchHole(int(f.Fd()), c.dataOff(e.key.idx), a)
-	if err != nil {
+	if err := c.punchHole(int(f.Fd()), c.dataOff(e.key.idx), a); err != nil {
 		if c.punchLogged.CompareAndSwap(false, true) {
 			c.log.Info("cache: the file system cannot punch holes; evicted blocks are freed with their whole blob file", "dir", c.root, "err", err)
 		}
-		c.files[e.key.id].dead += a
-		return
+		return false
 	}
-	c.used -= a
+	return true
 }
 
 // punchHole frees bytes [off, off+n) of the file fd without changing its

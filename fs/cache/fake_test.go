@@ -170,9 +170,9 @@ func diskUsage(t testing.TB, dir string) (bytes int64, files int, tmps int) {
 	return bytes, files, tmps
 }
 
-// checkDisk walks dir while holding the cache lock (evictions and
-// reservations happen only under it) and checks bytes on disk against
-// the cap and the internal count.
+// checkDisk walks dir while holding the cache lock (reservations happen
+// only under it, and bytes being evicted stay counted until they are
+// gone) and checks bytes on disk against the cap and the internal count.
 func checkDisk(t testing.TB, c *Cache, dir string) int64 {
 	t.Helper()
 	c.mu.Lock()

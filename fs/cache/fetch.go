@@ -31,7 +31,7 @@ func (c *Cache) acquire(ctx context.Context, k key, size int64, stream bool) (re
 	case e == nil:
 		c.st.Misses++
 		e = c.startFetchLocked(k, size, false, stream)
-	case e.invalid:
+	case e.invalid || e.state == stEvicting:
 		c.st.Misses++
 		c.st.Fetches++
 		c.st.Uncached++
@@ -172,17 +172,29 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream 
 	}
 	// The claim keeps the blob file (and its accounted overhead) while
 	// the reservation may evict other blocks of the same blob.
-	extra := c.claimFileLocked(e.key.id, e.key.idx)
-	if !c.reserveLocked(acct(e.size) + extra) {
-		// Everything else is pinned or being written: the waiters got
-		// the bytes from memory; do not exceed the cap.
-		c.st.Uncached++
-		c.dropClaimLocked(e.key.id)
-		c.unlinkLocked(e)
+	c.claimFileLocked(e.key.id)
+	for {
+		extra := c.fileExtraLocked(e.key.id, e.key.idx)
+		ok, victims := c.reserveLocked(acct(e.size) + extra)
+		if ok {
+			c.commitClaimLocked(e.key.id, extra)
+			break
+		}
+		if victims == nil {
+			// Everything else is pinned, being written or being
+			// evicted: the waiters got the bytes from memory; do not
+			// exceed the cap.
+			c.st.Uncached++
+			c.dropClaimLocked(e.key.id)
+			c.unlinkLocked(e)
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Unlock()
-		return
+		freed := c.freeBlocks(victims)
+		c.mu.Lock()
+		c.evictedLocked(victims, freed)
 	}
-	c.commitClaimLocked(e.key.id, extra)
 	c.mu.Unlock()
 
 	werr := c.writeBlock(e.key, data, stream)
