@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -119,7 +120,8 @@ func TestResticBackupCheck(t *testing.T) {
 // intact and the queue drains. Both durability modes: with --durability
 // fsync close(2) does not flush the disk, but a closed file must survive
 // the death of the daemon all the same (its journal records are in the
-// kernel).
+// kernel). The dead mount is removed by walrusfs umount in one mode, and
+// by the next walrusfs mount itself in the other.
 func TestKillWithQueuedUploads(t *testing.T) {
 	needFUSE(t)
 	for _, mode := range []string{"close", "fsync"} {
@@ -133,8 +135,21 @@ func TestKillWithQueuedUploads(t *testing.T) {
 				writeRandomFile(t, p, int64(1000+i*20000), uint64(i))
 				want[filepath.Base(p)] = fileSHA(t, p)
 			}
-			d.kill()
-			mount(t, data, mnt, "--durability", mode)
+			var d2 *daemon
+			if mode == "close" {
+				d.kill()
+				d2 = mount(t, data, mnt, "--durability", mode)
+			} else {
+				d.crash()
+				var st syscall.Statfs_t
+				if err := syscall.Statfs(mnt, &st); !errors.Is(err, syscall.ENOTCONN) {
+					t.Fatalf("statfs of the killed daemon's mountpoint: %v, want ENOTCONN", err)
+				}
+				d2 = mount(t, data, mnt, "--durability", mode)
+				if !strings.Contains(d2.log.String(), "removed the dead mount") {
+					t.Errorf("remount on a dead mount did not say it removed it:\n%s", tail(d2.log.String(), 2000))
+				}
+			}
 			for name, sum := range want {
 				if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
 					t.Errorf("%s: content changed after SIGKILL", name)

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -71,8 +72,27 @@ type daemon struct {
 	dataDir string
 	mnt     string
 	cmd     *exec.Cmd
-	log     *bytes.Buffer
+	log     *syncBuffer // the daemon's stdout and stderr
 	done    chan error
+}
+
+// syncBuffer is a bytes.Buffer that may be read while the daemon writes
+// to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer // GUARDED_BY(mu)
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // walrusfs runs a non-daemon command (sync, status, umount) and returns
@@ -97,7 +117,7 @@ func mount(t *testing.T, dataDir, mnt string, extra ...string) *daemon {
 	}
 	args := append([]string{"mount", "--data-dir", dataDir}, extra...)
 	args = append(args, mnt)
-	d := &daemon{t: t, dataDir: dataDir, mnt: mnt, log: &bytes.Buffer{}, done: make(chan error, 1)}
+	d := &daemon{t: t, dataDir: dataDir, mnt: mnt, log: &syncBuffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(binary, args...)
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
@@ -106,8 +126,10 @@ func mount(t *testing.T, dataDir, mnt string, extra ...string) *daemon {
 	}
 	go func() { d.done <- d.cmd.Wait() }()
 	t.Cleanup(func() { d.cleanup() })
+	// The daemon logs "mounted" once it serves the mount: a mount being
+	// there is not enough (it may be the dead one of a killed daemon).
 	deadline := time.Now().Add(60 * time.Second)
-	for !isMounted(mnt) {
+	for !isMounted(mnt) || !strings.Contains(d.log.String(), "msg=mounted") {
 		select {
 		case err := <-d.done:
 			d.done <- err
@@ -143,14 +165,20 @@ func (d *daemon) stop() {
 // kill SIGKILLs the daemon and removes the dead mount with `walrusfs
 // umount`, as a user would.
 func (d *daemon) kill() {
-	_ = d.cmd.Process.Kill()
-	err := <-d.done
-	d.done <- err
+	d.crash()
 	walrusfs(d.t, "umount", d.mnt)
 	if isMounted(d.mnt) {
 		d.t.Errorf("%s still mounted after walrusfs umount of a killed daemon", d.mnt)
 		lazyUnmount(d.mnt)
 	}
+}
+
+// crash SIGKILLs the daemon and leaves its dead mount behind (every
+// access to it fails with ENOTCONN), as a crash or the OOM killer would.
+func (d *daemon) crash() {
+	_ = d.cmd.Process.Kill()
+	err := <-d.done
+	d.done <- err
 }
 
 func (d *daemon) cleanup() {
