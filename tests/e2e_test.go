@@ -135,17 +135,16 @@ func TestKillWithQueuedUploads(t *testing.T) {
 				writeRandomFile(t, p, int64(1000+i*20000), uint64(i))
 				want[filepath.Base(p)] = fileSHA(t, p)
 			}
-			var d2 *daemon
 			if mode == "close" {
 				d.kill()
-				d2 = mount(t, data, mnt, "--durability", mode)
+				mount(t, data, mnt, "--durability", mode)
 			} else {
 				d.crash()
 				var st syscall.Statfs_t
 				if err := syscall.Statfs(mnt, &st); !errors.Is(err, syscall.ENOTCONN) {
 					t.Fatalf("statfs of the killed daemon's mountpoint: %v, want ENOTCONN", err)
 				}
-				d2 = mount(t, data, mnt, "--durability", mode)
+				d2 := mount(t, data, mnt, "--durability", mode)
 				if !strings.Contains(d2.log.String(), "removed the dead mount") {
 					t.Errorf("remount on a dead mount did not say it removed it:\n%s", tail(d2.log.String(), 2000))
 				}
