@@ -13,7 +13,11 @@
 // each measurement walrusfs's uploads are waited for (walrusfs sync) and
 // dirty pages written back (sync(2)), so no target is measured while
 // another's background work runs. Small files are also created on a second
-// walrusfs mount with --durability fsync (column "walrusfs fsync"). Each
+// walrusfs mount with --durability fsync (column "walrusfs fsync"). The
+// cold read is also measured on a third walrusfs mount whose cache holds
+// half the file and is kept between rounds (column "walrusfs full"): every
+// block read is a miss that evicts one, the steady state of a mount in
+// use, where the "walrusfs" column starts each read with an empty cache. Each
 // small-file round also times 2000 overwrites of 4 KiB, each followed by
 // fdatasync, in one preallocated file (the device flush floor): a create
 // that must survive a power cut once close(2) returns, as walrusfs's
@@ -83,6 +87,15 @@ func main() {
 		newLoopback(work, bin),
 		newWalrusfs(work, bin, "walrusfs"),
 	}
+	if *only == "" || *only == "read" {
+		// A cache that is always full: half the file's size, kept across
+		// rounds, so every block of a read is a miss that evicts one.
+		// That is the steady state of a mount used for a while.
+		full := newWalrusfs(filepath.Join(work, "fullcache"), bin, fullCacheName, "--cache-size", strconv.FormatInt(*size/2, 10))
+		full.keepCache = true
+		full.readOnly = true
+		targets = append(targets, full)
+	}
 	if *only != "read" {
 		// The same mount with local-filesystem durability (close(2) does
 		// not flush the disk), for the small-file figures only.
@@ -119,6 +132,10 @@ type target struct {
 	pid    func() int
 	// smallOnly: measured only in the small-file creation and stat runs.
 	smallOnly bool
+	// readOnly: measured only in the sequential write and cold read runs.
+	readOnly bool
+	// keepCache: walrusfs's cold keeps the read cache (remount only).
+	keepCache bool
 }
 
 func (t *target) unmount() {
@@ -175,6 +192,10 @@ func newWalrusfs(work, bin, name string, flags ...string) *target {
 	t.cold = func(...string) {
 		t.sync()
 		t.umount()
+		if t.keepCache {
+			t.mount()
+			return
+		}
 		// The cache is moved aside, not deleted: ext4 makes every create
 		// scan past inodes deleted in the last minute or so, and deleting
 		// the thousand block files of the previous round just before this
@@ -218,11 +239,15 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 	r := map[string]map[string]float64{}
 	samples := map[string]map[string][]float64{}
 	var targets []*target // all but the small-file-only ones
+	var small []*target   // all but the read-only ones
 	for _, t := range all {
 		r[t.name] = map[string]float64{}
 		samples[t.name] = map[string][]float64{}
 		if !t.smallOnly {
 			targets = append(targets, t)
+		}
+		if !t.readOnly {
+			small = append(small, t)
 		}
 	}
 	bigOf := func(t *target) string { return filepath.Join(t.root, "big.bin") }
@@ -242,7 +267,6 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			r[t.name]["upload after write MB/s"] = mbps(size, time.Since(start))
 		}
 	}
-	const coldKey = "cold seq read MB/s"
 	for round := range rounds {
 		for _, t := range rotated(targets, round) {
 			coldOf(t, bigOf(t))
@@ -256,6 +280,9 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 	}
 	if only != "read" {
 		for _, t := range targets {
+			if t.readOnly {
+				continue
+			}
 			big := bigOf(t)
 			coldOf(t, big)
 			quiesceAll(all)
@@ -279,7 +306,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			v := flushFloor(filepath.Join(all[0].root, "flushfloor"), 2000)
 			fmt.Fprintf(os.Stderr, "round %d: raw disk: 2000 x (4K pwrite + fdatasync) %.3f s\n", round+1, v)
 			samples[all[0].name][flushKey] = append(samples[all[0].name][flushKey], v)
-			for _, t := range rotated(all, round) {
+			for _, t := range rotated(small, round) {
 				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
 				check(os.MkdirAll(small, 0o755))
 				quiesceAll(all)
@@ -293,7 +320,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			}
 		}
 
-		for _, t := range all {
+		for _, t := range small {
 			many := filepath.Join(t.root, "many")
 			check(os.MkdirAll(many, 0o755))
 			for i := range 10000 {
@@ -372,9 +399,16 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 				fmt.Printf(" %15s", "-")
 			}
 		}
-		fmt.Printf(" %17.2fx", res["walrusfs"][k]/res["loopback FUSE"][k])
+		if lb, ok := res["loopback FUSE"][k]; ok {
+			fmt.Printf(" %17.2fx", res["walrusfs"][k]/lb)
+		} else {
+			fmt.Printf(" %18s", "-")
+		}
 		if v, ok := res["walrusfs fsync"][k]; ok {
 			fmt.Printf(" (fsync mode %.2fx)", v/res["loopback FUSE"][k])
+		}
+		if v, ok := res[fullCacheName][k]; ok && k == coldKey {
+			fmt.Printf(" (full cache %.2fx)", v/res["loopback FUSE"][k])
 		}
 		fmt.Println()
 	}
@@ -389,6 +423,13 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", copySize>>20, rss>>20)
 	}
 }
+
+// fullCacheName is the walrusfs target whose cache is always full (it
+// holds half the file and is kept between rounds).
+const fullCacheName = "walrusfs full"
+
+// coldKey names the cold sequential read figure.
+const coldKey = "cold seq read MB/s"
 
 // flushKey names the flush-floor figure (see flushFloor).
 const flushKey = "2000 x (4K pwrite + fdatasync) s"
