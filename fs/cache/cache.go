@@ -85,7 +85,7 @@ type Stats struct {
 	FetchedBytes int64 // bytes received from successful Source reads
 	ReadAheads   int64 // Source reads started by read-ahead
 	Evictions    int64 // blocks removed to make room
-	Uncached     int64 // fetched blocks served from memory but not stored (cap full of pinned blocks, invalidated key)
+	Uncached     int64 // fetched blocks served from memory but not stored (cap full of pinned or written blocks, invalidated key or a block being evicted, disk full)
 	Errors       int64 // failed Source reads (errors and wrong sizes)
 	InFlight     int   // Source reads in progress
 }
@@ -95,9 +95,11 @@ type Stats struct {
 //
 // LOCK ORDERING: Reader.mu before Cache.mu. Nothing else is ever held
 // together with Cache.mu. Cache.mu is never held while calling the
-// Source, waiting on a channel, or reading or writing block contents; it
-// IS held while unlinking evicted block files (os.Remove), so that the
-// bytes on disk never exceed MaxBytes, not even for an instant.
+// Source, waiting on a channel, or reading, writing or punching out block
+// contents (evictions punch outside it: bytes being evicted stay counted
+// in used until they are gone, so the bytes on disk never exceed MaxBytes,
+// not even for an instant); it IS held while unlinking emptied blob files
+// (os.Remove).
 type Cache struct {
 	// Immutable after New.
 	root     string // <dir>/v2-<BlockSize>
@@ -127,8 +129,13 @@ type Cache struct {
 	// when no goroutine reads its file or writes its path.
 	blobs map[blobstore.ID]map[int64]*entry
 	// lru holds the valid on-disk entries, most recently used at the
-	// front. GUARDED_BY(mu)
+	// front, except those being evicted. GUARDED_BY(mu)
 	lru *list.List
+	// evicting counts the entries being evicted outside the lock (state
+	// stEvicting); evicted is signalled (on mu) whenever some finish.
+	// GUARDED_BY(mu)
+	evicting int
+	evicted  *sync.Cond
 	// used is the byte count of on-disk entries (valid or not) plus the
 	// reservations of entries being written. GUARDED_BY(mu)
 	// INVARIANT: used <= maxBytes, and bytes on disk <= used.
@@ -233,6 +240,7 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 
 		directSlots: make(chan struct{}, maxDirectWrites),
 	}
+	c.evicted = sync.NewCond(&c.mu)
 	if n := opt.ReadAheadFetches; n > 0 {
 		c.raSlots = make(chan struct{}, n)
 	}

@@ -429,7 +429,10 @@ func TestEvictionDoesNotStallReads(t *testing.T) {
 	punching := make(chan struct{}, 1)
 	gate := make(chan struct{})
 	c.punchHole = func(fd int, off, n int64) error {
-		punching <- struct{}{}
+		select {
+		case punching <- struct{}{}:
+		default:
+		}
 		<-gate
 		return punchHole(fd, off, n)
 	}
@@ -473,6 +476,65 @@ func TestEvictionDoesNotStallReads(t *testing.T) {
 	if err := read(0); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestEvictionCountsWholeFiles: evicting the last block of a blob file
+// frees the file's overhead too, so a one-block cache alternating between
+// two blobs stores every block (found by review: the pre-check counted
+// only the blocks' bytes and gave up). Without hole punching, a file
+// holding dead bytes goes with its last live block, so a block that
+// needs that room is stored rather than refused forever.
+func TestEvictionCountsWholeFiles(t *testing.T) {
+	ctx := context.Background()
+	read := func(t *testing.T, c *Cache, dir string, id blobstore.ID, data []byte, blk int64) {
+		t.Helper()
+		p := make([]byte, testBS)
+		if _, err := c.ReadAt(ctx, id, int64(len(data)), p, blk*testBS); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(p, data[blk*testBS:(blk+1)*testBS]) {
+			t.Fatalf("block %d: wrong bytes", blk)
+		}
+		waitIdle(t, c)
+		checkDisk(t, c, dir)
+	}
+	t.Run("punch", func(t *testing.T) {
+		src := newFakeSource()
+		a, ad := src.add(testBS, 41)
+		b, bd := src.add(testBS, 42)
+		dir := t.TempDir()
+		c := mustOpen(t, dir, src, &Options{BlockSize: testBS, MaxBytes: testBS + 3*fsBlock, MaxReadAhead: -1})
+		for i := range 6 {
+			if i%2 == 0 {
+				read(t, c, dir, a, ad, 0)
+			} else {
+				read(t, c, dir, b, bd, 0)
+			}
+		}
+		if s := c.Stats(); s.Uncached != 0 || s.Evictions != 5 {
+			t.Fatalf("alternating two blobs in a one-block cache: %+v", s)
+		}
+	})
+	t.Run("nopunch", func(t *testing.T) {
+		src := newFakeSource()
+		a, ad := src.add(4*testBS, 43)
+		b, bd := src.add(testBS, 44)
+		big, bigd := src.add(342*testBS, 45)
+		dir := t.TempDir()
+		c := mustOpen(t, dir, src, &Options{BlockSize: testBS, MaxBytes: 4*testBS + 16<<10, MaxReadAhead: -1})
+		c.punchHole = func(int, int64, int64) error { return syscall.EOPNOTSUPP }
+		for blk := range int64(3) {
+			read(t, c, dir, a, ad, blk)
+		}
+		read(t, c, dir, b, bd, 0)
+		read(t, c, dir, a, ad, 3) // a's file now holds dead bytes and one live block
+		for range 3 {
+			read(t, c, dir, big, bigd, 340) // needs a bigger header than any file so far
+		}
+		if s := c.Stats(); s.Uncached >= 3 {
+			t.Fatalf("block 340 never stored: %+v", s)
+		}
+	})
 }
 
 // TestBadOptions: sizes New cannot work with are refused.

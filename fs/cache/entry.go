@@ -120,7 +120,9 @@ func (c *Cache) dropLocked(e *entry) {
 // evictedLocked) and asks again. Until then their bytes stay counted, as
 // they are still on disk, and their entries stay in the index, so that
 // nobody writes their slots meanwhile. It returns (false, nil) when n
-// cannot fit because the rest is pinned, being written or being evicted.
+// cannot fit because the rest is pinned, being written or being evicted
+// (then, if c.evicting > 0, the caller may wait on c.evicted and ask
+// again: the space others free may be left over once they reserved).
 //
 // Punching a block out takes about half a millisecond on ext4; under mu
 // it stalled every reader and fetch of a cache that was full.
@@ -134,10 +136,17 @@ func (c *Cache) reserveLocked(n int64) (bool, []*entry) {
 	}
 	var victims []*entry
 	freeing := int64(0)
+	perFile := map[blobstore.ID]int{}
 	for v := c.lru.Back(); v != nil && c.used-freeing+n > c.maxBytes; v = v.Prev() {
 		if e := v.Value.(*entry); e.pins == 0 {
 			victims = append(victims, e)
 			freeing += acct(e.size)
+			// A file's last claim going takes the file with it: its
+			// header, extent-tree room and dead bytes are freed too.
+			perFile[e.key.id]++
+			if bf := c.files[e.key.id]; perFile[e.key.id] == bf.blocks {
+				freeing += bf.overhead + bf.dead
+			}
 		}
 	}
 	if c.used-freeing+n > c.maxBytes {
@@ -149,6 +158,7 @@ func (c *Cache) reserveLocked(n int64) (bool, []*entry) {
 		e.elem = nil
 		e.state = stEvicting
 	}
+	c.evicting += len(victims)
 	return false, victims
 }
 
@@ -167,6 +177,8 @@ func (c *Cache) evictedLocked(victims []*entry, freed []bool) {
 		c.unlinkLocked(e)
 		c.st.Evictions++
 	}
+	c.evicting -= len(victims)
+	c.evicted.Broadcast()
 }
 
 // heatLocked keeps data, the bytes of on-disk entry e, in memory, within

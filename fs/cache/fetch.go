@@ -180,10 +180,15 @@ func (c *Cache) runFetch(ctx context.Context, e *entry, f *fetch, ahead, stream 
 			c.commitClaimLocked(e.key.id, extra)
 			break
 		}
+		if victims == nil && c.evicting > 0 {
+			// Others are freeing the rest: see what is left after
+			// them (a punch takes about half a millisecond).
+			c.evicted.Wait()
+			continue
+		}
 		if victims == nil {
-			// Everything else is pinned, being written or being
-			// evicted: the waiters got the bytes from memory; do not
-			// exceed the cap.
+			// Everything else is pinned or being written: the waiters
+			// got the bytes from memory; do not exceed the cap.
 			c.st.Uncached++
 			c.dropClaimLocked(e.key.id)
 			c.unlinkLocked(e)
