@@ -77,7 +77,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	// A daemon that was killed leaves its mount behind, dead: every
 	// access fails with "transport endpoint is not connected". Mounting
 	// again on it is what the user wants.
-	if src, err := removeDeadMount(ctx, cfg.Mountpoint); err != nil {
+	if src, err := RemoveDeadMount(ctx, cfg.Mountpoint); err != nil {
 		return fmt.Errorf("mountpoint %s holds the dead mount of a walrusfs daemon that did not exit cleanly, and it cannot be removed: %w", cfg.Mountpoint, err)
 	} else if src != "" {
 		log.Warn("removed the dead mount of a walrusfs daemon that did not exit cleanly", "mountpoint", cfg.Mountpoint, "data_dir", src)

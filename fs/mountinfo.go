@@ -18,7 +18,8 @@ var ErrNotWalrusMount = errors.New("not a walrusfs mount")
 
 // MountSource returns the source of the walrusfs mount at mnt (an
 // absolute path): the daemon's data directory. It reads
-// /proc/self/mountinfo.
+// /proc/self/mountinfo; only the topmost mount at mnt counts (mounts
+// stacked on one path are listed in mount order).
 func MountSource(mnt string) (string, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -41,10 +42,8 @@ func MountSource(mnt string) (string, error) {
 		if len(fields) < 5 || sep < 0 || len(fields) < sep+3 {
 			continue
 		}
-		if unescapeMount(fields[4]) == mnt && fields[sep+1] == "fuse.walrusfs" {
-			// The last one wins: mounts stacked on one path are listed
-			// in mount order.
-			source, found = unescapeMount(fields[sep+2]), true
+		if unescapeMount(fields[4]) == mnt {
+			source, found = unescapeMount(fields[sep+2]), fields[sep+1] == "fuse.walrusfs"
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -89,12 +88,12 @@ func UnmountDead(ctx context.Context, mnt string) error {
 	return nil
 }
 
-// removeDeadMount unmounts what a daemon that died (SIGKILL, OOM, a
+// RemoveDeadMount unmounts what a daemon that died (SIGKILL, OOM, a
 // crash) left at mnt: a walrusfs mount whose every request fails with
 // ENOTCONN ("transport endpoint is not connected"). It reports the data
 // directory of the dead mount, or "" when mnt is not one. Anything else
-// at mnt is left alone.
-func removeDeadMount(ctx context.Context, mnt string) (string, error) {
+// at mnt (a live mount, another file system's dead mount) is left alone.
+func RemoveDeadMount(ctx context.Context, mnt string) (string, error) {
 	// statfs, not stat: the kernel answers stat from attributes it has
 	// cached for a while even after the daemon died, but always asks the
 	// daemon for statfs.

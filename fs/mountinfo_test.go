@@ -11,9 +11,9 @@ import (
 // real dead mount is removed in tests/: TestKillWithQueuedUploads.)
 func TestRemoveDeadMountLeavesOthers(t *testing.T) {
 	dir := t.TempDir()
-	src, err := removeDeadMount(context.Background(), dir)
+	src, err := RemoveDeadMount(context.Background(), dir)
 	if err != nil || src != "" {
-		t.Fatalf("removeDeadMount of a plain directory = %q, %v", src, err)
+		t.Fatalf("RemoveDeadMount of a plain directory = %q, %v", src, err)
 	}
 	if _, err := MountSource(dir); !errors.Is(err, ErrNotWalrusMount) {
 		t.Fatalf("MountSource of a plain directory: %v, want ErrNotWalrusMount", err)

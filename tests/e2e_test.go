@@ -148,6 +148,9 @@ func TestKillWithQueuedUploads(t *testing.T) {
 				if !strings.Contains(d2.log.String(), "removed the dead mount") {
 					t.Errorf("remount on a dead mount did not say it removed it:\n%s", tail(d2.log.String(), 2000))
 				}
+				if n := mountCount(mnt); n != 1 {
+					t.Errorf("%d mounts at %s after the remount, want 1", n, mnt)
+				}
 			}
 			for name, sum := range want {
 				if got := fileSHA(t, filepath.Join(mnt, name)); got != sum {
@@ -160,6 +163,31 @@ func TestKillWithQueuedUploads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUmountKeepsLiveMount: walrusfs umount never forces off a mount
+// that still answers, even when its daemon cannot be reached on its
+// control socket (here: the socket file was deleted); it says so and how
+// to force it, and the files stay readable.
+func TestUmountKeepsLiveMount(t *testing.T) {
+	needFUSE(t)
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt)
+	if err := os.WriteFile(filepath.Join(mnt, "a"), []byte("still here"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(data, "walrusfs.sock")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "umount", mnt).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "alive") || !strings.Contains(string(out), "umount -l") {
+		t.Fatalf("walrusfs umount of a live mount without its socket: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(mnt, "a")); err != nil || string(b) != "still here" {
+		t.Fatalf("after the refused umount: %q, %v", b, err)
+	}
+	d.stop()
 }
 
 // TestLostNodes: after upload, delete 2 of the 7 embedded nodes' folders:

@@ -214,6 +214,22 @@ func lazyUnmount(mnt string) {
 	}
 }
 
+// mountCount is the number of mounts stacked at mnt.
+func mountCount(mnt string) int {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return -1
+	}
+	abs, _ := filepath.Abs(mnt)
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if fields := strings.Fields(line); len(fields) > 4 && fields[4] == abs {
+			n++
+		}
+	}
+	return n
+}
+
 // isMounted reports whether a FUSE filesystem is mounted at mnt.
 func isMounted(mnt string) bool {
 	f, err := os.Open("/proc/self/mountinfo")

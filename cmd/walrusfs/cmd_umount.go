@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 
 	wfs "github.com/walrusfs/walrusfs/fs"
@@ -37,9 +38,15 @@ func runUmount(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	// The daemon is gone: killed (remove its dead mount), or it exited
-	// after unmounting while we asked (nothing left to do).
+	// after unmounting while we asked (nothing left to do). A mount that
+	// still answers is never forced off: its daemon may just not be
+	// reachable on its socket.
+	if src, err := wfs.RemoveDeadMount(ctx, mnt); err != nil || src != "" {
+		return err
+	}
 	if _, err := wfs.MountSource(mnt); err != nil {
 		return nil
 	}
-	return wfs.UnmountDead(ctx, mnt)
+	return fmt.Errorf("the walrusfs mount at %s is alive, but its daemon does not answer on %s: %w (to force it off: umount -l %s, or fusermount3 -u -z %s)",
+		mnt, filepath.Join(dataDir, wfs.SocketName), err, mnt, mnt)
 }
