@@ -2,7 +2,6 @@ package tests
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,10 +13,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
 // binary is the walrusfs binary built once by TestMain.
@@ -76,24 +76,8 @@ type daemon struct {
 	done    chan error
 }
 
-// syncBuffer is a bytes.Buffer that may be read while the daemon writes
-// to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer // GUARDED_BY(mu)
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that is read while it is written.
+type syncBuffer = syncbuf.Buffer
 
 // walrusfs runs a non-daemon command (sync, status, umount) and returns
 // its combined output.

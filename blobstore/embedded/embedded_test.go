@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +18,11 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/network"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer // GUARDED_BY(mu)
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that is read while it is written.
+type syncBuffer = syncbuf.Buffer
 
 func openNet(t testing.TB, dir string, o *Options) *Network {
 	nw, err := Open(context.Background(), dir, o)

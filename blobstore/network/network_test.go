@@ -19,25 +19,11 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/node"
 	enc "github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer // GUARDED_BY(mu)
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that is read while it is written.
+type syncBuffer = syncbuf.Buffer
 
 // committee starts nNodes nodes over nShards shards, each behind wrap
 // (nil: none), and returns their NodeInfo and servers.

@@ -8,12 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
 // TestHelperDaemon is not a test: run as a child process with
@@ -28,23 +28,8 @@ func TestHelperDaemon(t *testing.T) {
 	os.Exit(code)
 }
 
-// syncBuffer is a bytes.Buffer safe for a child's output and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output that is read while it is written.
+type syncBuffer = syncbuf.Buffer
 
 func isMounted(t *testing.T, mnt string) bool {
 	b, err := os.ReadFile("/proc/self/mountinfo")

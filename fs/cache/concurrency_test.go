@@ -21,19 +21,7 @@ func TestCapHoldsUnderConcurrentReaders(t *testing.T) {
 	size := int64(len(data))
 	c, dir := newTestCache(t, src, &Options{BlockSize: testBS, MaxBytes: max, MaxReadAhead: 4 * testBS})
 
-	stop := make(chan struct{})
-	var mon sync.WaitGroup
-	mon.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			checkDisk(t, c, dir)
-			time.Sleep(200 * time.Microsecond)
-		}
-	})
+	stopMonitor := monitorDisk(t, c, dir)
 
 	var wg sync.WaitGroup
 	for g := range 32 {
@@ -61,8 +49,7 @@ func TestCapHoldsUnderConcurrentReaders(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	mon.Wait()
+	stopMonitor()
 	waitIdle(t, c)
 	c.mu.Lock()
 	n, _, tmps := diskUsage(t, dir)

@@ -130,19 +130,7 @@ func evictionUnderLoad(t *testing.T, mode string) {
 		}
 		return punchHole(fd, off, n)
 	}
-	stop := make(chan struct{})
-	var mon sync.WaitGroup
-	mon.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			checkDisk(t, c, dir)
-			time.Sleep(100 * time.Microsecond)
-		}
-	})
+	stopMonitor := monitorDisk(t, c, dir)
 	var wg sync.WaitGroup
 	for g := range 24 {
 		wg.Go(func() {
@@ -186,8 +174,7 @@ func evictionUnderLoad(t *testing.T, mode string) {
 	wg.Wait()
 	time.Sleep(50 * time.Millisecond)
 	waitIdle(t, c)
-	close(stop)
-	mon.Wait()
+	stopMonitor()
 	idleInvariants(t, c, dir)
 	s := c.Stats()
 	if s.Evictions == 0 || punches.Load() == 0 {

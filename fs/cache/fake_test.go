@@ -187,6 +187,25 @@ func checkDisk(t testing.TB, c *Cache, dir string) int64 {
 	return n
 }
 
+// monitorDisk runs checkDisk every 100 us until the returned function is
+// called (which waits for the last check).
+func monitorDisk(t testing.TB, c *Cache, dir string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			checkDisk(t, c, dir)
+			time.Sleep(100 * time.Microsecond)
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // waitIdle waits until no fetch is in flight and no goroutine of c runs
 // a write (InFlight counts fetches; writes follow them quickly).
 func waitIdle(t testing.TB, c *Cache) {
