@@ -80,6 +80,7 @@ type Index struct {
 	tx      *bolt.Tx // the open write transaction; nil once closed
 	jr      *journal
 	written uint64 // records appended since Open (all generations)
+	recBuf  []byte // the last operation's journal payload buffer, for the next one
 	broken  error  // set when the transaction could not be kept consistent
 	closing bool   // Close has begun
 
@@ -481,7 +482,14 @@ func (x *Index) update(ctx context.Context, fn func(t *txn) error) error {
 	if err := x.usable(); err != nil {
 		return err
 	}
-	t := &txn{tx: x.tx, now: x.clock(), ch: &changes{}}
+	t := &txn{tx: x.tx, now: x.clock(), ch: &changes{rec: recordBuilder{b: x.recBuf[:0]}}}
+	defer func() {
+		// The payload is in the file (or the operation failed): its
+		// buffer can take the next one.
+		if cap(t.ch.rec.b) <= maxKeptBuf {
+			x.recBuf = t.ch.rec.b[:0]
+		}
+	}()
 	err := fn(t)
 	if err == nil && len(t.ch.rec.b) > 0 {
 		if err = x.jr.append(t.ch.rec.b); err != nil {

@@ -67,7 +67,13 @@ type journal struct {
 	alloc  int64  // bytes of the file known to be allocated (written)
 	noSync bool
 	hdr    [journalHeader]byte
+	buf    []byte // header and payload of the record being written, reused
 }
+
+// maxKeptBuf bounds the buffers kept for reuse between records (the
+// journal's and the Index's record builder): most records are small, and
+// one large record must not pin its buffer.
+const maxKeptBuf = 1 << 20
 
 func openJournal(path string, noSync bool) (*journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -134,7 +140,12 @@ func (j *journal) append(payload []byte) error {
 	binary.BigEndian.PutUint64(h[8:16], j.gen)
 	binary.BigEndian.PutUint64(h[16:24], j.seq)
 	binary.BigEndian.PutUint32(h[24:28], crc32.Update(crc32.Checksum(h[8:24], crcTable), crcTable, payload))
-	if _, err := j.f.WriteAt(append(h, payload...), j.off); err != nil {
+	j.buf = append(append(j.buf[:0], h...), payload...)
+	_, err := j.f.WriteAt(j.buf, j.off)
+	if cap(j.buf) > maxKeptBuf {
+		j.buf = nil
+	}
+	if err != nil {
 		return err
 	}
 	j.off = need
