@@ -126,7 +126,14 @@ func (c *Cache) dropClaimLocked(id blobstore.ID) {
 // out, then accounts for it. Caller holds mu (so the space is free before
 // anyone else can reserve it) and then calls dropClaimLocked.
 func (c *Cache) freeBlockLocked(e *entry) {
-	if c.freeBlock(e) {
+	c.freedLocked(e, c.freeBlock(e))
+}
+
+// freedLocked accounts for block e after freeBlock: its bytes leave used
+// if they left the disk, or else stay counted as dead bytes of its file
+// until the file goes.
+func (c *Cache) freedLocked(e *entry, freed bool) {
+	if freed {
 		c.used -= acct(e.size)
 	} else {
 		c.files[e.key.id].dead += acct(e.size)

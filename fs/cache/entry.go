@@ -163,16 +163,10 @@ func (c *Cache) reserveLocked(n int64) (bool, []*entry) {
 }
 
 // evictedLocked finishes the eviction of victims (from reserveLocked)
-// whose bytes freeBlocks tried to free: freed[i] says victim i's bytes
-// left the disk; the others stay counted (as dead bytes of their file)
-// until the file goes.
+// whose bytes freeBlocks tried to free (freed[i]: see freedLocked).
 func (c *Cache) evictedLocked(victims []*entry, freed []bool) {
 	for i, e := range victims {
-		if freed[i] {
-			c.used -= acct(e.size)
-		} else {
-			c.files[e.key.id].dead += acct(e.size)
-		}
+		c.freedLocked(e, freed[i])
 		c.dropClaimLocked(e.key.id)
 		c.unlinkLocked(e)
 		c.st.Evictions++

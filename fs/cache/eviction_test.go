@@ -172,7 +172,6 @@ func evictionUnderLoad(t *testing.T, mode string) {
 		})
 	}
 	wg.Wait()
-	time.Sleep(50 * time.Millisecond)
 	waitIdle(t, c)
 	stopMonitor()
 	idleInvariants(t, c, dir)

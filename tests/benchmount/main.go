@@ -238,8 +238,8 @@ func rotated(targets []*target, r int) []*target {
 func measure(all []*target, size int64, rounds int, only string) map[string]map[string]float64 {
 	r := map[string]map[string]float64{}
 	samples := map[string]map[string][]float64{}
-	var targets []*target // all but the small-file-only ones
-	var small []*target   // all but the read-only ones
+	var targets []*target      // all but the small-file-only ones
+	var smallTargets []*target // all but the read-only ones
 	for _, t := range all {
 		r[t.name] = map[string]float64{}
 		samples[t.name] = map[string][]float64{}
@@ -247,7 +247,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			targets = append(targets, t)
 		}
 		if !t.readOnly {
-			small = append(small, t)
+			smallTargets = append(smallTargets, t)
 		}
 	}
 	bigOf := func(t *target) string { return filepath.Join(t.root, "big.bin") }
@@ -306,7 +306,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			v := flushFloor(filepath.Join(all[0].root, "flushfloor"), 2000)
 			fmt.Fprintf(os.Stderr, "round %d: raw disk: 2000 x (4K pwrite + fdatasync) %.3f s\n", round+1, v)
 			samples[all[0].name][flushKey] = append(samples[all[0].name][flushKey], v)
-			for _, t := range rotated(small, round) {
+			for _, t := range rotated(smallTargets, round) {
 				small := filepath.Join(t.root, fmt.Sprintf("small%d", round))
 				check(os.MkdirAll(small, 0o755))
 				quiesceAll(all)
@@ -320,7 +320,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 			}
 		}
 
-		for _, t := range small {
+		for _, t := range smallTargets {
 			many := filepath.Join(t.root, "many")
 			check(os.MkdirAll(many, 0o755))
 			for i := range 10000 {
