@@ -100,7 +100,8 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 }
 
 // Sync queues every file with staged chunks (retrying failed ones now)
-// and waits until the upload queue is empty, then makes the index durable;
+// and waits until the upload queue is empty and no upload is still
+// finishing (freeing its staging file), then makes the index durable;
 // or returns the first upload failure that happens meanwhile.
 func (f *FS) Sync(ctx context.Context) error {
 	q, err := f.idx.UploadQueue(ctx)
@@ -118,13 +119,16 @@ func (f *FS) Sync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if empty {
+		f.up.mu.Lock()
+		// An upload whose commit left the queue may still be freeing its
+		// staging file: wait for it, so Sync returns with the disk clean.
+		if empty && len(f.up.running) == 0 {
+			f.up.mu.Unlock()
 			// Everything stored; make every operation so far durable
 			// too (renames, deletions: with DurableOnFsync nothing else
 			// may have flushed them yet).
 			return f.idx.Sync(ctx)
 		}
-		f.up.mu.Lock()
 		var failed []error
 		for ino := range f.up.lastErr {
 			if e := f.up.failedSince(ino, gen); e != nil {
