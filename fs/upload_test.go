@@ -91,7 +91,10 @@ func TestGenerationConflict(t *testing.T) {
 // retried with backoff, and cleared by the success.
 func TestUploadFailureRetry(t *testing.T) {
 	e := newEnv(t, nil, false)
-	e.store.failPuts.Store(3)
+	// The store fails until the test has seen Sync report it: with a
+	// fixed number of failures, a slow machine could let the retries
+	// succeed before Sync looks.
+	e.store.failPuts.Store(1 << 30)
 	a := e.create("f", []byte("data"))
 	ctx, cancel := context.WithTimeout(ctxb, 10*time.Second)
 	defer cancel()
@@ -102,6 +105,7 @@ func TestUploadFailureRetry(t *testing.T) {
 	if len(st.Failures) != 1 || st.Failures[0].Ino != a.Ino {
 		t.Fatalf("failures %+v", st.Failures)
 	}
+	e.store.failPuts.Store(0)
 	eventually(t, "upload retried until it succeeds", func() bool {
 		return e.state(a.Ino).State == index.UploadStored
 	})
