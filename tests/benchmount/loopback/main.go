@@ -24,8 +24,13 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
 
-// node is a loopback node whose open files refuse passthrough.
-type node struct{ fs.LoopbackNode }
+// node is a loopback node whose open files refuse passthrough; its
+// children are nodes too (WrapChild).
+type node struct{ *fs.LoopbackNode }
+
+func (n *node) WrapChild(ctx context.Context, ops fs.InodeEmbedder) fs.InodeEmbedder {
+	return &node{ops.(*fs.LoopbackNode)}
+}
 
 // file is a loopback file without passthrough: PassthroughFd here hides
 // the embedded one.
@@ -51,8 +56,9 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 }
 
 var (
-	_ fs.NodeOpener  = (*node)(nil)
-	_ fs.NodeCreater = (*node)(nil)
+	_ fs.NodeOpener      = (*node)(nil)
+	_ fs.NodeCreater     = (*node)(nil)
+	_ fs.NodeWrapChilder = (*node)(nil)
 )
 
 func main() {
@@ -61,18 +67,13 @@ func main() {
 		log.Fatal("usage: loopback MOUNTPOINT ORIGINAL")
 	}
 	orig := os.Args[2]
-	var st syscall.Stat_t
-	if err := syscall.Stat(orig, &st); err != nil {
+	lb, err := fs.NewLoopbackRoot(orig)
+	if err != nil {
 		log.Fatal(err)
 	}
-	root := &fs.LoopbackRoot{Path: orig, Dev: uint64(st.Dev)}
-	//lint:ignore SA1019 NewNode is how a LoopbackRoot makes nodes of another type.
-	root.NewNode = func(r *fs.LoopbackRoot, _ *fs.Inode, _ string, _ *syscall.Stat_t) fs.InodeEmbedder {
-		return &node{fs.LoopbackNode{RootData: r}}
-	}
-	root.RootNode = root.NewNode(root, nil, "", &st)
+	root := &node{lb.(*fs.LoopbackNode)}
 	sec := time.Second
-	server, err := fs.Mount(os.Args[1], root.RootNode, &fs.Options{
+	server, err := fs.Mount(os.Args[1], root, &fs.Options{
 		AttrTimeout:     &sec,
 		EntryTimeout:    &sec,
 		NullPermissions: true,
