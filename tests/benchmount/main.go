@@ -496,12 +496,12 @@ func flushFloor(path string, n int) float64 {
 }
 
 // settleCreates waits until creating files on the disk of dir is as fast
-// as it gets. ext4 makes every create scan past the inodes deleted in the
-// last minutes (a previous benchmark's clean-up, our own moved-aside
-// caches are not deleted): on the development VM that made creates 5-20x
-// slower for minutes, and it slows loopback and the raw disk, whose files
-// are ext4 files, much more than walrusfs, whose small files live in its
-// index, so small-file figures taken then flatter walrusfs. It probes
+// as it gets. After many files were deleted (say, a previous benchmark's
+// clean-up; this one moves its old caches aside instead), ext4 creates on
+// the development VM were 5-20x slower for minutes. That slows loopback
+// and the raw disk, whose files are ext4 files, much more than walrusfs,
+// whose small files live in its index, so small-file figures taken then
+// flatter walrusfs. It probes
 // every 10 s with 500 creates (kept, not deleted) and stops when a probe
 // takes at most 40 us a file, or is no faster than the one before (the
 // disk's steady state), or after 5 minutes; each probe is logged on
