@@ -56,6 +56,10 @@ type uploader struct {
 	waitGen  uint64            // GUARDED_BY(mu)
 	startGen map[uint64]uint64 // waitGen when each running upload started. GUARDED_BY(mu)
 	errGen   map[uint64]uint64 // waitGen when the failed run of lastErr started. GUARDED_BY(mu)
+
+	// committing counts commits between CommitUpload and the release of
+	// their staging bytes (see FS.commit). GUARDED_BY(mu)
+	committing int
 }
 
 type queued struct {
@@ -315,6 +319,12 @@ func (u *uploader) process(ino uint64, force bool) {
 func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Upload) error {
 	f := u.f
 	for ci := range sortedKeys(up.Staged) {
+		f.mu.Lock()
+		gone := st.orphaned
+		f.mu.Unlock()
+		if gone {
+			return nil // deleted meanwhile: storing the rest would be paid for nothing
+		}
 		data, err := f.readUpload(st, up, ci, up.Staged[ci])
 		if err != nil {
 			return err

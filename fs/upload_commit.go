@@ -33,6 +33,16 @@ func (f *FS) readUpload(st *inodeState, up index.Upload, ci, n uint64) ([]byte, 
 // be committed.
 func (f *FS) commit(ctx context.Context, st *inodeState, up index.Upload, m map[uint64]index.Extent) error {
 	ctx = context.WithoutCancel(ctx)
+	// Counted from before CommitUpload takes the file off the queue until
+	// its staging bytes are freed: Sync waits for that too.
+	f.up.mu.Lock()
+	f.up.committing++
+	f.up.mu.Unlock()
+	defer func() {
+		f.up.mu.Lock()
+		f.up.committing--
+		f.up.mu.Unlock()
+	}()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := f.flushDirty(ctx, st); err != nil {
@@ -69,8 +79,9 @@ func sortedKeys[V any](m map[uint64]V) iter.Seq[uint64] {
 	return slices.Values(slices.Sorted(maps.Keys(m)))
 }
 
-// waitUploaded queues ino (forced) and waits until it has nothing staged,
-// or its upload fails (the error is returned).
+// waitUploaded queues ino (forced) and waits until it has nothing staged
+// and no commit is freeing staging bytes, or its upload fails (the error
+// is returned).
 func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 	u.mu.Lock()
 	gen := u.newWait()
@@ -84,13 +95,17 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 		if err != nil {
 			return err
 		}
-		if fs.State == index.UploadStored || fs.State == index.UploadNone {
-			return nil
-		}
 		u.mu.Lock()
 		lerr := u.failedSince(ino, gen)
+		committing := u.committing
 		u.mu.Unlock()
-		if lerr != nil {
+		if fs.State == index.UploadStored || fs.State == index.UploadNone {
+			// Stored; done once its staging bytes are freed (see
+			// FS.commit).
+			if committing == 0 {
+				return nil
+			}
+		} else if lerr != nil {
 			return fmt.Errorf("upload of inode %d failed: %w", ino, lerr)
 		}
 		if err := sleepCtx(ctx, 10*time.Millisecond); err != nil {
@@ -100,8 +115,8 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 }
 
 // Sync queues every file with staged chunks (retrying failed ones now)
-// and waits until the upload queue is empty and no upload is still
-// finishing (freeing its staging file), then makes the index durable;
+// and waits until the upload queue is empty and no commit is still
+// freeing staging bytes, then makes the index durable;
 // or returns the first upload failure that happens meanwhile.
 func (f *FS) Sync(ctx context.Context) error {
 	q, err := f.idx.UploadQueue(ctx)
@@ -120,9 +135,11 @@ func (f *FS) Sync(ctx context.Context) error {
 			return err
 		}
 		f.up.mu.Lock()
-		// An upload whose commit left the queue may still be freeing its
-		// staging file: wait for it, so Sync returns with the disk clean.
-		if empty && len(f.up.running) == 0 {
+		// A commit takes its file off the queue before it frees the
+		// staging bytes: wait for it, so Sync returns with them freed.
+		// (Not for whole running uploads: one of a file deleted
+		// meanwhile is not in the queue and can take minutes.)
+		if empty && f.up.committing == 0 {
 			f.up.mu.Unlock()
 			// Everything stored; make every operation so far durable
 			// too (renames, deletions: with DurableOnFsync nothing else

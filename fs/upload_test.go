@@ -3,7 +3,9 @@ package fs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -85,6 +87,55 @@ func TestGenerationConflict(t *testing.T) {
 	if s := e.state(a.Ino); s.State != index.UploadStored {
 		t.Fatalf("state %+v", s)
 	}
+}
+
+// TestDeleteDuringUpload: a file deleted while its chunks are being
+// stored stops after the chunk in flight, and Sync does not wait for that
+// upload (the file is no longer in the queue).
+func TestDeleteDuringUpload(t *testing.T) {
+	e := newEnv(t, nil, false)
+	e.store.mu.Lock()
+	e.store.gate, e.store.entered = make(chan struct{}), make(chan struct{}, 1)
+	e.store.mu.Unlock()
+	openGate := func() {
+		e.store.mu.Lock()
+		if e.store.gate != nil {
+			close(e.store.gate)
+			e.store.gate = nil
+		}
+		e.store.mu.Unlock()
+	}
+	t.Cleanup(openGate) // before the FS closes, even if the test fails
+	a, h, err := e.fs.Create(ctxb, index.RootIno, "f", syscall.O_RDWR, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.WriteAt(ctxb, randBytes(4*testChunk, 8), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Fsync(ctxb); err != nil { // forces the upload
+		t.Fatal(err)
+	}
+	h.Release(ctxb)
+	<-e.store.entered // chunk 0 is inside Put
+	if err := e.fs.Unlink(ctxb, index.RootIno, "f"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctxb, 5*time.Second)
+	defer cancel()
+	if err := e.fs.Sync(ctx); err != nil {
+		t.Fatalf("sync with only a deleted file's upload running: %v", err)
+	}
+	openGate()
+	e.waitUploaderIdle()
+	if n := e.store.puts.Load(); n != 1 {
+		t.Fatalf("%d chunks stored for a file deleted during its first chunk's upload, want 1", n)
+	}
+	eventually(t, "deleted file and its staging file gone", func() bool {
+		_, err := e.idx.GetAttr(ctxb, a.Ino)
+		_, serr := os.Stat(e.fs.stagingPath(a.Ino))
+		return errors.Is(err, index.ErrNotFound) && errors.Is(serr, os.ErrNotExist)
+	})
 }
 
 // TestUploadFailureRetry: store failures are recorded (status, xattr),

@@ -54,6 +54,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -501,28 +502,30 @@ func flushFloor(path string, n int) float64 {
 // the development VM were 5-20x slower for minutes. That slows loopback
 // and the raw disk, whose files are ext4 files, much more than walrusfs,
 // whose small files live in its index, so small-file figures taken then
-// flatter walrusfs. It probes
-// every 10 s with 500 creates (kept, not deleted) and stops when a probe
-// takes at most 40 us a file, or is no faster than the one before (the
-// disk's steady state), or after 5 minutes; each probe is logged on
-// stderr.
+// flatter walrusfs. It probes every 10 s with 2000 creates (kept, not
+// deleted) and stops after two probes in a row at <= 40 us a file, or
+// three in a row within 10% of each other (a disk whose steady state is
+// slower), or after 5 minutes; each probe is logged on stderr.
 func settleCreates(dir string) {
 	buf := make([]byte, 4096)
-	prev := time.Duration(0)
+	var probes []time.Duration
 	start := time.Now()
 	for i := 0; ; i++ {
 		d := filepath.Join(dir, strconv.Itoa(i))
 		check(os.MkdirAll(d, 0o755))
 		t0 := time.Now()
-		for j := range 500 {
+		for j := range 2000 {
 			check(os.WriteFile(filepath.Join(d, strconv.Itoa(j)), buf, 0o644))
 		}
-		per := time.Since(t0) / 500
+		per := time.Since(t0) / 2000
+		probes = append(probes, per)
 		fmt.Fprintf(os.Stderr, "ext4 create probe %d: %v a file\n", i+1, per)
-		if per <= 40*time.Microsecond || (prev != 0 && per >= prev) || time.Since(start) > 5*time.Minute {
+		n := len(probes)
+		fast := n >= 2 && probes[n-1] <= 40*time.Microsecond && probes[n-2] <= 40*time.Microsecond
+		steady := n >= 3 && slices.Max(probes[n-3:])*10 <= slices.Min(probes[n-3:])*11
+		if fast || steady || time.Since(start) > 5*time.Minute {
 			return
 		}
-		prev = per
 		time.Sleep(10 * time.Second)
 	}
 }
