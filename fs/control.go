@@ -134,10 +134,15 @@ func serveControl(ctx context.Context, ln net.Listener, f *FS, status func(*Stat
 		}
 	})
 	mux.HandleFunc("POST /unmount", func(w http.ResponseWriter, r *http.Request) {
+		// The answer must be complete before the daemon starts to go: a
+		// client that saw the connection close instead would take the
+		// daemon for dead and unmount a mount that is already gone. With
+		// its length announced (none), the flushed header is the whole
+		// answer; a chunked one would still owe its last chunk when the
+		// handler returns, by which time the daemon may have closed the
+		// connection ("unexpected EOF" in walrusfs umount).
+		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusAccepted)
-		// The answer must be on its way before the daemon starts to go:
-		// a client that saw the connection close instead would take the
-		// daemon for dead and unmount a mount that is already gone.
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
