@@ -104,16 +104,24 @@ func TestRsyncMixedTree(t *testing.T) {
 	}
 }
 
+// backupSetup prepares a backup tool's test: it skips without FUSE or the
+// tool, makes a mixed source tree src under base, and mounts a fresh data
+// directory data on mnt.
+func backupSetup(t *testing.T, tool string) (base, src, data, mnt string, d *daemon) {
+	t.Helper()
+	needFUSE(t)
+	needTool(t, tool)
+	base = t.TempDir()
+	src = filepath.Join(base, "src")
+	makeMixedTree(t, src, 8<<20, 300)
+	data, mnt = filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	return base, src, data, mnt, mount(t, data, mnt)
+}
+
 // TestResticBackupCheck: restic init/backup onto the mount, then
 // restic check --read-data is clean.
 func TestResticBackupCheck(t *testing.T) {
-	needFUSE(t)
-	needTool(t, "restic")
-	base := t.TempDir()
-	src := filepath.Join(base, "src")
-	makeMixedTree(t, src, 8<<20, 300)
-	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
-	mount(t, data, mnt)
+	base, src, data, mnt, _ := backupSetup(t, "restic")
 	env := []string{"RESTIC_PASSWORD=walrusfs-test", "RESTIC_REPOSITORY=" + filepath.Join(mnt, "repo"), "RESTIC_CACHE_DIR=" + filepath.Join(base, "restic-cache")}
 	run(t, env, "restic", "init")
 	run(t, env, "restic", "backup", src)
@@ -130,13 +138,7 @@ func TestResticBackupCheck(t *testing.T) {
 // empty read cache, borg check --verify-data is clean and borg extract
 // gives back the source as it was at the second archive.
 func TestBorgBackupCheck(t *testing.T) {
-	needFUSE(t)
-	needTool(t, "borg")
-	base := t.TempDir()
-	src := filepath.Join(base, "src")
-	makeMixedTree(t, src, 8<<20, 300)
-	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
-	d := mount(t, data, mnt)
+	base, src, data, mnt, d := backupSetup(t, "borg")
 	env := []string{
 		"BORG_REPO=" + filepath.Join(mnt, "repo"),
 		"BORG_BASE_DIR=" + filepath.Join(base, "borg-home"), // borg's cache and security dirs stay off the mount
