@@ -71,10 +71,10 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
-// UnmountDead removes the walrusfs mount at mnt, whose daemon is gone:
+// unmountDead removes the walrusfs mount at mnt, whose daemon is gone:
 // umount2 as root, fusermount3 -u otherwise. Lazily (MNT_DETACH, -z): a
 // shell whose working directory is inside must not keep it.
-func UnmountDead(ctx context.Context, mnt string) error {
+func unmountDead(ctx context.Context, mnt string) error {
 	if os.Geteuid() == 0 {
 		if err := syscall.Unmount(mnt, syscall.MNT_DETACH); err != nil {
 			return fmt.Errorf("unmounting %s: %w", mnt, err)
@@ -105,7 +105,7 @@ func RemoveDeadMount(ctx context.Context, mnt string) (string, error) {
 	if err != nil {
 		return "", nil // some other file system's dead mount: not ours to touch
 	}
-	if err := UnmountDead(ctx, mnt); err != nil {
+	if err := unmountDead(ctx, mnt); err != nil {
 		return "", err
 	}
 	return src, nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,12 +73,9 @@ type daemon struct {
 	dataDir string
 	mnt     string
 	cmd     *exec.Cmd
-	log     *syncBuffer // the daemon's stdout and stderr
+	log     *syncbuf.Buffer // the daemon's stdout and stderr
 	done    chan error
 }
-
-// syncBuffer collects output that is read while it is written.
-type syncBuffer = syncbuf.Buffer
 
 // walrusfs runs a non-daemon command (sync, status, umount) and returns
 // its combined output.
@@ -101,7 +99,7 @@ func mount(t *testing.T, dataDir, mnt string, extra ...string) *daemon {
 	}
 	args := append([]string{"mount", "--data-dir", dataDir}, extra...)
 	args = append(args, mnt)
-	d := &daemon{t: t, dataDir: dataDir, mnt: mnt, log: &syncBuffer{}, done: make(chan error, 1)}
+	d := &daemon{t: t, dataDir: dataDir, mnt: mnt, log: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(binary, args...)
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
@@ -198,43 +196,35 @@ func lazyUnmount(mnt string) {
 	}
 }
 
-// mountCount is the number of mounts stacked at mnt.
-func mountCount(mnt string) int {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return -1
-	}
-	abs, _ := filepath.Abs(mnt)
-	n := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		if fields := strings.Fields(line); len(fields) > 4 && fields[4] == abs {
-			n++
-		}
-	}
-	return n
-}
-
-// isMounted reports whether a FUSE filesystem is mounted at mnt.
-func isMounted(mnt string) bool {
+// mountTypes lists the file system types of the mounts stacked at mnt,
+// in mount order, from /proc/self/mountinfo (nil if it cannot be read).
+func mountTypes(mnt string) []string {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return false
+		return nil
 	}
 	defer f.Close()
 	abs, _ := filepath.Abs(mnt)
+	var types []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) < 10 || fields[4] != abs {
 			continue
 		}
-		for i, fl := range fields {
-			if fl == "-" && i+1 < len(fields) && strings.HasPrefix(fields[i+1], "fuse") {
-				return true
-			}
+		if i := slices.Index(fields, "-"); i >= 0 && i+1 < len(fields) {
+			types = append(types, fields[i+1])
 		}
 	}
-	return false
+	return types
+}
+
+// mountCount is the number of mounts stacked at mnt.
+func mountCount(mnt string) int { return len(mountTypes(mnt)) }
+
+// isMounted reports whether a FUSE filesystem is mounted at mnt.
+func isMounted(mnt string) bool {
+	return slices.ContainsFunc(mountTypes(mnt), func(t string) bool { return strings.HasPrefix(t, "fuse") })
 }
 
 // writeRandomFile writes size pseudo-random bytes (seeded) to path.

@@ -21,9 +21,6 @@ import (
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
-// syncBuffer collects output that is read while it is written.
-type syncBuffer = syncbuf.Buffer
-
 func openNet(t testing.TB, dir string, o *Options) *Network {
 	nw, err := Open(context.Background(), dir, o)
 	if err != nil {
@@ -105,7 +102,7 @@ func TestLostAndLyingNodes(t *testing.T) {
 			t.Fatalf("only %d files corrupted in %s", n, name)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	nw = openNet(t, dir, &Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Client: network.Config{RepairInterval: time.Hour}})
 	for i, id := range ids {
 		got, err := nw.Read(ctx, id, 0, -1)

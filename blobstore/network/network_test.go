@@ -22,9 +22,6 @@ import (
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
-// syncBuffer collects output that is read while it is written.
-type syncBuffer = syncbuf.Buffer
-
 // committee starts nNodes nodes over nShards shards, each behind wrap
 // (nil: none), and returns their NodeInfo and servers.
 func committee(t testing.TB, nNodes, nShards int, wrap func(i int, h http.Handler) http.Handler) ([]NodeInfo, []*httptest.Server) {
@@ -203,7 +200,7 @@ func testNodeFault(t *testing.T, mode string, local bool) {
 			lh[nodes[i].URL] = srv.Config.Handler
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	// The request timeout is generous so healthy nodes never hit it
 	// on a loaded CI machine under -race; slow nodes take 8s.
 	c := open(t, Config{Committee: nodes, RequestTimeout: 2 * time.Second, ReadTimeout: 30 * time.Second,

@@ -15,6 +15,7 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	enc "github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
 // countingCommittee is a 7-node / 100-shard committee that counts the
@@ -130,7 +131,7 @@ func TestRowsLyingNode(t *testing.T) {
 		}
 		return body
 	})
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	c := open(t, Config{Committee: nodes, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	const size = 700_000
 	d := blobstoretest.Data(8, size)

@@ -28,9 +28,6 @@ func TestHelperDaemon(t *testing.T) {
 	os.Exit(code)
 }
 
-// syncBuffer collects output that is read while it is written.
-type syncBuffer = syncbuf.Buffer
-
 func isMounted(t *testing.T, mnt string) bool {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
@@ -50,7 +47,7 @@ func TestMountCommand(t *testing.T) {
 		t.Skip("no /dev/fuse")
 	}
 	dd, mnt := t.TempDir(), t.TempDir()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")
 	cmd.Env = append(os.Environ(), "WALRUSFS_HELPER_ARGS="+strings.Join([]string{
 		"mount", "--data-dir", dd, "--nodes", "4", "--shards", "10", "--chunk-size", "1M", "--cpuprofile", filepath.Join(dd, "cpu.prof"), mnt}, "\x1f"))

@@ -16,13 +16,14 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/blobstore/walrus/walrustest"
+	"github.com/walrusfs/walrusfs/internal/syncbuf"
 	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/sui/suitest"
 )
 
 // daemon is a `walrusfs mount` child process (see TestHelperDaemon).
 type daemon struct {
-	logs   syncBuffer
+	logs   syncbuf.Buffer
 	exited chan struct{}
 	err    error
 }
