@@ -85,27 +85,29 @@ type Options struct {
 type Durability int
 
 const (
-	// DurableOnClose (the default): close(2) of a written file, like
-	// fsync(2), returns only after its data and index entries are on the
-	// disk: one device flush (index journal fdatasync) per close.
-	DurableOnClose Durability = iota
-	// DurableOnFsync is what local filesystems promise: fsync(2) and
-	// walrusfs sync make a file durable at once; close(2) only makes it
-	// crash-safe, and the index checkpoint (index.Options.
-	// CheckpointInterval, 1 s) makes it durable shortly after. Creating
-	// many small files no longer waits for a device flush per file.
-	DurableOnFsync
+	// DurableOnFsync (the default) is what local filesystems promise:
+	// fsync(2), walrusfs sync and SyncUploads make a file durable before
+	// they return; close(2) makes it safe from a crash of the daemon at
+	// once (its journal records are in the kernel) and the index
+	// checkpoint (index.Options.CheckpointInterval, 1 s) makes it durable
+	// within a second. Creating many small files does not wait for a
+	// device flush per file.
+	DurableOnFsync Durability = iota
+	// DurableOnClose: close(2) of a written file, like fsync(2), returns
+	// only after its data and index entries are on the disk: one device
+	// flush (index journal fdatasync) per close.
+	DurableOnClose
 )
 
-// ParseDurability parses "close" or "fsync".
+// ParseDurability parses "fsync" (or "", the default) or "close".
 func ParseDurability(s string) (Durability, error) {
 	switch s {
-	case "close", "":
-		return DurableOnClose, nil
-	case "fsync":
+	case "fsync", "":
 		return DurableOnFsync, nil
+	case "close":
+		return DurableOnClose, nil
 	}
-	return 0, fmt.Errorf("durability %q: want close or fsync", s)
+	return 0, fmt.Errorf("durability %q: want fsync or close", s)
 }
 
 func (d Durability) String() string {

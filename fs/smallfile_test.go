@@ -178,8 +178,8 @@ func TestRestoreStagedCopy(t *testing.T) {
 	}
 }
 
-// TestDurability: with DurableOnClose (the default) close(2) of a written
-// file leaves nothing undurable in the index; with DurableOnFsync it does
+// TestDurability: with DurableOnClose close(2) of a written file leaves
+// nothing undurable in the index; with DurableOnFsync (the default) it does
 // not flush (the file is journaled, crash-safe), fsync(2) does, and so does
 // the checkpoint.
 func TestDurability(t *testing.T) {
@@ -240,7 +240,7 @@ func TestDurability(t *testing.T) {
 }
 
 func TestParseDurability(t *testing.T) {
-	for in, want := range map[string]Durability{"": DurableOnClose, "close": DurableOnClose, "fsync": DurableOnFsync} {
+	for in, want := range map[string]Durability{"": DurableOnFsync, "close": DurableOnClose, "fsync": DurableOnFsync} {
 		if got, err := ParseDurability(in); err != nil || got != want {
 			t.Errorf("ParseDurability(%q) = %v, %v", in, got, err)
 		}

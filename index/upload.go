@@ -34,6 +34,17 @@ func (s UploadState) String() string {
 	return fmt.Sprintf("UploadState(%d)", uint8(s))
 }
 
+// Visible is the state as user.walrus.state and status show it: only
+// "staged", "uploading" or "stored". A file with no chunks (empty, or
+// only holes) has nothing pending, so it is "stored": a script that waits
+// until every file is stored must not wait forever on an empty file.
+func (s UploadState) Visible() string {
+	if s == UploadNone {
+		return UploadStored.String()
+	}
+	return s.String()
+}
+
 // maxErrorLen caps stored failure messages.
 const maxErrorLen = 4096
 

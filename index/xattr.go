@@ -24,7 +24,7 @@ const (
 // Read-only attributes computed for every regular file. They are listed by
 // ListXattr; setting or removing them is ErrInvalid.
 const (
-	XattrState   = "user.walrus.state"    // UploadState.String(): none, staged, uploading, stored
+	XattrState   = "user.walrus.state"    // UploadState.Visible(): staged, uploading, stored
 	XattrBlobIDs = "user.walrus.blob_ids" // distinct blob IDs of stored chunks, newline-separated, chunk order
 )
 
@@ -55,7 +55,7 @@ func (x *Index) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, 
 				return err
 			}
 			if name == XattrState {
-				val = []byte(st.State.String())
+				val = []byte(st.State.Visible())
 				return nil
 			}
 			ids := make([]string, len(st.Blobs))

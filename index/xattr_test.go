@@ -58,8 +58,9 @@ func TestXattr(t *testing.T) {
 	if _, err := x.GetXattr(ctx, f.Ino, "user.nope"); !isErr(err, ErrNotFound) {
 		t.Fatalf("GetXattr(missing) = %v", err)
 	}
-	if v, err := x.GetXattr(ctx, f.Ino, XattrState); err != nil || string(v) != "none" {
-		t.Fatalf("state = %q, %v", v, err)
+	// An empty file has nothing pending: it is stored, never "none".
+	if v, err := x.GetXattr(ctx, f.Ino, XattrState); err != nil || string(v) != "stored" {
+		t.Fatalf("state of an empty file = %q, %v", v, err)
 	}
 	if _, err := x.GetXattr(ctx, d.Ino, XattrState); !isErr(err, ErrNotFound) {
 		t.Fatalf("state on a directory = %v", err)
@@ -85,5 +86,40 @@ func TestXattr(t *testing.T) {
 	}
 	if err := x.Rmdir(ctx, RootIno, "d"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file with nothing pending, empty or only holes, shows "stored"; one
+// whose staged bytes a truncate removed goes back to "stored" too.
+func TestStateOfHoles(t *testing.T) {
+	x, _ := contentIndex(t)
+	ctx := t.Context()
+	state := func(ino uint64) string {
+		t.Helper()
+		v, err := x.GetXattr(ctx, ino, XattrState)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(v)
+	}
+	f := mk(t, x, RootIno, "holes", TypeFile)
+	if _, err := x.SetAttr(ctx, f.Ino, AttrUpdate{Size: ptr[uint64](10 * cs)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(f.Ino); s != "stored" {
+		t.Fatalf("state of a file of holes = %q, want stored", s)
+	}
+	stage(t, x, f.Ino, map[uint64]uint64{3: 30})
+	if s := state(f.Ino); s != "staged" {
+		t.Fatalf("state after staging = %q, want staged", s)
+	}
+	if _, err := x.Truncate(ctx, f.Ino, 0); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(f.Ino); s != "stored" {
+		t.Fatalf("state after truncating the staged bytes away = %q, want stored", s)
+	}
+	if q, err := x.UploadQueue(ctx); err != nil || len(q) != 0 {
+		t.Fatalf("queue = %v, %v: want empty", q, err)
 	}
 }

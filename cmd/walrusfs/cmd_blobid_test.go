@@ -44,6 +44,14 @@ func TestBlobID(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, "too large") {
 		t.Fatalf("too large on stdin: code %d err %q", code, errs)
 	}
+	// A first file that cannot be read (it is read while the codes are set
+	// up) fails alone; the others are still hashed, in order.
+	missing := filepath.Join(dir, "missing")
+	code, out, errs = runCLI(t, "", "blob-id", missing, hello, hello)
+	want := "kIrHJ_1VfYJD-OV0O1JicM2lB5swr83ZkfvTD7BWV0I " + hello + "\n"
+	if code == 0 || out != want+want || !strings.Contains(errs, missing) {
+		t.Fatalf("missing first file: code %d out %q err %q", code, out, errs)
+	}
 	if code, _, _ := runCLI(t, "", "blob-id", "--shards", "3", hello); code == 0 {
 		t.Fatal("3 shards accepted")
 	}

@@ -21,7 +21,7 @@ import (
 // was mounted on Walrus before) the blobs live on Walrus; otherwise on
 // the embedded network.
 func runMount(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability close|fsync] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
 	wf := addWalrusFlags(fs)
 	expiryWarn := fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
@@ -31,7 +31,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	nodes := fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
 	shards := fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
 	gcGrace := fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
-	durability := fs.String("durability", "close", "when a written file is durable on the local disk: close (close(2) flushes the disk, the default) or fsync (like a local filesystem: fsync(2) flushes, close(2) is crash-safe and durable within a second)")
+	durability := fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
 	debug := fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
 	if err := parseFlags(fs, args); err != nil {

@@ -136,3 +136,18 @@ func Bench(ctx context.Context, moduleDir, workDir string, n int, sizes []int) (
 	}
 	return res, nil
 }
+
+//go:embed blobid.cjs
+var blobIDScript []byte
+
+// BlobIDCommand returns a command that runs the oracle as a whole process
+// on one file, as `walrusfs blob-id` runs: node starts, loads the WASM
+// module, reads the file and prints the blob ID in hex. It writes its
+// script into workDir.
+func BlobIDCommand(ctx context.Context, moduleDir, workDir string, n int, file string) (*exec.Cmd, error) {
+	scriptPath := filepath.Join(workDir, "blobid.cjs")
+	if err := os.WriteFile(scriptPath, blobIDScript, 0o644); err != nil {
+		return nil, err
+	}
+	return exec.CommandContext(ctx, "node", scriptPath, moduleDir, fmt.Sprint(n), file), nil
+}
