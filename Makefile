@@ -3,6 +3,9 @@ GO          ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ORACLE_DIR  ?= $(CURDIR)/.cache/oracle
 BIN         ?= bin/walrusfs
+# walrusfs version prints this (go build records no VCS data when
+# GOFLAGS has -buildvcs=false).
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
@@ -11,7 +14,7 @@ MOUNTPOINT  ?= $(CURDIR)/walrus
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/walrusfs
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/walrusfs
 
 # The main job: build and mount ./walrus on the embedded local network
 # (data in ~/.local/share/walrusfs), in the foreground; Ctrl-C unmounts.

@@ -46,6 +46,7 @@ func commands() []command {
 		{"status", "show pending uploads, failures, cache use and blob counts", runStatus},
 		{"import", "place an existing Walrus blob into the tree of a running mount", runImport},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
+		{"version", "print the version of walrusfs", runVersion},
 	}
 }
 
