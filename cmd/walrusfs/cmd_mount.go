@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,55 +22,43 @@ import (
 // was mounted on Walrus before) the blobs live on Walrus; otherwise on
 // the embedded network.
 func runMount(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
-	wf := addWalrusFlags(fs)
-	expiryWarn := fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
-	dataDir := fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
-	cacheSize := fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
-	chunkSize := fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
-	syncUploads := fs.Bool("sync-uploads", false, "make close(2) wait until the file is stored on the network")
-	nodes := fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
-	shards := fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
-	gcGrace := fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
-	durability := fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
-	debug := fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
+	fs, m := newMountFlags(env)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"exactly one MOUNTPOINT is needed (flags go before it)"}
 	}
-	cs, err := parseSize(*cacheSize)
+	cs, err := parseSize(*m.cacheSize)
 	if err != nil {
 		return usageError{"--cache-size: " + err.Error()}
 	}
-	chunk, err := parseSize(*chunkSize)
+	chunk, err := parseSize(*m.chunkSize)
 	if err != nil || chunk < 4096 {
-		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *chunkSize)}
+		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *m.chunkSize)}
 	}
-	dur, err := wfs.ParseDurability(*durability)
+	dur, err := wfs.ParseDurability(*m.durability)
 	if err != nil {
 		return usageError{"--durability: " + err.Error()}
 	}
-	dd, err := resolveDataDir(*dataDir)
+	dd, err := resolveDataDir(*m.dataDir)
 	if err != nil {
 		return err
 	}
-	wcfg, err := mountWalrusConfig(dd, wf, *nodes != 0 || *shards != 0)
+	wcfg, err := mountWalrusConfig(dd, m.wf, *m.nodes != 0 || *m.shards != 0)
 	if err != nil {
 		return err
 	}
-	if *expiryWarn < 0 {
+	if *m.expiryWarn < 0 {
 		return usageError{"--expiry-warn: want a non-negative number of epochs"}
 	}
 	level := slog.LevelInfo
-	if *debug {
+	if *m.debug {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+	if *m.cpuProfile != "" {
+		stop, err := startCPUProfile(*m.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -77,9 +66,37 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
-		SyncUploads: *syncUploads, Durability: dur, Nodes: *nodes, Shards: *shards, GCGrace: *gcGrace,
-		Debug: *debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *expiryWarn,
+		SyncUploads: *m.syncUploads, Durability: dur, Nodes: *m.nodes, Shards: *m.shards, GCGrace: *m.gcGrace,
+		Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
 	})
+}
+
+// mountFlags are the values of walrusfs mount's flags.
+type mountFlags struct {
+	wf                                                    *walrusFlags
+	expiryWarn, nodes, shards                             *int
+	dataDir, cacheSize, chunkSize, durability, cpuProfile *string
+	syncUploads, debug                                    *bool
+	gcGrace                                               *time.Duration
+}
+
+// newMountFlags defines the flags of walrusfs mount (also the options
+// mount.walrusfs accepts).
+func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
+	m := &mountFlags{wf: addWalrusFlags(fs)}
+	m.expiryWarn = fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
+	m.dataDir = fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
+	m.cacheSize = fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
+	m.chunkSize = fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
+	m.syncUploads = fs.Bool("sync-uploads", false, "make close(2) wait until the file is stored on the network")
+	m.nodes = fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
+	m.shards = fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
+	m.gcGrace = fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
+	m.durability = fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
+	m.debug = fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
+	m.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
+	return fs, m
 }
 
 // startCPUProfile profiles the process's CPU into path until stop is called.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 )
 
@@ -47,12 +48,18 @@ func commands() []command {
 		{"import", "place an existing Walrus blob into the tree of a running mount", runImport},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 		{"version", "print the version of walrusfs", runVersion},
+		{"mount-helper", "mount(8) helper for fstab (what " + mountHelperName + " runs): DATA-DIR MOUNTPOINT -o OPTIONS", runMountHelper},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	args := os.Args[1:]
+	if filepath.Base(os.Args[0]) == mountHelperName {
+		// Run by mount(8) for an fstab entry of type walrusfs.
+		args = append([]string{"mount-helper"}, args...)
+	}
+	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, args)
 	stop()
 	os.Exit(code)
 }
