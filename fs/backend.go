@@ -11,6 +11,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 // BackendFile remembers, in the data directory, which back end the mount's
@@ -99,11 +100,7 @@ func checkBackend(dataDir string, want BackendRecord) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dataDir, BackendFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dataDir, BackendFile))
+	return atomicfile.WriteFile(filepath.Join(dataDir, BackendFile), append(b, '\n'), nil)
 }
 
 // walrusMaxBlob is the largest blob a walrus.Store with config c accepts

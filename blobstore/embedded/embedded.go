@@ -17,6 +17,7 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/network"
 	"github.com/walrusfs/walrusfs/blobstore/node"
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 // Defaults for a new data directory.
@@ -137,15 +138,7 @@ func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err
 	}
-	tmp := filepath.Join(dataDir, "network.json.tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return nil, err
-	}
-	if f, err := os.Open(tmp); err == nil {
-		f.Sync()
-		f.Close()
-	}
-	if err := os.Rename(tmp, filepath.Join(dataDir, "network.json")); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dataDir, "network.json"), append(b, '\n'), &atomicfile.Options{Perm: 0o644}); err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -2,67 +2,18 @@ package node
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
-const tmpPrefix = ".tmp-"
-
-// writeFileAtomic makes path hold data, or leave it as it was: a temporary
-// file in the same directory is written, synced, renamed over path, and
-// the directory is synced so the rename survives a crash. With sync false
-// the fsyncs are skipped (tests of CPU paths only).
+// writeFileAtomic makes path hold data, or leaves it as it was (see
+// atomicfile.WriteFile). With sync false the fsyncs are skipped (tests of
+// CPU paths only).
 func writeFileAtomic(path string, data []byte, sync bool) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if sync {
-		if err := f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if sync {
-		return syncDir(dir)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, &atomicfile.Options{NoSync: !sync, MkdirAll: true})
 }
 
 // removeTemps deletes leftover temporary files under root.
@@ -71,7 +22,7 @@ func removeTemps(root string) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
+		if !d.IsDir() && atomicfile.IsTemp(d.Name()) {
 			return os.Remove(p)
 		}
 		return nil

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 // Options configure a Node.
@@ -347,7 +348,7 @@ func (n *Node) Delete(id encoding.BlobID) (found bool, err error) {
 	}
 	if n.sync {
 		for _, d := range slices.Compact(dirs) {
-			if err := syncDir(d); err != nil {
+			if err := atomicfile.SyncDir(d); err != nil {
 				return found, err
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 type fixture struct {
@@ -252,7 +253,7 @@ func TestShardList(t *testing.T) {
 func TestOpenRemovesTemps(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "shards", "3"), 0o755)
-	tmp := filepath.Join(dir, "shards", "3", tmpPrefix+"123")
+	tmp := filepath.Join(dir, "shards", "3", atomicfile.TempPrefix+"123")
 	os.WriteFile(tmp, []byte("half"), 0o644)
 	if _, err := Open(dir, Options{NShards: 10, Shards: []int{3}}); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 // RecordFile is the name of the record log inside Config.DataDir.
@@ -162,6 +163,10 @@ func (r *records) compact(path string) error {
 	}
 	r.file.Close()
 	r.file = f
+	// The rename itself must survive a power cut too.
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("walrus: compacting the record: %w", err)
+	}
 	return nil
 }
 

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
 // runRead: walrusfs read [--data-dir D | --aggregator URL | --network N]
@@ -59,26 +58,5 @@ func runRead(ctx context.Context, env *cliEnv, args []string) error {
 		_, err := env.stdout.Write(data)
 		return err
 	}
-	return writeAtomic(*outPath, data)
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return atomicfile.WriteFile(*outPath, data, &atomicfile.Options{Perm: 0o644})
 }
