@@ -6,6 +6,7 @@ require (
 	github.com/block-vision/sui-go-sdk v1.2.1
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/klauspost/reedsolomon v1.14.2
+	github.com/moby/sys/mountinfo v0.7.3
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/sys v0.49.0

@@ -1,15 +1,15 @@
 package fs
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/moby/sys/mountinfo"
 )
 
 // ErrNotWalrusMount means a path is not the mountpoint of a walrusfs
@@ -21,54 +21,16 @@ var ErrNotWalrusMount = errors.New("not a walrusfs mount")
 // /proc/self/mountinfo; only the topmost mount at mnt counts (mounts
 // stacked on one path are listed in mount order).
 func MountSource(mnt string) (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		return m.Mountpoint != mnt, false
+	})
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("reading the mount table: %w", err)
 	}
-	defer f.Close()
-	source := ""
-	found := false
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, fl := range fields {
-			if fl == "-" {
-				sep = i
-				break
-			}
-		}
-		if len(fields) < 5 || sep < 0 || len(fields) < sep+3 {
-			continue
-		}
-		if unescapeMount(fields[4]) == mnt {
-			source, found = unescapeMount(fields[sep+2]), fields[sep+1] == "fuse.walrusfs"
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	if !found {
+	if len(mounts) == 0 || mounts[len(mounts)-1].FSType != "fuse.walrusfs" {
 		return "", fmt.Errorf("%s: %w", mnt, ErrNotWalrusMount)
 	}
-	return source, nil
-}
-
-// unescapeMount decodes the octal escapes (\040 for a space) of mountinfo.
-func unescapeMount(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return mounts[len(mounts)-1].Source, nil
 }
 
 // unmountDead removes the walrusfs mount at mnt, whose daemon is gone:

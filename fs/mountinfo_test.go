@@ -19,11 +19,3 @@ func TestRemoveDeadMountLeavesOthers(t *testing.T) {
 		t.Fatalf("MountSource of a plain directory: %v, want ErrNotWalrusMount", err)
 	}
 }
-
-func TestUnescapeMount(t *testing.T) {
-	for in, want := range map[string]string{`/a\040b`: "/a b", `/plain`: "/plain", `/tab\011x`: "/tab\tx", `/bad\9`: `/bad\9`} {
-		if got := unescapeMount(in); got != want {
-			t.Errorf("unescapeMount(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/moby/sys/mountinfo"
 
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
@@ -199,22 +200,16 @@ func lazyUnmount(mnt string) {
 // mountTypes lists the file system types of the mounts stacked at mnt,
 // in mount order, from /proc/self/mountinfo (nil if it cannot be read).
 func mountTypes(mnt string) []string {
-	f, err := os.Open("/proc/self/mountinfo")
+	abs, _ := filepath.Abs(mnt)
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		return m.Mountpoint != abs, false
+	})
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	abs, _ := filepath.Abs(mnt)
-	var types []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[4] != abs {
-			continue
-		}
-		if i := slices.Index(fields, "-"); i >= 0 && i+1 < len(fields) {
-			types = append(types, fields[i+1])
-		}
+	types := make([]string, len(mounts))
+	for i, m := range mounts {
+		types[i] = m.FSType
 	}
 	return types
 }

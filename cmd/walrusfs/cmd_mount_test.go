@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/sys/mountinfo"
+
 	wfs "github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
@@ -29,11 +31,11 @@ func TestHelperDaemon(t *testing.T) {
 }
 
 func isMounted(t *testing.T, mnt string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := mountinfo.GetMounts(mountinfo.SingleEntryFilter(mnt))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Contains(string(b), " "+mnt+" ")
+	return len(mounts) > 0
 }
 
 // TestMountCommand runs `walrusfs mount` as a subprocess, then drives it
