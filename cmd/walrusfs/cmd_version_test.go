@@ -26,3 +26,15 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("versionLine without build info = %q", got)
 	}
 }
+
+// TestHelp: --help of a command exits 0 and lists its flags GNU-style.
+func TestHelp(t *testing.T) {
+	code, _, errs := runCLI(t, "", "mount", "--help")
+	if code != 0 || !strings.Contains(errs, "  --cache-size string") || !strings.Contains(errs, "(default 1G)") ||
+		!strings.Contains(errs, "  --sync-uploads\n") {
+		t.Fatalf("mount --help: code %d\n%s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "--help"); code != 0 || !strings.Contains(errs, "--help lists the flags") {
+		t.Fatalf("--help: code %d\n%s", code, errs)
+	}
+}

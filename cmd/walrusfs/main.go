@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -99,8 +100,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: walrusfs <command> [flags] [args]")
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w, "walrusfs <command> --help lists the flags of a command.")
 }
 
 // newFlags returns a FlagSet that reports errors instead of exiting.
@@ -109,9 +111,26 @@ func newFlags(env *cliEnv, name, args string) *flag.FlagSet {
 	fs.SetOutput(env.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "usage: walrusfs %s %s\n", name, args)
-		fs.PrintDefaults()
+		printFlags(env.stderr, fs)
 	}
 	return fs
+}
+
+// printFlags lists the flags of fs GNU-style (--name VALUE), as users of
+// rclone and restic expect; flag parsing takes both --name and -name.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n    \t%s%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"), def)
+	})
 }
 
 // parseFlags parses args, turning flag errors into usage errors.
