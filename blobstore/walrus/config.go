@@ -22,7 +22,7 @@ const (
 	DefaultReadTimeout    = 5 * time.Minute
 	DefaultStallTimeout   = 60 * time.Second
 	DefaultCacheBytes     = 64 << 20
-	maxEpochsAhead        = 53 // system max_epochs_ahead (§5)
+	MaxEpochsAhead        = 53 // system max_epochs_ahead (§5): the most epochs a blob can be bought for
 	defaultLocationPrefix = "walrus"
 )
 
@@ -115,6 +115,12 @@ type Config struct {
 	Deleter func(ctx context.Context, r Record) error
 }
 
+// Validate reports what is wrong with c, as New would.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 // withDefaults validates c and returns a copy with defaults filled in.
 func (c Config) withDefaults() (Config, error) {
 	if c.Network != "" {
@@ -131,8 +137,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Epochs == 0 {
 		c.Epochs = DefaultEpochs
 	}
-	if c.Epochs < 1 || c.Epochs > maxEpochsAhead {
-		return c, fmt.Errorf("walrus: epochs %d outside 1..%d", c.Epochs, maxEpochsAhead)
+	if c.Epochs < 1 || c.Epochs > MaxEpochsAhead {
+		return c, fmt.Errorf("walrus: epochs %d outside 1..%d", c.Epochs, MaxEpochsAhead)
 	}
 	if c.MaxBlobSize < 0 {
 		return c, fmt.Errorf("walrus: negative MaxBlobSize %d", c.MaxBlobSize)

@@ -47,10 +47,12 @@
 //
 // # Configuration
 //
-// Resolve builds a Config from flags (Flags.Register), then the
-// WALRUSFS_* environment variables, then DataDir/walrus.conf ("key =
-// value"), then the network preset (Networks). Mainnet has no public
-// publisher: such a store can read, and Put explains what to configure.
+// The store takes a Config and nothing else; Config.Validate reports what
+// New would refuse. The command line resolves it (flags, then WALRUSFS_*
+// environment variables, then the data directory's walrus.conf, then the
+// network presets in Networks: cmd/walrusfs/config.go). Mainnet has no
+// public publisher: such a store can read, and Put explains what to
+// configure.
 //
 // The in-process fake for tests is the walrustest subpackage.
 package walrus

@@ -8,18 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/sui"
 )
-
-// Environment variables estimate reads when the flag is not given.
-const (
-	envNetwork = "WALRUSFS_NETWORK"
-	envSuiURL  = "WALRUSFS_SUI_URL"
-)
-
-// maxEpochsAhead is Walrus's max_epochs_ahead (protocol notes §5).
-const maxEpochsAhead = 53
 
 // runEstimate: walrusfs estimate [--network testnet|mainnet] [--sui-url URL] [--epochs N] FILE...
 // Prints, per file, its size, its encoded size (what Walrus stores and
@@ -30,7 +22,7 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "estimate", "[--network testnet|mainnet] [--sui-url URL] [--epochs N] FILE...")
 	network := fs.String("network", "", "Walrus network: testnet or mainnet (default $"+envNetwork+", else testnet)")
 	suiURL := fs.String("sui-url", "", "Sui full node URL, gRPC or JSON-RPC (default $"+envSuiURL+", else the network's public node)")
-	epochs := fs.Int("epochs", 1, fmt.Sprintf("epochs to store for, 1..%d", maxEpochsAhead))
+	epochs := fs.Int("epochs", 1, fmt.Sprintf("epochs to store for, 1..%d", walrus.MaxEpochsAhead))
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit for reading prices from Sui")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -38,8 +30,8 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError{"no files given"}
 	}
-	if *epochs < 1 || *epochs > maxEpochsAhead {
-		return usageError{fmt.Sprintf("--epochs %d outside 1..%d", *epochs, maxEpochsAhead)}
+	if *epochs < 1 || *epochs > walrus.MaxEpochsAhead {
+		return usageError{fmt.Sprintf("--epochs %d outside 1..%d", *epochs, walrus.MaxEpochsAhead)}
 	}
 	name := firstSet(*network, os.Getenv(envNetwork), "testnet")
 	net, ok := sui.Networks[name]

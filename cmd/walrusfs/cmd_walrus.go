@@ -11,9 +11,9 @@ import (
 )
 
 // walrusFlags are the real-Walrus back-end flags of store, read and mount
-// (walrus.Flags plus the Sui full node for epochs and expiry).
+// (walrusValues plus the Sui full node for epochs and expiry).
 type walrusFlags struct {
-	walrus.Flags
+	walrusValues
 	suiURL string
 }
 
@@ -45,7 +45,7 @@ func (w *walrusFlags) any() bool {
 // reads, so the publisher's URL stands in for the aggregator walrus.New
 // requires.
 func (w *walrusFlags) resolve(dataDir string, log *slog.Logger, writeOnly bool) (walrus.Config, error) {
-	cfg, err := walrus.Resolve(w.Flags, dataDir, os.Getenv)
+	cfg, err := resolveWalrus(w.walrusValues, dataDir, os.Getenv)
 	if err != nil && writeOnly && cfg.Publisher != "" && len(cfg.Aggregators) == 0 {
 		cfg.Aggregators = []string{cfg.Publisher}
 		err = nil // walrus.New validates the rest again

@@ -140,7 +140,7 @@ func TestWalrusMount(t *testing.T) {
 	suiURL := node.ServeGRPC(t)
 
 	dd, mnt := t.TempDir(), t.TempDir()
-	os.WriteFile(filepath.Join(dd, walrus.ConfigFile), []byte("n_shards = 10\nmax_blob_size = 262144\nepochs = 3\n"), 0o600)
+	os.WriteFile(filepath.Join(dd, configFileName), []byte("n_shards = 10\nmax_blob_size = 262144\nepochs = 3\n"), 0o600)
 	d := startDaemon(t, dd, mnt, "mount", "--data-dir", dd, "--network", "testnet", "--publisher", srv.PublisherURL(),
 		"--aggregator", srv.AggregatorURL(0), "--sui-url", suiURL, "--epochs", "3", mnt)
 

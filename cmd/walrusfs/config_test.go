@@ -1,4 +1,4 @@
-package walrus_test
+package main
 
 import (
 	"flag"
@@ -11,12 +11,12 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func writeConf(t *testing.T, body string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, walrus.ConfigFile), []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, configFileName), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -31,7 +31,7 @@ epochs = 4
 permanent = true
 `)
 	// The file's publisher is at the same level as its network: it wins.
-	cfg, err := walrus.Resolve(walrus.Flags{}, dir, env(nil))
+	cfg, err := resolveWalrus(walrusValues{}, dir, envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ permanent = true
 	}
 	// The environment beats the file; a network from the environment
 	// replaces the file's publisher with the preset's.
-	cfg, err = walrus.Resolve(walrus.Flags{}, dir, env(map[string]string{walrus.EnvNetwork: "testnet", walrus.EnvToken: "jwt"}))
+	cfg, err = resolveWalrus(walrusValues{}, dir, envOf(map[string]string{envNetwork: "testnet", envToken: "jwt"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,13 +49,13 @@ permanent = true
 		t.Fatalf("env network: %+v", cfg)
 	}
 	// Flags beat both.
-	var f walrus.Flags
+	var f walrusValues
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	f.Register(fs)
 	if err := fs.Parse([]string{"--aggregator", "http://a1, http://a2/", "--epochs", "9", "--permanent=false", "--trust-aggregator"}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err = walrus.Resolve(f, dir, env(map[string]string{walrus.EnvAggregator: "http://env-agg"}))
+	cfg, err = resolveWalrus(f, dir, envOf(map[string]string{envAggregator: "http://env-agg"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,31 +65,31 @@ permanent = true
 }
 
 func TestResolveDefaultsAndErrors(t *testing.T) {
-	cfg, err := walrus.Resolve(walrus.Flags{}, "", env(nil))
+	cfg, err := resolveWalrus(walrusValues{}, "", envOf(nil))
 	if err != nil || cfg.Network != "testnet" || cfg.NShards != 1000 {
 		t.Fatalf("nothing given: %+v, %v", cfg, err)
 	}
 	// A custom deployment: URLs only, no preset mixed in.
-	cfg, err = walrus.Resolve(walrus.Flags{Aggregators: "http://127.0.0.1:1"}, "", env(nil))
+	cfg, err = resolveWalrus(walrusValues{Aggregators: "http://127.0.0.1:1"}, "", envOf(nil))
 	if err != nil || cfg.Network != "" || cfg.Publisher != "" {
 		t.Fatalf("aggregator only: %+v, %v", cfg, err)
 	}
 	for _, c := range []struct {
-		f    walrus.Flags
+		f    walrusValues
 		conf string
 		want string
 	}{
-		{walrus.Flags{Network: "devnet"}, "", `unknown network "devnet"`},
-		{walrus.Flags{Epochs: 54}, "", "epochs 54 outside 1..53"},
-		{walrus.Flags{Publisher: "ftp://x"}, "", "publisher URL"},
-		{walrus.Flags{}, "colour = blue\n", `:1: unknown key "colour"`},
-		{walrus.Flags{}, "\nepochs\n", ":2: want key = value"},
-		{walrus.Flags{}, "epochs = many\n", `epochs "many"`},
-		{walrus.Flags{}, "permanent = sure\n", `permanent "sure"`},
-		{walrus.Flags{SendObjectTo: "0x12"}, "", "not a Sui address"},
+		{walrusValues{Network: "devnet"}, "", `unknown network "devnet"`},
+		{walrusValues{Epochs: 54}, "", "epochs 54 outside 1..53"},
+		{walrusValues{Publisher: "ftp://x"}, "", "publisher URL"},
+		{walrusValues{}, "colour = blue\n", `:1: unknown key "colour"`},
+		{walrusValues{}, "\nepochs\n", ":2: want key = value"},
+		{walrusValues{}, "epochs = many\n", `epochs "many"`},
+		{walrusValues{}, "permanent = sure\n", `permanent "sure"`},
+		{walrusValues{SendObjectTo: "0x12"}, "", "not a Sui address"},
 	} {
 		dir := writeConf(t, c.conf)
-		_, err := walrus.Resolve(c.f, dir, env(nil))
+		_, err := resolveWalrus(c.f, dir, envOf(nil))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v / %q: %v, want %q", c.f, c.conf, err, c.want)
 		}

@@ -1,4 +1,4 @@
-package walrus
+package main
 
 import (
 	"bufio"
@@ -10,17 +10,26 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 )
 
-// ConfigFile is the name of the optional config file in the data dir.
-const ConfigFile = "walrus.conf"
+// Configuration is resolved here, in one place, for every command: flags,
+// then WALRUSFS_* environment variables, then the data directory's
+// walrus.conf, then the network presets (walrus.Networks); the result is
+// one walrus.Config, checked by its Validate. Back-end packages take that
+// Config and read no flags, environment or files of their own.
 
-// Environment variables read by Resolve.
+// configFileName is the name of the optional config file in the data dir.
+const configFileName = "walrus.conf"
+
+// Environment variables read by resolveWalrus.
 const (
-	EnvNetwork    = "WALRUSFS_NETWORK"
-	EnvPublisher  = "WALRUSFS_PUBLISHER"
-	EnvAggregator = "WALRUSFS_AGGREGATOR" // comma-separated, failover order
-	EnvToken      = "WALRUSFS_PUBLISHER_TOKEN"
+	envNetwork    = "WALRUSFS_NETWORK"
+	envPublisher  = "WALRUSFS_PUBLISHER"
+	envAggregator = "WALRUSFS_AGGREGATOR" // comma-separated, failover order
+	envToken      = "WALRUSFS_PUBLISHER_TOKEN"
+	envSuiURL     = "WALRUSFS_SUI_URL"
 )
 
 // fileKeys are the keys walrus.conf may hold. sui_url is for the sui
@@ -31,14 +40,14 @@ var fileKeys = map[string]bool{
 	"max_blob_size": true, "sui_url": true,
 }
 
-// OptBool is a boolean flag that remembers whether it was given.
-type OptBool struct{ Given, Value bool }
+// optBool is a boolean flag that remembers whether it was given.
+type optBool struct{ Given, Value bool }
 
-func (b *OptBool) String() string   { return strconv.FormatBool(b.Value) }
-func (b *OptBool) IsBoolFlag() bool { return true }
+func (b *optBool) String() string   { return strconv.FormatBool(b.Value) }
+func (b *optBool) IsBoolFlag() bool { return true }
 
 // Set implements flag.Value.
-func (b *OptBool) Set(s string) error {
+func (b *optBool) Set(s string) error {
 	v, err := strconv.ParseBool(s)
 	if err != nil {
 		return err
@@ -47,22 +56,22 @@ func (b *OptBool) Set(s string) error {
 	return nil
 }
 
-// Flags are the command-line values of the Walrus settings; zero values
+// walrusValues are the command-line values of the Walrus settings; zero values
 // mean "not given".
-type Flags struct {
+type walrusValues struct {
 	Network, Publisher, Aggregators, Token, SendObjectTo string
 	Epochs                                               int
-	Permanent, TrustAggregator                           OptBool
+	Permanent, TrustAggregator                           optBool
 }
 
 // Register adds the standard flags to fs, bound to f.
-func (f *Flags) Register(fs *flag.FlagSet) {
-	fs.StringVar(&f.Network, "network", "", "Walrus network: testnet or mainnet (public endpoints as defaults; env "+EnvNetwork+")")
-	fs.StringVar(&f.Publisher, "publisher", "", "publisher URL (env "+EnvPublisher+")")
-	fs.StringVar(&f.Aggregators, "aggregator", "", "aggregator URLs, comma-separated, tried in order (env "+EnvAggregator+")")
-	fs.StringVar(&f.Token, "publisher-token", "", "bearer token (JWT) for an authenticated publisher (env "+EnvToken+")")
+func (f *walrusValues) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Network, "network", "", "Walrus network: testnet or mainnet (public endpoints as defaults; env "+envNetwork+")")
+	fs.StringVar(&f.Publisher, "publisher", "", "publisher URL (env "+envPublisher+")")
+	fs.StringVar(&f.Aggregators, "aggregator", "", "aggregator URLs, comma-separated, tried in order (env "+envAggregator+")")
+	fs.StringVar(&f.Token, "publisher-token", "", "bearer token (JWT) for an authenticated publisher (env "+envToken+")")
 	fs.StringVar(&f.SendObjectTo, "send-object-to", "", "Sui address that receives the Blob objects")
-	fs.IntVar(&f.Epochs, "epochs", 0, fmt.Sprintf("epochs ahead to store blobs for, 1..%d (default %d)", maxEpochsAhead, DefaultEpochs))
+	fs.IntVar(&f.Epochs, "epochs", 0, fmt.Sprintf("epochs ahead to store blobs for, 1..%d (default %d)", walrus.MaxEpochsAhead, walrus.DefaultEpochs))
 	fs.Var(&f.Permanent, "permanent", "store permanent blobs instead of deletable ones")
 	fs.Var(&f.TrustAggregator, "trust-aggregator", "serve byte ranges with HTTP Range requests without verifying them against the blob ID")
 }
@@ -74,16 +83,16 @@ type setting struct {
 	level int
 }
 
-// Resolve builds a Config from flags, then environment variables (getenv,
+// resolveWalrus builds a Config from flags, then environment variables (getenv,
 // e.g. os.Getenv), then dataDir/walrus.conf, then the network preset.
 // The preset fills only the URLs not given at the network's level or
 // above: "--network mainnet" overrides a publisher from the config file,
 // but "--publisher URL" overrides the preset. With no network and no URL
 // anywhere the network is testnet. The data dir becomes Config.DataDir.
-func Resolve(f Flags, dataDir string, getenv func(string) string) (Config, error) {
-	file, err := ReadConfigFile(filepath.Join(dataDir, ConfigFile))
+func resolveWalrus(f walrusValues, dataDir string, getenv func(string) string) (walrus.Config, error) {
+	file, err := readConfigFile(filepath.Join(dataDir, configFileName))
 	if err != nil {
-		return Config{}, err
+		return walrus.Config{}, err
 	}
 	if dataDir == "" {
 		file = nil
@@ -103,17 +112,17 @@ func Resolve(f Flags, dataDir string, getenv func(string) string) (Config, error
 	if f.Epochs != 0 {
 		epochs = strconv.Itoa(f.Epochs)
 	}
-	network := pick(f.Network, EnvNetwork, "network")
-	pub := pick(f.Publisher, EnvPublisher, "publisher")
-	aggs := pick(f.Aggregators, EnvAggregator, "aggregator")
+	network := pick(f.Network, envNetwork, "network")
+	pub := pick(f.Publisher, envPublisher, "publisher")
+	aggs := pick(f.Aggregators, envAggregator, "aggregator")
 	if network.v == "" && pub.v == "" && aggs.v == "" {
 		network.v = "testnet"
 	}
-	cfg := Config{DataDir: dataDir, BearerToken: pick(f.Token, EnvToken, "publisher_token").v}
+	cfg := walrus.Config{DataDir: dataDir, BearerToken: pick(f.Token, envToken, "publisher_token").v}
 	if network.v != "" {
-		preset, ok := Networks[network.v]
+		preset, ok := walrus.Networks[network.v]
 		if !ok {
-			return Config{}, fmt.Errorf("walrus: unknown network %q (want testnet or mainnet, or give --publisher/--aggregator)", network.v)
+			return walrus.Config{}, fmt.Errorf("walrus: unknown network %q (want testnet or mainnet, or give --publisher/--aggregator)", network.v)
 		}
 		cfg.Network, cfg.NShards = preset.Name, preset.NShards
 		if pub.level < network.level || pub.v == "" {
@@ -141,7 +150,7 @@ func Resolve(f Flags, dataDir string, getenv func(string) string) (Config, error
 		}
 		return n, nil
 	}
-	boolean := func(flagV OptBool, key string) (bool, error) {
+	boolean := func(flagV optBool, key string) (bool, error) {
 		fv := ""
 		if flagV.Given {
 			fv = strconv.FormatBool(flagV.Value)
@@ -162,20 +171,19 @@ func Resolve(f Flags, dataDir string, getenv func(string) string) (Config, error
 	p, err4 := boolean(f.Permanent, "permanent")
 	t, err5 := boolean(f.TrustAggregator, "trust_aggregator")
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-		return Config{}, err
+		return walrus.Config{}, err
 	}
 	cfg.Epochs, cfg.MaxBlobSize, cfg.Permanent, cfg.TrustAggregator = int(e), m, p, t
 	if n != 0 {
 		cfg.NShards = int(n)
 	}
-	_, err = cfg.withDefaults()
-	return cfg, err
+	return cfg, cfg.Validate()
 }
 
-// ReadConfigFile reads "key = value" lines (values optionally in double
+// readConfigFile reads "key = value" lines (values optionally in double
 // quotes; '#' starts a comment line). A missing file is empty; an unknown
 // key or a malformed line is an error naming the line.
-func ReadConfigFile(path string) (map[string]string, error) {
+func readConfigFile(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
