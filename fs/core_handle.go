@@ -127,9 +127,9 @@ func (h *Handle) WriteAt(ctx context.Context, p []byte, off int64) (int, error) 
 
 // Flush is close(2): it makes the file durable on local disk (its writes,
 // its creation, an O_TRUNC: see flushDirty and index.Sync; with
-// DurableOnFsync only crash-safe, the index checkpoint makes it durable
-// within a second) and queues it for upload. With Options.SyncUploads it then waits until the upload is
-// committed.
+// DurableOnFsync only crash-safe, and the index's background journal sync
+// makes it durable within a second) and queues it for upload. With
+// Options.SyncUploads it then waits until the upload is committed.
 func (h *Handle) Flush(ctx context.Context) error {
 	closeSync := h.f.opt.Durability == DurableOnClose
 	if !h.wrote.Swap(false) {

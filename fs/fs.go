@@ -88,9 +88,9 @@ const (
 	// DurableOnFsync (the default) is what local filesystems promise:
 	// fsync(2), walrusfs sync and SyncUploads make a file durable before
 	// they return; close(2) makes it safe from a crash of the daemon at
-	// once (its journal records are in the kernel) and the index
-	// checkpoint (index.Options.CheckpointInterval, 1 s) makes it durable
-	// within a second. Creating many small files does not wait for a
+	// once (its journal records are in the kernel) and the index's
+	// background journal sync (index.Options.SyncInterval, 500 ms) makes
+	// it durable within a second. Creating many small files does not wait for a
 	// device flush per file.
 	DurableOnFsync Durability = iota
 	// DurableOnClose: close(2) of a written file, like fsync(2), returns

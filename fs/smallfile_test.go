@@ -186,7 +186,7 @@ func TestDurability(t *testing.T) {
 	for _, d := range []Durability{DurableOnClose, DurableOnFsync} {
 		t.Run(d.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			idx := index.TestIndexWith(t, &index.Options{ChunkSize: testChunk, CheckpointInterval: time.Hour})
+			idx := index.TestIndexWith(t, &index.Options{ChunkSize: testChunk, Manual: true})
 			ms, err := mem.New(100)
 			if err != nil {
 				t.Fatal(err)

@@ -10,13 +10,18 @@
 // Every operation is applied to one long-lived bbolt write transaction and
 // its effect appended to the journal before the method returns, so a killed
 // daemon loses nothing. Surviving a power cut needs the journal on disk:
-// Sync (one fdatasync, shared by concurrent callers) makes every operation
-// so far durable, and SetChunkStagedCopy is durable by itself. A checkpoint
-// (every CheckpointInterval while something changed, at 32 MiB of journal,
-// and on Close) commits the transaction to the bbolt file. Open replays the
+// Sync (one fdatasync, shared by concurrent callers, made without the index
+// lock) makes every operation so far durable, and SetChunkStagedCopy is
+// durable by itself. In the background, the journal is synced once an
+// operation has been undurable for SyncInterval (500 ms), so everything is
+// durable within a second without anyone calling Sync. A checkpoint
+// commits the transaction to the bbolt file: when no operation came for
+// CheckpointQuiet (200 ms), at the latest every CheckpointInterval (30 s)
+// while something changed, at 32 MiB of journal, and on Close. It holds
+// the index lock (30-60 ms after 2000 new small files), which is why it
+// waits for a quiet moment instead of stalling a burst. Open replays the
 // journal. This costs one fdatasync per durable point instead of bbolt's
-// two per transaction, which is what lets the fs layer make every close(2)
-// durable and still create small files at about the speed of a local disk.
+// two per transaction.
 //
 // # Contracts
 //

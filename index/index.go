@@ -57,9 +57,21 @@ type Options struct {
 	// NoSync skips every fdatasync (journal and bbolt). Only for tests: a
 	// power cut can lose or corrupt the last transactions.
 	NoSync bool
-	// CheckpointInterval is how often the journal is folded into the bbolt
-	// file while something changed. Zero means DefaultCheckpointInterval.
+	// CheckpointInterval is the longest the journal goes without being
+	// folded into the bbolt file while something changed. Zero means
+	// DefaultCheckpointInterval.
 	CheckpointInterval time.Duration
+	// CheckpointQuiet: a checkpoint is made as soon as no operation came
+	// for this long. Zero means DefaultCheckpointQuiet.
+	CheckpointQuiet time.Duration
+	// SyncInterval bounds how long an operation that returned stays
+	// undurable without a Sync: the journal is fdatasynced that long
+	// after the first undurable operation. Zero means DefaultSyncInterval.
+	SyncInterval time.Duration
+	// Manual turns the background checkpoints and syncs off: only Sync,
+	// Checkpoint, Close and a journal past its size limit make operations
+	// durable. For tests that count what is durable.
+	Manual bool
 }
 
 // Index is the daemon's metadata store. All methods are safe for concurrent
@@ -73,7 +85,10 @@ type Index struct {
 	clock     func() time.Time
 	chunkSize uint64
 	noSync    bool
-	interval  time.Duration
+	interval  time.Duration // longest time between checkpoints while something changed
+	quiet     time.Duration // checkpoint once no operation came for this long
+	syncEvery time.Duration // fdatasync the journal this long after the first undurable operation
+	manual    bool          // no background checkpoints or syncs
 
 	mu      sync.Mutex // guards everything below and every use of tx
 	db      *bolt.DB
@@ -83,6 +98,10 @@ type Index struct {
 	recBuf  []byte // the last operation's journal payload buffer, for the next one
 	broken  error  // set when the transaction could not be kept consistent
 	closing bool   // Close has begun
+	// lastOp is when the last journaled operation returned, lastCP when
+	// the last checkpoint was made, undurableSince when the oldest
+	// operation not yet durable returned (zero: none). Monotonic clock.
+	lastOp, lastCP, undurableSince time.Time
 
 	syncMu  sync.Mutex    // serialises journal fdatasyncs
 	durable atomic.Uint64 // records known durable (journal synced or committed)
@@ -92,11 +111,24 @@ type Index struct {
 	done chan struct{}
 }
 
-// Checkpoint policy: commit the bbolt transaction this often while
-// anything changed, and as soon as the journal passes checkpointBytes.
+// Durability and checkpoint policy (see the Durability section of doc.go).
+//
+// A checkpoint (bbolt commit: the pages of every change, two fdatasyncs)
+// holds the index lock, so every operation waits for it: after 2000 new
+// small files it takes 30-60 ms here. It is therefore made when the index
+// is quiet (no operation for DefaultCheckpointQuiet), at the latest every
+// DefaultCheckpointInterval while something changed, and as soon as the
+// journal passes checkpointBytes (which bounds the memory the open
+// transaction holds and the replay at start). Durability does not wait
+// for it: the journal, fdatasynced without the lock, makes every
+// operation durable within DefaultSyncInterval.
 const (
-	DefaultCheckpointInterval = time.Second
+	DefaultCheckpointInterval = 30 * time.Second
+	DefaultCheckpointQuiet    = 200 * time.Millisecond
+	DefaultSyncInterval       = 500 * time.Millisecond
 	checkpointBytes           = 32 << 20
+	// loopTick is how often the background loop looks.
+	loopTick = 50 * time.Millisecond
 )
 
 // Open opens or creates the index at path. A new file is initialised with
@@ -134,8 +166,15 @@ func Open(path string, o *Options) (*Index, error) {
 	if opt.CheckpointInterval <= 0 {
 		opt.CheckpointInterval = DefaultCheckpointInterval
 	}
+	if opt.CheckpointQuiet <= 0 {
+		opt.CheckpointQuiet = DefaultCheckpointQuiet
+	}
+	if opt.SyncInterval <= 0 {
+		opt.SyncInterval = DefaultSyncInterval
+	}
 	x := &Index{db: db, path: path, log: opt.Logger, clock: opt.Clock, chunkSize: opt.ChunkSize,
-		noSync: opt.NoSync, interval: opt.CheckpointInterval,
+		noSync: opt.NoSync, interval: opt.CheckpointInterval, quiet: opt.CheckpointQuiet,
+		syncEvery: opt.SyncInterval, manual: opt.Manual, lastCP: time.Now(),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := x.initSchema(&opt); err != nil {
 		_ = db.Close()
@@ -252,6 +291,15 @@ func (x *Index) Sync(ctx context.Context) error {
 		return fmt.Errorf("index: syncing journal: %w", err)
 	}
 	x.markDurable(covered)
+	x.mu.Lock()
+	if x.written == covered {
+		x.undurableSince = time.Time{}
+	} else {
+		// Operations that returned during the fdatasync: they returned
+		// by now, so the next sync is due syncEvery from now at most.
+		x.undurableSince = time.Now()
+	}
+	x.mu.Unlock()
 	return nil
 }
 
@@ -315,6 +363,7 @@ func (x *Index) checkpointLocked() error {
 	}
 	x.jr.reset(gen + 1)
 	x.markDurable(x.written)
+	x.lastCP, x.undurableSince = time.Now(), time.Time{}
 	tx, err := x.db.Begin(true)
 	if err != nil {
 		x.tx = nil
@@ -348,24 +397,45 @@ func (x *Index) rebuild(gen uint64) error {
 	return nil
 }
 
+// due says what the background loop must do at now: a checkpoint
+// (something is journaled, and the journal asked for one, or the index
+// has been quiet, or the last checkpoint is too old) or else a journal
+// sync (an operation has been undurable for syncEvery). Caller holds mu.
+func (x *Index) due(now time.Time, kicked bool) (checkpoint, sync bool) {
+	pending := x.tx != nil && x.broken == nil && x.jr.seq > 0
+	if pending && (kicked || !x.manual && (now.Sub(x.lastOp) >= x.quiet || now.Sub(x.lastCP) >= x.interval)) {
+		return true, false
+	}
+	return false, !x.manual && !x.undurableSince.IsZero() && now.Sub(x.undurableSince) >= x.syncEvery
+}
+
 func (x *Index) checkpointLoop() {
 	defer close(x.done)
-	t := time.NewTicker(x.interval)
+	t := time.NewTicker(loopTick)
 	defer t.Stop()
 	for {
+		kicked := false
 		select {
 		case <-x.stop:
 			return
 		case <-t.C:
 		case <-x.kick:
+			kicked = true
 		}
 		x.mu.Lock()
-		if x.tx != nil && x.broken == nil {
+		checkpoint, sync := x.due(time.Now(), kicked)
+		if checkpoint {
 			if err := x.checkpointLocked(); err != nil {
 				x.log.Error("index: checkpoint", "err", err)
 			}
 		}
 		x.mu.Unlock()
+		if sync {
+			// Outside the lock: operations go on while the disk flushes.
+			if err := x.Sync(context.Background()); err != nil {
+				x.log.Error("index: syncing the journal", "err", err)
+			}
+		}
 	}
 }
 
@@ -496,6 +566,10 @@ func (x *Index) update(ctx context.Context, fn func(t *txn) error) error {
 			err = fmt.Errorf("index: writing journal: %w", err)
 		} else {
 			x.written++
+			x.lastOp = time.Now()
+			if x.undurableSince.IsZero() {
+				x.undurableSince = x.lastOp
+			}
 			if x.jr.off > checkpointBytes {
 				select {
 				case x.kick <- struct{}{}:

@@ -76,7 +76,7 @@ func busy(t *testing.T, x *Index, tag string) uint64 {
 
 func TestJournalReplayAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "index.db")
-	x := openAt(t, path, &Options{ChunkSize: 64, CheckpointInterval: time.Hour})
+	x := openAt(t, path, &Options{ChunkSize: 64, Manual: true})
 	busy(t, x, "1")
 	if err := x.Checkpoint(t.Context()); err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 	want := dumpAll(t, x)
 	x.crash()
 
-	x = openAt(t, path, &Options{ChunkSize: 64, CheckpointInterval: time.Hour})
+	x = openAt(t, path, &Options{ChunkSize: 64, Manual: true})
 	if got := dumpAll(t, x); got != want {
 		t.Fatalf("after crash and replay:\n%s\nwant:\n%s", got, want)
 	}
@@ -108,7 +108,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 
 func TestJournalTornTail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "index.db")
-	x := openAt(t, path, &Options{ChunkSize: 64, CheckpointInterval: time.Hour})
+	x := openAt(t, path, &Options{ChunkSize: 64, Manual: true})
 	busy(t, x, "1")
 	want := dumpAll(t, x)
 	off := x.jr.off
@@ -155,7 +155,7 @@ func TestJournalTornTail(t *testing.T) {
 }
 
 func TestJournalFailedOperationUndone(t *testing.T) {
-	x := TestIndexWith(t, &Options{CheckpointInterval: time.Hour})
+	x := TestIndexWith(t, &Options{Manual: true})
 	ctx := t.Context()
 	f := mk(t, x, RootIno, "f", TypeFile)
 	before := dumpAll(t, x)
@@ -201,7 +201,7 @@ func TestJournalFailedOperationUndone(t *testing.T) {
 
 func TestStagedCopy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "index.db")
-	x := openAt(t, path, &Options{ChunkSize: 64, CheckpointInterval: time.Hour})
+	x := openAt(t, path, &Options{ChunkSize: 64, Manual: true})
 	ctx := t.Context()
 	copies := func(x *Index) string {
 		var b strings.Builder
@@ -292,7 +292,7 @@ func TestMigrateSchema1(t *testing.T) {
 // TestJournalSyncCounts checks that Sync does nothing when everything is
 // durable and that a checkpoint makes everything durable.
 func TestJournalSyncCounts(t *testing.T) {
-	x := TestIndexWith(t, &Options{CheckpointInterval: time.Hour})
+	x := TestIndexWith(t, &Options{Manual: true})
 	ctx := t.Context()
 	mk(t, x, RootIno, "a", TypeFile)
 	if x.durable.Load() >= x.written {
@@ -310,5 +310,114 @@ func TestJournalSyncCounts(t *testing.T) {
 	}
 	if x.durable.Load() != x.written || x.jr.off != 0 {
 		t.Fatalf("after checkpoint: durable %d, written %d, journal offset %d", x.durable.Load(), x.written, x.jr.off)
+	}
+}
+
+// TestBackgroundPolicy: the background loop checkpoints only once the
+// index is quiet (or the last checkpoint is old, or the journal asks),
+// never in the middle of a burst of operations, and syncs the journal of
+// an operation that has been undurable for SyncInterval without
+// checkpointing.
+func TestBackgroundPolicy(t *testing.T) {
+	const quiet, interval, syncEvery = 200 * time.Millisecond, 30 * time.Second, 500 * time.Millisecond
+	x := TestIndexWith(t, &Options{Manual: true, CheckpointQuiet: quiet, CheckpointInterval: interval, SyncInterval: syncEvery})
+	ctx := t.Context()
+	due := func(now time.Time, kicked bool) (bool, bool) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.manual = false
+		defer func() { x.manual = true }()
+		return x.due(now, kicked)
+	}
+	t0 := time.Now()
+	if cp, sync := due(t0.Add(time.Hour), false); cp || sync {
+		t.Fatalf("nothing journaled: checkpoint %v, sync %v", cp, sync)
+	}
+	mk(t, x, RootIno, "a", TypeFile)
+	x.mu.Lock()
+	last, since := x.lastOp, x.undurableSince
+	x.lastCP = last.Add(-time.Second)
+	x.mu.Unlock()
+	if since.IsZero() || since.After(last) {
+		t.Fatalf("undurableSince %v, lastOp %v", since, last)
+	}
+	for _, c := range []struct {
+		at       time.Duration
+		kicked   bool
+		cp, sync bool
+	}{
+		{at: quiet / 2},                         // in a burst: nothing yet
+		{at: quiet / 2, kicked: true, cp: true}, // the journal is full
+		{at: quiet, cp: true},                   // quiet
+	} {
+		if cp, sync := due(last.Add(c.at), c.kicked); cp != c.cp || sync != c.sync {
+			t.Errorf("at lastOp+%v kicked %v: checkpoint %v sync %v, want %v %v", c.at, c.kicked, cp, sync, c.cp, c.sync)
+		}
+	}
+	// A burst that never pauses: no quiet checkpoint, but the journal is
+	// synced once an operation has waited SyncInterval, and a checkpoint
+	// comes at the latest CheckpointInterval after the last one.
+	x.mu.Lock()
+	x.lastOp = since.Add(syncEvery)
+	x.mu.Unlock()
+	if cp, sync := due(since.Add(syncEvery), false); cp || !sync {
+		t.Errorf("burst at SyncInterval: checkpoint %v sync %v, want a sync only", cp, sync)
+	}
+	x.mu.Lock()
+	x.lastOp = last.Add(interval)
+	x.mu.Unlock()
+	if cp, _ := due(last.Add(interval), false); !cp {
+		t.Error("burst past CheckpointInterval: no checkpoint")
+	}
+	// Sync clears the undurable mark; Manual turns everything off.
+	if err := x.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	x.mu.Lock()
+	cleared := x.undurableSince.IsZero()
+	x.mu.Unlock()
+	if !cleared {
+		t.Error("Sync left the index marked undurable")
+	}
+	x.mu.Lock()
+	cp, sync := x.due(last.Add(time.Hour), false)
+	x.mu.Unlock()
+	if cp || sync {
+		t.Errorf("Manual: checkpoint %v sync %v", cp, sync)
+	}
+}
+
+// TestBackgroundSyncAndCheckpoint: with the loop running, an operation
+// becomes durable by a journal sync (no checkpoint while the quiet time
+// has not passed), and a quiet index is checkpointed.
+func TestBackgroundSyncAndCheckpoint(t *testing.T) {
+	x := TestIndexWith(t, &Options{CheckpointQuiet: time.Hour, CheckpointInterval: time.Hour, SyncInterval: 10 * time.Millisecond})
+	mk(t, x, RootIno, "a", TypeFile)
+	deadline := time.Now().Add(time.Minute)
+	for x.Undurable() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("not durable a minute after SyncInterval")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	x.mu.Lock()
+	seq := x.jr.seq
+	x.mu.Unlock()
+	if seq == 0 {
+		t.Fatal("made durable by a checkpoint, not by a journal sync")
+	}
+	y := TestIndexWith(t, &Options{CheckpointQuiet: 10 * time.Millisecond, CheckpointInterval: time.Hour, SyncInterval: time.Hour})
+	mk(t, y, RootIno, "a", TypeFile)
+	for {
+		y.mu.Lock()
+		seq := y.jr.seq
+		y.mu.Unlock()
+		if seq == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a quiet index was not checkpointed within a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
