@@ -20,12 +20,14 @@ import (
 //                    pwrite + dirty map), flushDirty (SetChunkStaged),
 //                    truncate, BeginUpload, CommitUpload + staging release,
 //                    staging file deletion. RLock: reads of staged bytes,
-//                    the uploader's reads of staging. Because commit and
-//                    write exclude each other, and a write either leaves a
-//                    dirty entry or has bumped the generation through
-//                    flushDirty, a commit never drops newer staged bytes:
-//                    commit first flushes dirty entries, which bumps the
-//                    generation, so CommitUpload fails with ErrStale.
+//                    the uploader's reads of staging, the index attributes
+//                    of an open file with its dirty overlay (attrOf).
+//                    Because commit and write exclude each other, and a
+//                    write either leaves a dirty entry or has bumped the
+//                    generation through flushDirty, a commit never drops
+//                    newer staged bytes: commit first flushes dirty
+//                    entries, which bumps the generation, so CommitUpload
+//                    fails with ErrStale.
 //  3. inodeState.fdMu  the staging *os.File pointer only.
 //  4. FS.mu          the states map and open counters; no I/O under it.
 //  5. uploader.mu    the upload queue; no I/O under it.
@@ -210,11 +212,15 @@ func (f *FS) lookupState(ino uint64) *inodeState {
 // The kernel (no writeback cache) takes the size of every attribute reply
 // as the truth: a smaller size than it holds sets i_size back and cuts its
 // page cache, dropping dirty pages of mapped writes past it; a short read
-// reply likewise ends the file there (fuse_short_read). Every size the
-// core answers (GetAttr, Lookup, Create, the end of file for reads) thus
-// comes from attrOf, and SetAttr answers from the index with st.mu held
-// after its flush. Requests the kernel has in flight are its own to order
-// (it drops attribute replies older than a write that completed since).
+// reply likewise ends the file there (fuse_short_read). Until something
+// refreshes the attributes, the kernel then answers from that size alone:
+// copy_file_range from past it copies nothing (a caller that loops until
+// all is copied spins forever), a mapped access past it is SIGBUS. Every
+// size the core answers (GetAttr, Lookup, Link, Create, Open's O_TRUNC
+// check, the end of file for reads) thus comes from attrOf, and SetAttr
+// answers from the index with st.mu held after its flush. Requests the
+// kernel has in flight are its own to order (it drops attribute replies
+// older than a write that completed since).
 
 // attrOf returns the attributes of ino with the dirty size and mtime of
 // its open state, if any, read under the content lock as one snapshot (see
