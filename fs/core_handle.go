@@ -43,7 +43,10 @@ func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error
 		return nil, err
 	}
 	h.st = st
-	a, err := f.idx.GetAttr(ctx, ino)
+	// With the dirty overlay: bytes another handle wrote and has not
+	// flushed are in the file, even if the index still has it empty, and
+	// O_TRUNC must cut them.
+	a, err := f.attrOf(ctx, ino)
 	if err == nil && a.Type == index.TypeDir {
 		err = fmt.Errorf("open directory %d: %w", ino, index.ErrIsDir)
 	} else if err == nil && a.Type == index.TypeSymlink {

@@ -21,8 +21,9 @@ import (
 func (f *FS) Lookup(ctx context.Context, parent uint64, name string) (index.Attr, error) {
 	ctx = local(ctx)
 	a, err := f.idx.Lookup(ctx, parent, name)
-	if err == nil {
-		f.overlay(&a)
+	if err == nil && f.lookupState(a.Ino) != nil {
+		// Open: the size may be past the index's (see attrOf).
+		a, err = f.attrOf(ctx, a.Ino)
 	}
 	return a, err
 }
@@ -30,11 +31,7 @@ func (f *FS) Lookup(ctx context.Context, parent uint64, name string) (index.Attr
 // GetAttr returns the attributes of ino, including unflushed writes.
 func (f *FS) GetAttr(ctx context.Context, ino uint64) (index.Attr, error) {
 	ctx = local(ctx)
-	a, err := f.idx.GetAttr(ctx, ino)
-	if err == nil {
-		f.overlay(&a)
-	}
-	return a, err
+	return f.attrOf(ctx, ino)
 }
 
 // SetAttr applies u (chmod, chown, utimens, truncate). Dirty chunks of an
@@ -104,8 +101,8 @@ func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewN
 func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.Attr, error) {
 	ctx = local(ctx)
 	a, err := f.idx.Link(ctx, ino, parent, name)
-	if err == nil {
-		f.overlay(&a)
+	if err == nil && f.lookupState(ino) != nil {
+		a, err = f.attrOf(ctx, ino)
 	}
 	return a, err
 }

@@ -27,11 +27,12 @@ func (f *FS) readAt(ctx context.Context, h *Handle, p []byte, off int64) (int, e
 // A FUSE read reply is sent straight from them.
 func (f *FS) readVec(ctx context.Context, h *Handle, p []byte, off int64) ([][]byte, int, error) {
 	st := h.st
-	a, err := f.idx.GetAttr(ctx, st.ino)
+	// The end of file must include every completed write: a short
+	// reply ends the file in the kernel (see SIZE OF AN OPEN FILE).
+	a, err := f.attrOf(ctx, st.ino)
 	if err != nil {
 		return nil, 0, err
 	}
-	f.overlay(&a)
 	if off < 0 {
 		return nil, 0, fmt.Errorf("read at %d: %w", off, index.ErrInvalid)
 	}

@@ -23,12 +23,14 @@
 // file's own offsets; the index learns about them (SetChunkStaged, one call
 // per touched chunk) when the file is closed, fsynced, truncated, has its
 // attributes changed or is about to be committed. Until then the open file's
-// size and mtime are overlaid on the index attributes. close(2) and fsync(2)
-// fdatasync the staging file, then record the chunks and sync the index's
-// journal, so after SIGKILL or a power cut every closed or fsynced file is
-// intact and queued (the index's upload queue), and New/Start resume the
-// uploads; bytes written but never closed are zeroed out of the staging file
-// at start.
+// size and mtime are overlaid on the index attributes, both read as one
+// snapshot under the file's content lock (SIZE OF AN OPEN FILE in
+// state.go: the kernel takes every size it is told as the truth).
+// close(2) and fsync(2) fdatasync the staging file, then record the chunks
+// and sync the index's journal, so after SIGKILL or a power cut every
+// closed or fsynced file is intact and queued (the index's upload queue),
+// and New/Start resume the uploads; bytes written but never closed are
+// zeroed out of the staging file at start.
 //
 // Small files (one chunk of at most index.MaxStagedCopy = 256 KiB: the
 // thousands of images an artist drags in, a backup tool's index files) take

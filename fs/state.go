@@ -20,12 +20,14 @@ import (
 //                    pwrite + dirty map), flushDirty (SetChunkStaged),
 //                    truncate, BeginUpload, CommitUpload + staging release,
 //                    staging file deletion. RLock: reads of staged bytes,
-//                    the uploader's reads of staging. Because commit and
-//                    write exclude each other, and a write either leaves a
-//                    dirty entry or has bumped the generation through
-//                    flushDirty, a commit never drops newer staged bytes:
-//                    commit first flushes dirty entries, which bumps the
-//                    generation, so CommitUpload fails with ErrStale.
+//                    the uploader's reads of staging, the index attributes
+//                    of an open file with its dirty overlay (attrOf).
+//                    Because commit and write exclude each other, and a
+//                    write either leaves a dirty entry or has bumped the
+//                    generation through flushDirty, a commit never drops
+//                    newer staged bytes: commit first flushes dirty
+//                    entries, which bumps the generation, so CommitUpload
+//                    fails with ErrStale.
 //  3. inodeState.fdMu  the staging *os.File pointer only.
 //  4. FS.mu          the states map and open counters; no I/O under it.
 //  5. uploader.mu    the upload queue; no I/O under it.
@@ -189,14 +191,60 @@ func (f *FS) lookupState(ino uint64) *inodeState {
 	return f.states[ino]
 }
 
-// overlay applies the dirty size and mtime of an open file to a.
-func (f *FS) overlay(a *index.Attr) {
-	st := f.lookupState(a.Ino)
+// SIZE OF AN OPEN FILE
+//
+// While a file has dirty chunks, its size is max(index size, dirtySize):
+// writes extend the file in the staging file before the index hears of
+// them (flushDirty), and nothing shrinks it meanwhile, because a truncate
+// (SetAttr with a size) flushes the dirty chunks first and cuts the index
+// under the content lock, leaving nothing dirty; later writes start their
+// dirty length from the index's chunk length, which the truncate cut. So
+// the overlay only ever raises the index size, and that is right.
+//
+// The two halves must be read as one snapshot, under st.mu (RLock):
+// flushDirty moves dirty chunks into the index under st.mu (Lock), and
+// anything may call it at any time (close, fsync, msync(MS_SYNC), which
+// reaches the daemon as fsync, and the uploader's commit). Reading the
+// index first and the dirty state after a flush in between gives the index
+// size from before the flush without the dirty size that the flush has
+// just cleared: a size older than writes that had completed.
+//
+// The kernel (no writeback cache) takes the size of every attribute reply
+// as the truth: a smaller size than it holds sets i_size back and cuts its
+// page cache, dropping dirty pages of mapped writes past it; a short read
+// reply likewise ends the file there (fuse_short_read). Until something
+// refreshes the attributes, the kernel then answers from that size alone:
+// copy_file_range from past it copies nothing (a caller that loops until
+// all is copied spins forever), a mapped access past it is SIGBUS. Every
+// size the core answers (GetAttr, Lookup, Link, Create, Open's O_TRUNC
+// check, the end of file for reads) thus comes from attrOf, and SetAttr
+// answers from the index with st.mu held after its flush. Requests the
+// kernel has in flight are its own to order (it drops attribute replies
+// older than a write that completed since).
+
+// attrOf returns the attributes of ino with the dirty size and mtime of
+// its open state, if any, read under the content lock as one snapshot (see
+// SIZE OF AN OPEN FILE). The caller must not hold st.mu.
+func (f *FS) attrOf(ctx context.Context, ino uint64) (index.Attr, error) {
+	st := f.lookupState(ino)
 	if st == nil {
-		return
+		// No state: nothing is dirty, the index is the whole truth. A
+		// state created after this look-up only holds writes that
+		// completed after the request began.
+		return f.idx.GetAttr(ctx, ino)
 	}
 	st.mu.RLock()
 	defer st.mu.RUnlock()
+	a, err := f.idx.GetAttr(ctx, ino)
+	if err == nil {
+		st.overlayLocked(&a)
+	}
+	return a, err
+}
+
+// overlayLocked applies the dirty size and mtime of st to a, the index
+// attributes read under the same hold of st.mu (R or W).
+func (st *inodeState) overlayLocked(a *index.Attr) {
 	if len(st.dirty) == 0 {
 		return
 	}
