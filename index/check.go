@@ -126,6 +126,13 @@ func (c *checker) checkInodes() {
 		if a.Type == TypeSymlink && (a.Size != uint64(len(a.Target)) || a.Target == "") {
 			c.bad("symlink %d: size %d, target %q", ino, a.Size, a.Target)
 		}
+		if a.Type.Special() && (a.Size != 0 || a.ChunkSize != 0 || a.Upload != UploadNone || a.Target != "") {
+			c.bad("%v %d: size %d, chunk size %d, upload state %v, target %q",
+				a.Type, ino, a.Size, a.ChunkSize, a.Upload, a.Target)
+		}
+		if a.Rdev != 0 && !a.Type.IsDevice() {
+			c.bad("%v %d has device number %#x", a.Type, ino, a.Rdev)
+		}
 		c.inodes[ino] = a
 		return nil
 	})
@@ -210,7 +217,7 @@ func (c *checker) checkTree() {
 			if a.Nlink != c.links[ino] {
 				c.bad("%v %d: nlink %d, named by %d entries", a.Type, ino, a.Nlink, c.links[ino])
 			}
-			if (a.Nlink == 0) != isOrphan || a.Type == TypeSymlink && isOrphan {
+			if (a.Nlink == 0) != isOrphan || a.Type != TypeFile && isOrphan {
 				c.bad("%v %d: nlink %d, on orphan list %v", a.Type, ino, a.Nlink, isOrphan)
 			}
 		}
