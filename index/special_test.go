@@ -21,7 +21,7 @@ var specials = []struct {
 }{
 	{"fifo", TypeFIFO, 0},
 	{"sock", TypeSocket, 0},
-	{"chr", TypeCharDev, 1<<8 | 3},         // 1:3, /dev/null
+	{"chr", TypeCharDev, 1<<8 | 3},          // 1:3, /dev/null
 	{"blk", TypeBlockDev, 259<<8 | 0x12345}, // large minor: bits above 8 go high
 }
 
