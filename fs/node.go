@@ -60,8 +60,34 @@ func typeMode(t index.Type) uint32 {
 		return syscall.S_IFDIR
 	case index.TypeSymlink:
 		return syscall.S_IFLNK
+	case index.TypeFIFO:
+		return syscall.S_IFIFO
+	case index.TypeSocket:
+		return syscall.S_IFSOCK
+	case index.TypeCharDev:
+		return syscall.S_IFCHR
+	case index.TypeBlockDev:
+		return syscall.S_IFBLK
 	}
 	return syscall.S_IFREG
+}
+
+// modeType is the index type of the S_IFMT bits of mode, as mknod(2)
+// takes them: 0 is a regular file. ok is false for anything else.
+func modeType(mode uint32) (t index.Type, ok bool) {
+	switch mode & syscall.S_IFMT {
+	case 0, syscall.S_IFREG:
+		return index.TypeFile, true
+	case syscall.S_IFIFO:
+		return index.TypeFIFO, true
+	case syscall.S_IFSOCK:
+		return index.TypeSocket, true
+	case syscall.S_IFCHR:
+		return index.TypeCharDev, true
+	case syscall.S_IFBLK:
+		return index.TypeBlockDev, true
+	}
+	return 0, false
 }
 
 // fillAttr copies index attributes into a FUSE attribute block.
@@ -71,6 +97,7 @@ func fillAttr(a *index.Attr, out *fuse.Attr) {
 	out.Nlink = a.Nlink
 	out.Uid, out.Gid = a.Uid, a.Gid
 	out.Size = a.Size
+	out.Rdev = a.Rdev
 	out.Blocks = (a.Size + 511) / 512
 	out.Blksize = 1 << 16
 	at, mt, ct := a.Atime, a.Mtime, a.Ctime

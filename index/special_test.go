@@ -21,8 +21,8 @@ var specials = []struct {
 }{
 	{"fifo", TypeFIFO, 0},
 	{"sock", TypeSocket, 0},
-	{"chr", TypeCharDev, 1<<8 | 3},          // 1:3, /dev/null
-	{"blk", TypeBlockDev, 259<<8 | 0x12345}, // large minor: bits above 8 go high
+	{"chr", TypeCharDev, 1<<8 | 3},    // 1:3, /dev/null
+	{"blk", TypeBlockDev, 0xfedc1234}, // all 32 bits are kept
 }
 
 func mkSpecial(t *testing.T, x *Index, parent uint64, name string, typ Type, rdev uint32) Attr {
