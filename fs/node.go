@@ -41,6 +41,7 @@ var (
 	_ fusefs.NodeSetxattrer     = (*node)(nil)
 	_ fusefs.NodeRemovexattrer  = (*node)(nil)
 	_ fusefs.NodeListxattrer    = (*node)(nil)
+	_ fusefs.NodeOnForgetter    = (*node)(nil)
 )
 
 func (n *node) ino() uint64 { return n.StableAttr().Ino }
@@ -187,6 +188,15 @@ func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	out.Ffree = 1 << 32
 	out.NameLen = 255
 	return 0
+}
+
+// OnForget: the kernel dropped its last reference to this inode. Only
+// special inodes need the news (see FS.Forgotten); the type is in the
+// stable attributes, so other forgets cost nothing.
+func (n *node) OnForget() {
+	if m := n.StableAttr().Mode; m == syscall.S_IFIFO || m == syscall.S_IFSOCK || m == syscall.S_IFCHR || m == syscall.S_IFBLK {
+		n.fsys.Forgotten(n.ino())
+	}
 }
 
 // Readlink returns a symlink's target.

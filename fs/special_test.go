@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
@@ -128,12 +129,58 @@ func TestSpecialCore(t *testing.T) {
 		if err != nil || a.Nlink != 1 || a.Type != s.typ {
 			t.Fatalf("%s after unlinking one name: %+v, %v", s.name, a, err)
 		}
+		e.fs.Forgotten(a.Ino) // still linked: nothing happens
 		if err := e.fs.Unlink(ctxb, d.Ino, s.name+".2"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.fs.GetAttr(ctxb, a.Ino); toErrno(err) != syscall.ENOENT {
-			t.Fatalf("%s after its last unlink: %v, want ENOENT", s.name, err)
+		// The kernel may still hold it (an open FIFO): fstat works.
+		if a, err := e.fs.GetAttr(ctxb, a.Ino); err != nil || a.Nlink != 0 || a.Type != s.typ {
+			t.Fatalf("%s after its last unlink: %+v, %v", s.name, a, err)
 		}
+		e.fs.Forgotten(a.Ino)
+		if _, err := e.fs.GetAttr(ctxb, a.Ino); toErrno(err) != syscall.ENOENT {
+			t.Fatalf("%s once forgotten: %v, want ENOENT", s.name, err)
+		}
+	}
+	// Forgetting a file unlinked while open leaves it to its last close.
+	g := e.create("g", []byte("open"))
+	h, err := e.fs.Open(ctxb, g.Ino, syscall.O_RDONLY)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.fs.Unlink(ctxb, index.RootIno, "g"); err != nil {
+		t.Fatal(err)
+	}
+	e.fs.Forgotten(g.Ino)
+	if got := e.read(g.Ino); string(got) != "open" {
+		t.Fatalf("open unlinked file after a forget: %q", got)
+	}
+	h.Release(ctxb)
+}
+
+// TestSpecialOrphansAtStart: special inodes unlinked while the kernel held
+// them, and never forgotten (the daemon stopped first), go at the next
+// start.
+func TestSpecialOrphansAtStart(t *testing.T) {
+	e := newEnv(t, nil, true)
+	for _, s := range specialNodes {
+		if _, err := e.fs.Mknod(ctxb, index.RootIno, s.name, index.NewNode{Type: s.typ, Mode: 0o600, Rdev: s.rdev}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.fs.Unlink(ctxb, index.RootIno, s.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o, err := e.idx.Orphans(ctxb); err != nil || len(o) != len(specialNodes) {
+		t.Fatalf("orphans before the restart: %v, %v", o, err)
+	}
+	f2, err := New(ctxb, e.idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close(time.Second)
+	if o, err := e.idx.Orphans(ctxb); err != nil || len(o) != 0 {
+		t.Fatalf("orphans after the restart: %v, %v", o, err)
 	}
 }
 
@@ -205,7 +252,36 @@ func TestSpecialMount(t *testing.T) {
 			t.Errorf("%s: set trusted.k: %v", s.name, err)
 		}
 	}
+	// A FIFO open and unlinked still answers fstat after the attribute
+	// timeout (the kernel asks the daemon), and goes once closed.
+	fifo := filepath.Join(m.mnt, "fifo.link")
+	fd, err := unix.Open(fifo, unix.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var st unix.Stat_t
+	if err := unix.Stat(fifo, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, filepath.Join(m.mnt, "fifo")} {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(timeouts + 100*time.Millisecond)
+	var fst unix.Stat_t
+	if err := unix.Fstat(fd, &fst); err != nil || fst.Nlink != 0 || fst.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Errorf("fstat of an unlinked open FIFO: nlink %d mode %#o, %v", fst.Nlink, fst.Mode, err)
+	}
+	if _, err := unix.Write(fd, []byte("x")); err != nil {
+		t.Errorf("write to the unlinked FIFO: %v", err)
+	}
+	unix.Close(fd)
+	eventually(t, "the unlinked FIFO deleted once the kernel forgot it", func() bool {
+		_, err := m.idx.GetAttr(ctxb, st.Ino)
+		return errors.Is(err, index.ErrNotFound)
+	})
+
 	if err := unix.Stat(filepath.Join(m.mnt, "reg"), &st); err != nil || st.Mode != unix.S_IFREG|0o600 {
 		t.Errorf("mknod regular file: mode %#o, %v", st.Mode, err)
 	}
@@ -217,7 +293,7 @@ func TestSpecialMount(t *testing.T) {
 	for _, e := range ents {
 		types[e.Name()] = e.Type()
 	}
-	want := map[string]os.FileMode{"fifo": os.ModeNamedPipe, "sock": os.ModeSocket,
+	want := map[string]os.FileMode{"sock": os.ModeSocket,
 		"chr": os.ModeDevice | os.ModeCharDevice, "blk": os.ModeDevice, "reg": 0}
 	for name, w := range want {
 		if types[name] != w || types[name+".link"] != w && name != "reg" {

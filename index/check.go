@@ -217,7 +217,7 @@ func (c *checker) checkTree() {
 			if a.Nlink != c.links[ino] {
 				c.bad("%v %d: nlink %d, named by %d entries", a.Type, ino, a.Nlink, c.links[ino])
 			}
-			if (a.Nlink == 0) != isOrphan || a.Type != TypeFile && isOrphan {
+			if (a.Nlink == 0) != isOrphan || a.Type == TypeSymlink && isOrphan {
 				c.bad("%v %d: nlink %d, on orphan list %v", a.Type, ino, a.Nlink, isOrphan)
 			}
 		}
@@ -308,7 +308,8 @@ func (c *checker) checkSets() {
 	for _, b := range [][]byte{bucketOrphans, bucketQueue, bucketFailures} {
 		_ = c.t.bucket(b).ForEach(func(k, _ []byte) error {
 			ino, err := getU64(k)
-			if a, ok := c.inodes[ino]; err != nil || !ok || a.Type != TypeFile {
+			a, ok := c.inodes[ino]
+			if special := ok && a.Type.Special() && string(b) == string(bucketOrphans); err != nil || !ok || a.Type != TypeFile && !special {
 				c.bad("%s entry %x: no such file", b, k)
 			} else if string(b) == string(bucketFailures) && !c.staged[ino] {
 				c.bad("failure recorded for file %d with nothing staged", ino)

@@ -24,11 +24,13 @@ type NewNode struct {
 }
 
 // Removed reports the inode an Unlink (or a replacing Rename) took a link
-// from. Orphaned means its link count reached 0: the inode (a regular file)
-// now sits on the orphan list with its data, and the caller must call
-// DropOrphan(Ino) once no open handle refers to it.
+// from. Orphaned means its link count reached 0: the inode (a regular file
+// with its data, or a special inode) now sits on the orphan list, and the
+// caller must call DropOrphan(Ino) once nothing refers to it any more (no
+// open handle for a file; for a special inode, the kernel forgot it).
 type Removed struct {
 	Ino      uint64
+	Type     Type
 	Orphaned bool
 }
 
@@ -92,16 +94,17 @@ func (t *txn) removeEntry(dir *Attr, name string, child *Attr) error {
 }
 
 // dropLink takes one link from a non-directory whose entry was just removed.
-// At zero a symlink or special inode is deleted at once (it has no data an
-// open handle could still read) and a file becomes an orphan.
+// At zero a symlink is deleted at once; a file or special inode becomes an
+// orphan (an open file still reads its data; an open FIFO's fstat still
+// finds its attributes).
 func (t *txn) dropLink(a *Attr) (Removed, error) {
-	r := Removed{Ino: a.Ino}
+	r := Removed{Ino: a.Ino, Type: a.Type}
 	a.Nlink--
 	a.Ctime = t.now
 	if a.Nlink > 0 {
 		return r, t.putInode(a)
 	}
-	if a.Type != TypeFile {
+	if a.Type == TypeSymlink {
 		_, err := t.deleteInode(a)
 		return r, err
 	}

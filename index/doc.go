@@ -43,16 +43,17 @@
 //     can refuse to move a directory into its own subtree. Rmdir deletes the
 //     inode at once.
 //   - A file, symlink or special inode has Nlink = the number of entries
-//     naming it. A symlink or special inode reaching 0 is deleted at once.
-//     A file reaching 0 becomes an orphan: it keeps its data and
-//     attributes, is listed by Orphans, and is deleted by DropOrphan, which
-//     the fs layer calls on last close (or at start-up for leftovers of a
-//     crash). Orphans are not queued for upload.
+//     naming it. A symlink reaching 0 is deleted at once. A file or special
+//     inode reaching 0 becomes an orphan: it keeps its data and attributes,
+//     is listed by Orphans, and is deleted by DropOrphan, which the fs
+//     layer calls on last close of a file, when the kernel forgets a
+//     special inode (an open FIFO outlives its name), or at start-up for
+//     leftovers. Orphans are not queued for upload.
 //   - Special inodes (FIFO, socket, character and block device: see
 //     Type.Special) are names with attributes only. The kernel serves
 //     their data (a pipe, a socket, a driver), so they have Size 0, no
-//     chunks, UploadNone, and never enter the upload queue, the orphan
-//     list or the failure list. Devices keep their device number in Rdev;
+//     chunks, UploadNone, and never enter the upload queue or the failure
+//     list. Devices keep their device number in Rdev;
 //     every other inode has Rdev 0.
 //
 // # Content
@@ -91,7 +92,8 @@
 //	           [‖ 32-byte blob ID ‖ u64 offset ‖ u64 length, if stored]
 //	refs       blob ID -> u64 number of stored chunks naming it (> 0)
 //	deadblobs  blob ID -> i64 Unix ns when its count reached 0
-//	orphans    ino -> i64 Unix ns when its link count reached 0
+//	orphans    ino -> i64 Unix ns when its link count reached 0 (files
+//	           and special inodes)
 //	uploadq    ino -> empty; linked files with at least one staged chunk
 //	failures   ino -> i64 Unix ns ‖ message of the last failed upload
 //	stagedcopy ino ‖ u64 chunk index -> the chunk's staged bytes (at most

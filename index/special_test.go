@@ -153,8 +153,9 @@ func TestSpecialNoContent(t *testing.T) {
 	}
 }
 
-// TestSpecialLinkRenameUnlink: special inodes take hard links, move, and
-// are deleted at once with their last name (never orphaned).
+// TestSpecialLinkRenameUnlink: special inodes take hard links and move;
+// with their last name gone they are orphans (attributes kept, no new
+// link) until DropOrphan.
 func TestSpecialLinkRenameUnlink(t *testing.T) {
 	x := TestIndex(t)
 	ctx := t.Context()
@@ -179,25 +180,40 @@ func TestSpecialLinkRenameUnlink(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err = x.Unlink(ctx, d.Ino, s.name+".moved")
-		if err != nil || r.Orphaned || r.Ino != a.Ino {
+		if err != nil || !r.Orphaned || r.Ino != a.Ino || r.Type != s.typ {
 			t.Fatalf("last Unlink %s = %+v, %v", s.name, r, err)
 		}
+		if o := attr(t, x, a.Ino); o.Nlink != 0 || o.Rdev != s.rdev || o.Type != s.typ {
+			t.Fatalf("orphaned %s: %+v", s.name, o)
+		}
+		if o, err := x.Orphans(ctx); err != nil || !slices.Contains(o, a.Ino) {
+			t.Fatalf("Orphans = %v, %v; want %d listed", o, err, a.Ino)
+		}
+		if _, err := x.Link(ctx, a.Ino, RootIno, "revived"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("Link of orphaned %s = %v, want ErrNotFound", s.name, err)
+		}
+		if rel, err := x.DropOrphan(ctx, a.Ino); err != nil || len(rel) != 0 {
+			t.Fatalf("DropOrphan %s = %v, %v", s.name, rel, err)
+		}
 		if _, err := x.GetAttr(ctx, a.Ino); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("GetAttr of unlinked %s = %v, want ErrNotFound", s.name, err)
+			t.Fatalf("GetAttr of dropped %s = %v, want ErrNotFound", s.name, err)
 		}
 	}
 	// Renaming a special over another replaces (and deletes) it.
 	f := mkSpecial(t, x, RootIno, "f", TypeFIFO, 0)
 	c := mkSpecial(t, x, RootIno, "c", TypeCharDev, 9)
 	r, err := x.Rename(ctx, RootIno, "f", RootIno, "c", 0)
-	if err != nil || r.Ino != c.Ino || r.Orphaned {
+	if err != nil || r.Ino != c.Ino || !r.Orphaned || r.Type != TypeCharDev {
 		t.Fatalf("Rename over = %+v, %v", r, err)
 	}
 	if got, err := x.Lookup(ctx, RootIno, "c"); err != nil || got.Ino != f.Ino || got.Type != TypeFIFO {
 		t.Fatalf("Lookup c = %+v, %v", got, err)
 	}
-	if o, err := x.Orphans(ctx); err != nil || len(o) != 0 {
+	if o, err := x.Orphans(ctx); err != nil || !slices.Equal(o, []uint64{c.Ino}) {
 		t.Fatalf("Orphans = %v, %v", o, err)
+	}
+	if _, err := x.DropOrphan(ctx, c.Ino); err != nil {
+		t.Fatal(err)
 	}
 	if st, err := x.StatFS(ctx); err != nil || st.Inodes != 3 {
 		t.Fatalf("StatFS = %+v, %v (want root, d, c)", st, err)
@@ -358,15 +374,28 @@ func TestCheckSpecialInvariants(t *testing.T) {
 		{"fifo queued", func(tx *bolt.Tx, f Attr) error {
 			return tx.Bucket(bucketQueue).Put(inoKey(f.Ino), nil)
 		}},
-		{"fifo orphaned", func(tx *bolt.Tx, f Attr) error {
+		{"linked fifo on the orphan list", func(tx *bolt.Tx, f Attr) error {
+			return tx.Bucket(bucketOrphans).Put(inoKey(f.Ino), u64(0))
+		}},
+		{"unlinked fifo off the orphan list", func(tx *bolt.Tx, f Attr) error {
 			if err := tx.Bucket(bucketDirents).Delete(pairKey(RootIno, "p")); err != nil {
 				return err
 			}
-			f.Nlink = 0
-			if err := tx.Bucket(bucketInodes).Put(inoKey(f.Ino), encodeInode(&f)); err != nil {
+			root, err := decodeInode(RootIno, tx.Bucket(bucketInodes).Get(inoKey(RootIno)))
+			if err != nil {
 				return err
 			}
-			return tx.Bucket(bucketOrphans).Put(inoKey(f.Ino), u64(0))
+			root.Size--
+			f.Nlink = 0
+			for _, a := range []*Attr{&root, &f} {
+				if err := tx.Bucket(bucketInodes).Put(inoKey(a.Ino), encodeInode(a)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"fifo with a failure record", func(tx *bolt.Tx, f Attr) error {
+			return tx.Bucket(bucketFailures).Put(inoKey(f.Ino), u64(0))
 		}},
 		{"dirent type", func(tx *bolt.Tx, f Attr) error {
 			return tx.Bucket(bucketDirents).Put(pairKey(RootIno, "p"), direntValue(f.Ino, TypeSocket))
@@ -382,9 +411,11 @@ func TestCheckSpecialInvariants(t *testing.T) {
 			if err := x.rawUpdate(func(tx *bolt.Tx) error { return tc.corrupt(tx, f) }); err != nil {
 				t.Fatal(err)
 			}
-			if err := x.Check(context.Background()); !errors.Is(err, ErrCorrupt) {
+			err := x.Check(context.Background())
+			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Check after %s = %v, want ErrCorrupt", tc.name, err)
 			}
+			t.Log(err)
 		})
 	}
 }
