@@ -51,6 +51,8 @@ func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error
 		err = fmt.Errorf("open directory %d: %w", ino, index.ErrIsDir)
 	} else if err == nil && a.Type == index.TypeSymlink {
 		err = fmt.Errorf("open symlink %d: %w", ino, index.ErrInvalid)
+	} else if err == nil && a.Type.Special() {
+		err = fmt.Errorf("open %v %d: %w", a.Type, ino, ErrNoDevice)
 	}
 	if err == nil && flags&syscall.O_TRUNC != 0 && h.write && a.Size > 0 {
 		err = f.Truncate(ctx, ino, 0)

@@ -84,13 +84,10 @@ func (f *FS) inherit(ctx context.Context, parent uint64, n *index.NewNode) error
 	return nil
 }
 
-// Mknod creates a regular file, directory or symlink (other types:
-// ErrNotSupported).
+// Mknod creates an inode of any type: regular file, directory, symlink,
+// FIFO, socket or device (n.Rdev only for a device).
 func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewNode) (index.Attr, error) {
 	ctx = local(ctx)
-	if n.Type != index.TypeFile && n.Type != index.TypeDir && n.Type != index.TypeSymlink {
-		return index.Attr{}, fmt.Errorf("mknod %q: %w", name, ErrNotSupported)
-	}
 	if err := f.inherit(ctx, parent, &n); err != nil {
 		return index.Attr{}, err
 	}
@@ -181,8 +178,9 @@ func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, err
 }
 
 // SetXattr sets an extended attribute; flags are XATTR_CREATE and
-// XATTR_REPLACE. user.walrus.* is read-only (ErrReadOnlyAttr) and system.*
-// (ACLs) is not supported.
+// XATTR_REPLACE. user.walrus.* is read-only (ErrReadOnlyAttr), system.*
+// (ACLs) is not supported, and user.* is only for regular files and
+// directories (ErrUserXattrType).
 func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte, flags uint32) error {
 	ctx = local(ctx)
 	switch {
@@ -190,6 +188,9 @@ func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte
 		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
 	case strings.HasPrefix(name, "system."):
 		return fmt.Errorf("xattr %q: %w", name, ErrNotSupported)
+	}
+	if err := f.userXattrAllowed(ctx, ino, name); err != nil {
+		return err
 	}
 	err := f.idx.SetXattr(ctx, ino, name, value, index.XattrFlags(flags))
 	if flags&uint32(index.XattrReplace) != 0 && errors.Is(err, index.ErrNotFound) {
@@ -240,17 +241,42 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 	return []byte(strconv.FormatUint(uint64(e), 10)), true, nil
 }
 
-// RemoveXattr deletes an attribute (ErrNoAttr if absent).
+// RemoveXattr deletes an attribute (ErrNoAttr if absent; user.* on
+// other than a regular file or directory is ErrUserXattrType, as for
+// SetXattr).
 func (f *FS) RemoveXattr(ctx context.Context, ino uint64, name string) error {
 	ctx = local(ctx)
 	if strings.HasPrefix(name, walrusXattrPrefix) {
 		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)
+	}
+	if err := f.userXattrAllowed(ctx, ino, name); err != nil {
+		return err
 	}
 	err := f.idx.RemoveXattr(ctx, ino, name)
 	if errors.Is(err, index.ErrNotFound) {
 		err = fmt.Errorf("%w: %w", ErrNoAttr, err)
 	}
 	return err
+}
+
+// userXattrAllowed applies the kernel's rule for the user.* namespace
+// (fs/xattr.c, xattr_permission): only regular files and directories
+// take such attributes; changing one elsewhere is EPERM. Reading one
+// elsewhere needs no check: none can exist, and the computed
+// user.walrus.* attributes are only for regular files, so it is ENODATA,
+// as the kernel answers.
+func (f *FS) userXattrAllowed(ctx context.Context, ino uint64, name string) error {
+	if !strings.HasPrefix(name, "user.") {
+		return nil
+	}
+	a, err := f.idx.GetAttr(ctx, ino)
+	if err != nil {
+		return err
+	}
+	if a.Type != index.TypeFile && a.Type != index.TypeDir {
+		return fmt.Errorf("xattr %q on a %v: %w", name, a.Type, ErrUserXattrType)
+	}
+	return nil
 }
 
 // StatFS returns the index totals and the free space of the staging disk.

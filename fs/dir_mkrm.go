@@ -20,14 +20,20 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	return n.child(ctx, &a, out), 0
 }
 
-// Mknod creates a regular file; devices, FIFOs and sockets cannot be
-// stored (EOPNOTSUPP).
-func (n *node) Mknod(ctx context.Context, name string, mode, _ uint32, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
-	if mode&syscall.S_IFMT != syscall.S_IFREG && mode&syscall.S_IFMT != 0 {
-		return nil, syscall.EOPNOTSUPP
+// Mknod creates a regular file (S_IFREG or no type), a FIFO, a socket (a
+// UNIX socket's bind(2) arrives here) or a character or block device.
+// dev is the device number in the kernel's FUSE encoding; it is kept for
+// devices only, as mknod(2) ignores it for the other types.
+func (n *node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	typ, ok := modeType(mode)
+	if !ok {
+		return nil, syscall.EINVAL
+	}
+	if !typ.IsDevice() {
+		dev = 0
 	}
 	uid, gid := caller(ctx)
-	a, err := n.fsys.Mknod(ctx, n.ino(), name, index.NewNode{Type: index.TypeFile, Mode: mode & 0o7777, Uid: uid, Gid: gid})
+	a, err := n.fsys.Mknod(ctx, n.ino(), name, index.NewNode{Type: typ, Mode: mode & 0o7777, Uid: uid, Gid: gid, Rdev: dev})
 	if err != nil {
 		return nil, n.errno("mknod", err)
 	}

@@ -52,6 +52,23 @@
 //
 // LOCK ORDERING: see state.go.
 //
+// # Special files
+//
+// FIFOs, UNIX sockets (bind(2) creates one through mknod) and character
+// and block devices are index inodes with attributes and, for devices, a
+// device number (fuse.Attr.Rdev, in the kernel's encoding, stored as
+// given). The kernel serves their data itself: a pipe, a socket or a
+// driver attached to its own in-memory inode, so no read, write or open
+// of theirs reaches the daemon, and they have no staging file, chunks or
+// upload (user.walrus.* attributes are absent on them). Open answers
+// ENXIO should one arrive all the same. A special inode whose last name
+// goes stays in the index as an orphan until the kernel forgets it
+// (OnForget; the next start drops leftovers): a FIFO open at the time
+// still answers fstat. The user.* attribute namespace follows the
+// kernel's rule: only regular files and directories. The mount carries
+// nodev (devices on it cannot be opened), which does not stop creating,
+// copying or archiving them.
+//
 // # Kernel caching (chosen on purpose)
 //
 //   - Entry, attribute and negative-entry timeouts are 1 s. The index has no

@@ -21,6 +21,13 @@ var (
 	ErrNotSupported = errors.New("operation not supported")
 	// ErrBadHandle: read on a write-only handle or the reverse (EBADF).
 	ErrBadHandle = errors.New("bad file handle")
+	// ErrNoDevice: open of a FIFO, socket or device. The kernel serves
+	// those itself and never asks; the daemon has no data behind them
+	// (ENXIO, what open(2) of a socket returns).
+	ErrNoDevice = errors.New("special file has no data in the file system")
+	// ErrUserXattrType: user.* attributes are only for regular files and
+	// directories, as the kernel rules (EPERM).
+	ErrUserXattrType = errors.New("user.* attributes only on regular files and directories")
 )
 
 // BlobError reports a stored chunk whose blob could not be read. It always
@@ -79,6 +86,8 @@ var errnoTable = []struct {
 	{ErrReadOnlyAttr, syscall.EPERM},
 	{ErrNotSupported, syscall.EOPNOTSUPP},
 	{ErrBadHandle, syscall.EBADF},
+	{ErrNoDevice, syscall.ENXIO},
+	{ErrUserXattrType, syscall.EPERM},
 	{index.ErrNotFound, syscall.ENOENT},
 	{index.ErrExist, syscall.EEXIST},
 	{index.ErrNotEmpty, syscall.ENOTEMPTY},

@@ -36,6 +36,8 @@ func TestToErrno(t *testing.T) {
 		{"read-only attr", wrap(ErrReadOnlyAttr), syscall.EPERM},
 		{"not supported", wrap(ErrNotSupported), syscall.EOPNOTSUPP},
 		{"bad handle", wrap(ErrBadHandle), syscall.EBADF},
+		{"open of a special file", wrap(ErrNoDevice), syscall.ENXIO},
+		{"user.* on a special file", wrap(ErrUserXattrType), syscall.EPERM},
 		// A blob that cannot be read is EIO, never ENOENT, even when the
 		// store says "not found".
 		{"blob not found", wrap(&BlobError{Ino: 7, Err: blobstore.ErrNotFound}), syscall.EIO},

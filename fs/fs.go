@@ -249,7 +249,8 @@ func (f *FS) Close(grace time.Duration) error {
 	return first
 }
 
-// dropCrashOrphans deletes files unlinked while open before a crash.
+// dropCrashOrphans deletes files unlinked while open, and special files
+// unlinked while the kernel held them, before the last stop or crash.
 func (f *FS) dropCrashOrphans(ctx context.Context) error {
 	orphans, err := f.idx.Orphans(ctx)
 	if err != nil {
@@ -262,7 +263,7 @@ func (f *FS) dropCrashOrphans(ctx context.Context) error {
 		_ = os.Remove(f.stagingPath(ino))
 	}
 	if len(orphans) > 0 {
-		f.log.Info("dropped files unlinked while open before a crash", "count", len(orphans))
+		f.log.Info("dropped inodes unlinked while open before the last stop", "count", len(orphans))
 	}
 	return nil
 }

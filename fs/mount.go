@@ -60,6 +60,9 @@ func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 		AttrTimeout:     &t,
 		NegativeTimeout: &t,
 		RootStableAttr:  &fusefs.StableAttr{Ino: index.RootIno, Gen: 1},
+		// Modes are reported as stored: without this go-fuse shows a
+		// file created with mode 0000 as 0644 (and a directory as 0755).
+		NullPermissions: true,
 		Logger:          log.New(slogWriter{f.log}, "", 0),
 		MountOptions: fuse.MountOptions{
 			FsName:       name,

@@ -352,3 +352,38 @@ func TestMountXattrs(t *testing.T) {
 		t.Fatalf("blob ids %q %v", buf[:n], err)
 	}
 }
+
+// TestMountZeroMode: an inode with no permission bits shows mode 0000
+// (go-fuse would otherwise report 0644 or 0755 for it).
+func TestMountZeroMode(t *testing.T) {
+	m := mountEnv(t, nil)
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	f := filepath.Join(m.mnt, "f")
+	fd, err := syscall.Open(f, syscall.O_CREAT|syscall.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil || st.Mode != syscall.S_IFREG {
+		t.Errorf("fstat of a file created with mode 0: %#o, %v", st.Mode, err)
+	}
+	syscall.Close(fd)
+	if err := syscall.Mkdir(filepath.Join(m.mnt, "d"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mknod(filepath.Join(m.mnt, "p"), syscall.S_IFIFO, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(m.mnt, "g"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(m.mnt, "g"), 0); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]uint32{"f": syscall.S_IFREG, "d": syscall.S_IFDIR, "p": syscall.S_IFIFO, "g": syscall.S_IFREG} {
+		if err := syscall.Lstat(filepath.Join(m.mnt, name), &st); err != nil || st.Mode != want {
+			t.Errorf("%s: mode %#o, %v; want %#o", name, st.Mode, err, want)
+		}
+	}
+}

@@ -41,6 +41,7 @@ var (
 	_ fusefs.NodeSetxattrer     = (*node)(nil)
 	_ fusefs.NodeRemovexattrer  = (*node)(nil)
 	_ fusefs.NodeListxattrer    = (*node)(nil)
+	_ fusefs.NodeOnForgetter    = (*node)(nil)
 )
 
 func (n *node) ino() uint64 { return n.StableAttr().Ino }
@@ -60,8 +61,34 @@ func typeMode(t index.Type) uint32 {
 		return syscall.S_IFDIR
 	case index.TypeSymlink:
 		return syscall.S_IFLNK
+	case index.TypeFIFO:
+		return syscall.S_IFIFO
+	case index.TypeSocket:
+		return syscall.S_IFSOCK
+	case index.TypeCharDev:
+		return syscall.S_IFCHR
+	case index.TypeBlockDev:
+		return syscall.S_IFBLK
 	}
 	return syscall.S_IFREG
+}
+
+// modeType is the index type of the S_IFMT bits of mode, as mknod(2)
+// takes them: 0 is a regular file. ok is false for anything else.
+func modeType(mode uint32) (t index.Type, ok bool) {
+	switch mode & syscall.S_IFMT {
+	case 0, syscall.S_IFREG:
+		return index.TypeFile, true
+	case syscall.S_IFIFO:
+		return index.TypeFIFO, true
+	case syscall.S_IFSOCK:
+		return index.TypeSocket, true
+	case syscall.S_IFCHR:
+		return index.TypeCharDev, true
+	case syscall.S_IFBLK:
+		return index.TypeBlockDev, true
+	}
+	return 0, false
 }
 
 // fillAttr copies index attributes into a FUSE attribute block.
@@ -71,6 +98,7 @@ func fillAttr(a *index.Attr, out *fuse.Attr) {
 	out.Nlink = a.Nlink
 	out.Uid, out.Gid = a.Uid, a.Gid
 	out.Size = a.Size
+	out.Rdev = a.Rdev
 	out.Blocks = (a.Size + 511) / 512
 	out.Blksize = 1 << 16
 	at, mt, ct := a.Atime, a.Mtime, a.Ctime
@@ -160,6 +188,15 @@ func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	out.Ffree = 1 << 32
 	out.NameLen = 255
 	return 0
+}
+
+// OnForget: the kernel dropped its last reference to this inode. Only
+// special inodes need the news (see FS.Forgotten); the type is in the
+// stable attributes, so other forgets cost nothing.
+func (n *node) OnForget() {
+	if m := n.StableAttr().Mode; m == syscall.S_IFIFO || m == syscall.S_IFSOCK || m == syscall.S_IFCHR || m == syscall.S_IFBLK {
+		n.fsys.Forgotten(n.ino())
+	}
 }
 
 // Readlink returns a symlink's target.

@@ -144,11 +144,13 @@ func (f *FS) dropOrphan(ino uint64) {
 	}
 }
 
-// removed handles an inode whose last link an Unlink or Rename took: it is
-// deleted now, or on the last release if a handle (or the uploader) holds
-// it.
+// removed handles an inode whose last link an Unlink or Rename took: a
+// file is deleted now, or on the last release if a handle (or the
+// uploader) holds it. A special inode waits for Forgotten: the kernel,
+// which looked it up to unlink it, may still hold it open (a FIFO), and
+// fstat of that descriptor asks for its attributes.
 func (f *FS) removed(r index.Removed) {
-	if !r.Orphaned {
+	if !r.Orphaned || r.Type.Special() {
 		return
 	}
 	f.mu.Lock()
@@ -160,6 +162,21 @@ func (f *FS) removed(r index.Removed) {
 	f.dropping[r.Ino] = true
 	f.mu.Unlock()
 	f.dropOrphan(r.Ino)
+}
+
+// Forgotten is told that the kernel no longer holds inode ino (FUSE
+// FORGET): an unlinked special inode goes now. An orphan cannot come
+// back through a lookup (it has no name), so nothing races with this.
+// Files are left to their last release (removed, Handle.Release).
+func (f *FS) Forgotten(ino uint64) {
+	ctx := context.Background()
+	a, err := f.idx.GetAttr(ctx, ino)
+	if err != nil || !a.Type.Special() || a.Nlink > 0 {
+		return
+	}
+	if _, err := f.idx.DropOrphan(ctx, ino); err != nil && !errors.Is(err, index.ErrNotFound) {
+		f.log.Error("deleting unlinked special file", "ino", ino, "type", a.Type.String(), "err", err)
+	}
 }
 
 // acquireOpen is acquire for a new handle: it counts the open, and fails

@@ -126,6 +126,13 @@ func (c *checker) checkInodes() {
 		if a.Type == TypeSymlink && (a.Size != uint64(len(a.Target)) || a.Target == "") {
 			c.bad("symlink %d: size %d, target %q", ino, a.Size, a.Target)
 		}
+		if a.Type.Special() && (a.Size != 0 || a.ChunkSize != 0 || a.Upload != UploadNone || a.Target != "") {
+			c.bad("%v %d: size %d, chunk size %d, upload state %v, target %q",
+				a.Type, ino, a.Size, a.ChunkSize, a.Upload, a.Target)
+		}
+		if a.Rdev != 0 && !a.Type.IsDevice() {
+			c.bad("%v %d has device number %#x", a.Type, ino, a.Rdev)
+		}
 		c.inodes[ino] = a
 		return nil
 	})
@@ -301,7 +308,8 @@ func (c *checker) checkSets() {
 	for _, b := range [][]byte{bucketOrphans, bucketQueue, bucketFailures} {
 		_ = c.t.bucket(b).ForEach(func(k, _ []byte) error {
 			ino, err := getU64(k)
-			if a, ok := c.inodes[ino]; err != nil || !ok || a.Type != TypeFile {
+			a, ok := c.inodes[ino]
+			if special := ok && a.Type.Special() && string(b) == string(bucketOrphans); err != nil || !ok || a.Type != TypeFile && !special {
 				c.bad("%s entry %x: no such file", b, k)
 			} else if string(b) == string(bucketFailures) && !c.staged[ino] {
 				c.bad("failure recorded for file %d with nothing staged", ino)

@@ -20,14 +20,17 @@ type NewNode struct {
 	Mode     uint32 // permission bits; other bits are ignored
 	Uid, Gid uint32
 	Target   string // symlinks only: 1..4095 bytes, no NUL
+	Rdev     uint32 // devices only: the device number (see Attr.Rdev)
 }
 
 // Removed reports the inode an Unlink (or a replacing Rename) took a link
-// from. Orphaned means its link count reached 0: the inode (a regular file)
-// now sits on the orphan list with its data, and the caller must call
-// DropOrphan(Ino) once no open handle refers to it.
+// from. Orphaned means its link count reached 0: the inode (a regular file
+// with its data, or a special inode) now sits on the orphan list, and the
+// caller must call DropOrphan(Ino) once nothing refers to it any more (no
+// open handle for a file; for a special inode, the kernel forgot it).
 type Removed struct {
 	Ino      uint64
+	Type     Type
 	Orphaned bool
 }
 
@@ -91,9 +94,11 @@ func (t *txn) removeEntry(dir *Attr, name string, child *Attr) error {
 }
 
 // dropLink takes one link from a non-directory whose entry was just removed.
-// At zero a symlink is deleted at once and a file becomes an orphan.
+// At zero a symlink is deleted at once; a file or special inode becomes an
+// orphan (an open file still reads its data; an open FIFO's fstat still
+// finds its attributes).
 func (t *txn) dropLink(a *Attr) (Removed, error) {
-	r := Removed{Ino: a.Ino}
+	r := Removed{Ino: a.Ino, Type: a.Type}
 	a.Nlink--
 	a.Ctime = t.now
 	if a.Nlink > 0 {
@@ -188,7 +193,9 @@ func (x *Index) DirCount(ctx context.Context, dir uint64) (uint64, error) {
 // Create makes a new inode of n.Type named name in parent and returns it.
 // Errors: ErrExist if the name is taken (O_EXCL semantics; open-or-create is
 // Lookup then Create), ErrNotFound/ErrNotDir for parent, ErrInvalid or
-// ErrNameTooLong for name or target. Files get the index's chunk size.
+// ErrNameTooLong for name or target, ErrInvalid for a device number on a
+// type other than a device. Files get the index's chunk size; special
+// inodes get size 0 and no content.
 func (x *Index) Create(ctx context.Context, parent uint64, name string, n NewNode) (Attr, error) {
 	if err := validName(name); err != nil {
 		return Attr{}, err
@@ -205,6 +212,9 @@ func (x *Index) Create(ctx context.Context, parent uint64, name string, n NewNod
 		}
 	} else if n.Target != "" {
 		return Attr{}, fmt.Errorf("index: target given for a %v: %w", n.Type, ErrInvalid)
+	}
+	if n.Rdev != 0 && !n.Type.IsDevice() {
+		return Attr{}, fmt.Errorf("index: device number given for a %v: %w", n.Type, ErrInvalid)
 	}
 	var a Attr
 	err := x.update(ctx, func(t *txn) (err error) {
@@ -232,6 +242,8 @@ func (x *Index) create1(t *txn, parent uint64, name string, n NewNode) (Attr, er
 		a.Nlink, a.Parent = 2, parent
 	case TypeSymlink:
 		a.Target, a.Size = n.Target, uint64(len(n.Target))
+	case TypeCharDev, TypeBlockDev:
+		a.Rdev = n.Rdev
 	}
 	if err := t.newInode(&a); err != nil {
 		return Attr{}, err

@@ -47,11 +47,19 @@
 //     directory holding that entry. Parent chains reach the root, so Rename
 //     can refuse to move a directory into its own subtree. Rmdir deletes the
 //     inode at once.
-//   - A file or symlink has Nlink = the number of entries naming it. A
-//     symlink reaching 0 is deleted at once. A file reaching 0 becomes an
-//     orphan: it keeps its data and attributes, is listed by Orphans, and is
-//     deleted by DropOrphan, which the fs layer calls on last close (or at
-//     start-up for leftovers of a crash). Orphans are not queued for upload.
+//   - A file, symlink or special inode has Nlink = the number of entries
+//     naming it. A symlink reaching 0 is deleted at once. A file or special
+//     inode reaching 0 becomes an orphan: it keeps its data and attributes,
+//     is listed by Orphans, and is deleted by DropOrphan, which the fs
+//     layer calls on last close of a file, when the kernel forgets a
+//     special inode (an open FIFO outlives its name), or at start-up for
+//     leftovers. Orphans are not queued for upload.
+//   - Special inodes (FIFO, socket, character and block device: see
+//     Type.Special) are names with attributes only. The kernel serves
+//     their data (a pipe, a socket, a driver), so they have Size 0, no
+//     chunks, UploadNone, and never enter the upload queue or the failure
+//     list. Devices keep their device number in Rdev;
+//     every other inode has Rdev 0.
 //
 // # Content
 //
@@ -64,26 +72,33 @@
 // newer writes. Every Stored chunk holds one reference on its blob; see
 // refs.go for the reference and deletion-list rules.
 //
-// # Schema (version 2)
+// # Schema (version 3)
 //
 // Integers are big-endian; "ino" is 8 bytes, so keys sort numerically.
 //
-//	meta       "version" -> u64 schema version (1)
+//	meta       "version" -> u64 schema version (3)
 //	           "count.inodes" -> u64 number of inode records
 //	           "count.bytes"  -> u64 sum of Size over regular files
 //	inodes     ino -> record (bucket sequence = last allocated ino):
-//	           u8 record version (1), u8 type, u8 upload state,
+//	           u8 record version (2), u8 type, u8 upload state,
 //	           u32 mode, u32 uid, u32 gid, u32 nlink, u64 size,
 //	           i64 atime, i64 mtime, i64 ctime (Unix ns),
 //	           u64 generation, u64 chunk size, u64 parent (dirs),
+//	           u32 rdev (devices; the kernel's FUSE encoding),
 //	           u16 target length, target bytes (symlinks)
+//	           Types: 1 file, 2 directory, 3 symlink, 4 FIFO, 5 socket,
+//	           6 character device, 7 block device.
+//	           Record version 1 is the same without rdev (read as 0);
+//	           it is still read, and rewritten as version 2 when the
+//	           inode next changes.
 //	dirents    ino(parent) ‖ name -> u64 child ino ‖ u8 child type
 //	xattrs     ino ‖ name -> value
 //	chunks     ino ‖ u64 chunk index -> u8 kind ‖ u64 len
 //	           [‖ 32-byte blob ID ‖ u64 offset ‖ u64 length, if stored]
 //	refs       blob ID -> u64 number of stored chunks naming it (> 0)
 //	deadblobs  blob ID -> i64 Unix ns when its count reached 0
-//	orphans    ino -> i64 Unix ns when its link count reached 0
+//	orphans    ino -> i64 Unix ns when its link count reached 0 (files
+//	           and special inodes)
 //	uploadq    ino -> empty; linked files with at least one staged chunk
 //	failures   ino -> i64 Unix ns ‖ message of the last failed upload
 //	stagedcopy ino ‖ u64 chunk index -> the chunk's staged bytes (at most
@@ -93,7 +108,9 @@
 //	meta       "journal.gen" -> u64 generation of the journal records not
 //	           yet committed to this file (absent = 0)
 //
-// Version 1 had no stagedcopy bucket and no journal; Open migrates it.
+// Version 1 had no stagedcopy bucket and no journal; version 2 had only
+// types 1-3 and inode record version 1. Open migrates both (the step from
+// 2 to 3 rewrites nothing: old records are read as they are).
 //
 // Open refuses a file whose version is newer than this package's
 // (ErrVersion). A schema change bumps schemaVersion and adds a migration.
@@ -105,4 +122,4 @@
 package index
 
 // schemaVersion is the on-disk schema version described above.
-const schemaVersion uint64 = 2
+const schemaVersion uint64 = 3

@@ -16,7 +16,7 @@ import (
 // verified that the blob exists and holds at least size bytes, and must
 // serialise this with blob deletion like CommitUpload (refs.go).
 func (x *Index) ImportFile(ctx context.Context, parent uint64, name string, n NewNode, size uint64, blob BlobID) (Attr, error) {
-	if n.Type != TypeFile || n.Target != "" {
+	if n.Type != TypeFile || n.Target != "" || n.Rdev != 0 {
 		return Attr{}, fmt.Errorf("index: import %q: type %v: %w", name, n.Type, ErrInvalid)
 	}
 	if blob.IsZero() {

@@ -470,6 +470,19 @@ func (x *Index) initSchema(o *Options) error {
 			x.log.Info("index: migrated schema", "from", 1, "to", 2)
 			v = 2
 		}
+		if v == 2 {
+			// Version 3 added the special inode types and the inode
+			// record version 2 (with the device number). Version 1
+			// records stay readable and are rewritten as their inodes
+			// change, so nothing is rewritten here; the version only
+			// makes an older walrusfs refuse an index that may hold
+			// records it cannot read.
+			if err := meta.Put(metaVersion, u64(3)); err != nil {
+				return err
+			}
+			x.log.Info("index: migrated schema", "from", 2, "to", 3)
+			v = 3
+		}
 		if v < schemaVersion {
 			return fmt.Errorf("schema version %d has no migration to %d: %w", v, schemaVersion, ErrVersion)
 		}

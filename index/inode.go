@@ -13,11 +13,19 @@ const RootIno uint64 = 1
 // Type is the kind of an inode. The zero value is invalid.
 type Type uint8
 
-// Inode types; the values are part of the on-disk schema.
+// Inode types; the values are part of the on-disk schema. The special
+// types (FIFO, socket, character and block device) are names only: the
+// kernel serves their data itself (a pipe, a socket, a driver), so they
+// have no chunks, size 0 and are never uploaded; devices keep their
+// device number in Attr.Rdev.
 const (
-	TypeFile    Type = 1
-	TypeDir     Type = 2
-	TypeSymlink Type = 3
+	TypeFile     Type = 1
+	TypeDir      Type = 2
+	TypeSymlink  Type = 3
+	TypeFIFO     Type = 4
+	TypeSocket   Type = 5
+	TypeCharDev  Type = 6
+	TypeBlockDev Type = 7
 )
 
 func (t Type) String() string {
@@ -28,18 +36,35 @@ func (t Type) String() string {
 		return "dir"
 	case TypeSymlink:
 		return "symlink"
+	case TypeFIFO:
+		return "fifo"
+	case TypeSocket:
+		return "socket"
+	case TypeCharDev:
+		return "chardev"
+	case TypeBlockDev:
+		return "blockdev"
 	}
 	return fmt.Sprintf("Type(%d)", uint8(t))
 }
 
-func (t Type) valid() bool { return t >= TypeFile && t <= TypeSymlink }
+func (t Type) valid() bool { return t >= TypeFile && t <= TypeBlockDev }
+
+// Special reports whether t is a FIFO, socket or device: an inode whose
+// data the kernel serves, with no content in the index.
+func (t Type) Special() bool { return t >= TypeFIFO && t <= TypeBlockDev }
+
+// IsDevice reports whether t is a character or block device (the types
+// with a device number).
+func (t Type) IsDevice() bool { return t == TypeCharDev || t == TypeBlockDev }
 
 // Attr is a copy of an inode's attributes.
 //
 // INVARIANT (checked by Check): directories have Nlink = 2 + number of
 // subdirectories and Size = number of entries; files and symlinks have Nlink =
 // number of directory entries naming them, and a file with Nlink 0 is an
-// orphan. Size of a symlink is len(Target).
+// orphan. Size of a symlink is len(Target). Special inodes (Type.Special)
+// have Size 0, no chunks, UploadNone, and Rdev 0 unless a device.
 type Attr struct {
 	Ino        uint64
 	Type       Type
@@ -55,11 +80,17 @@ type Attr struct {
 	Parent     uint64      // directories: the containing directory (root: itself)
 	Target     string      // symlinks: the link target
 	Upload     UploadState // regular files: where the content lives
+	Rdev       uint32      // devices: the device number, as FUSE carries it (Linux new_encode_dev)
 }
 
+// Inode record versions (see doc.go): version 2 added Rdev. Records are
+// always written in the current version; version 1 records, which every
+// inode of an index older than schema 3 has, are read as Rdev 0 and
+// rewritten in version 2 the next time the inode changes.
 const (
-	inodeRecVersion = 1
-	inodeFixedLen   = 77
+	inodeRecVersion = 2
+	inodeFixedLenV1 = 77
+	inodeFixedLen   = 81
 	maxNameLen      = 255
 	maxTargetLen    = 4095
 )
@@ -78,14 +109,27 @@ func encodeInode(a *Attr) []byte {
 	for _, v := range []uint64{a.Generation, a.ChunkSize, a.Parent} {
 		b = binary.BigEndian.AppendUint64(b, v)
 	}
+	b = binary.BigEndian.AppendUint32(b, a.Rdev)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(a.Target)))
 	return append(b, a.Target...)
+}
+
+// fixedLen is the length of an inode record of version ver without its
+// target, or 0 for an unknown version.
+func fixedLen(ver byte) int {
+	switch ver {
+	case 1:
+		return inodeFixedLenV1
+	case inodeRecVersion:
+		return inodeFixedLen
+	}
+	return 0
 }
 
 // decodeInode is the inverse of encodeInode; it copies everything out of v.
 func decodeInode(ino uint64, v []byte) (Attr, error) {
 	a := Attr{Ino: ino}
-	if len(v) < inodeFixedLen || v[0] != inodeRecVersion {
+	if len(v) == 0 || fixedLen(v[0]) == 0 || len(v) < fixedLen(v[0]) {
 		return a, fmt.Errorf("index: inode %d: bad record (%d bytes): %w", ino, len(v), ErrCorrupt)
 	}
 	a.Type, a.Upload = Type(v[1]), UploadState(v[2])
@@ -96,6 +140,9 @@ func decodeInode(ino uint64, v []byte) (Attr, error) {
 	a.Size = u64()
 	a.Atime, a.Mtime, a.Ctime = time.Unix(0, int64(u64())), time.Unix(0, int64(u64())), time.Unix(0, int64(u64()))
 	a.Generation, a.ChunkSize, a.Parent = u64(), u64(), u64()
+	if v[0] >= 2 {
+		a.Rdev = u32()
+	}
 	n := int(binary.BigEndian.Uint16(p))
 	if len(p) != 2+n || !a.Type.valid() {
 		return a, fmt.Errorf("index: inode %d: bad record: %w", ino, ErrCorrupt)
