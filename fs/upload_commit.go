@@ -87,7 +87,10 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 	gen := u.newWait()
 	u.mu.Unlock()
 	u.enqueue(ino, true)
-	for {
+	for i := 1; ; i++ {
+		if i%askAgainEvery == 0 {
+			u.requeueIdle([]uint64{ino})
+		}
 		fs, err := u.f.idx.FileState(ctx, ino)
 		if errors.Is(err, index.ErrNotFound) {
 			return nil
@@ -114,7 +117,8 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 	}
 }
 
-// Sync queues every file with staged chunks (retrying failed ones now)
+// Sync queues every file with staged chunks (retrying failed ones now,
+// and asking again for files whose upload went stale: requeueIdle)
 // and waits until the upload queue is empty and no commit is still
 // freeing staging bytes, then makes the index durable;
 // or returns the first upload failure that happens meanwhile.
@@ -129,7 +133,13 @@ func (f *FS) Sync(ctx context.Context) error {
 	for _, ino := range q {
 		f.up.enqueue(ino, true)
 	}
-	for {
+	for i := 1; ; i++ {
+		if i%askAgainEvery == 0 {
+			if q, err = f.idx.UploadQueue(ctx); err != nil {
+				return err
+			}
+			f.up.requeueIdle(q)
+		}
 		empty, err := f.idx.QueueEmpty(ctx)
 		if err != nil {
 			return err
@@ -158,6 +168,28 @@ func (f *FS) Sync(ctx context.Context) error {
 		}
 		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
 			return err
+		}
+	}
+}
+
+// askAgainEvery is how many rounds of the wait loops of Sync (20 ms) and
+// waitUploaded (10 ms) pass between two requeueIdle calls.
+const askAgainEvery = 25
+
+// requeueIdle queues (forced) each of inos that is neither pending nor
+// held by a worker or the packer. A waiter calls it for the files it waits
+// for: an upload that a write made stale is not retried while its file is
+// still open for writing (see finish; that write's close or fsync queues
+// it again), so without asking again a waiter would wait for the file's
+// last close, and forever if the writer only waits for the waiter (a
+// program that runs walrusfs sync between its writes).
+func (u *uploader) requeueIdle(inos []uint64) {
+	for _, ino := range inos {
+		u.mu.Lock()
+		idle := !u.running[ino] && u.pending[ino] == nil
+		u.mu.Unlock()
+		if idle {
+			u.enqueue(ino, true)
 		}
 	}
 }

@@ -314,3 +314,53 @@ func TestStatusNamesFailedFiles(t *testing.T) {
 		t.Fatalf("status failures %+v, %v", s.Failures, err)
 	}
 }
+
+// TestSyncWhileOpenForWriting: Sync returns while a file it waits for is
+// still open for writing, even when that file's upload went stale (a write
+// landed while its blob was being stored). Such an upload is not retried
+// until the writer's next close or fsync, and a writer that waits for the
+// sync before closing would otherwise wait forever.
+func TestSyncWhileOpenForWriting(t *testing.T) {
+	e := newEnv(t, nil, false)
+	e.store.mu.Lock()
+	e.store.gate, e.store.entered = make(chan struct{}), make(chan struct{}, 1)
+	e.store.mu.Unlock()
+	a, h, err := e.fs.Create(ctxb, index.RootIno, "f", syscall.O_RDWR, 0o644, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctxb)
+	data := randBytes(2*testChunk, 9)
+	if _, err := h.WriteAt(ctxb, data, 0); err != nil {
+		t.Fatal(err)
+	}
+	// Queued, but not uploaded while open for writing.
+	if err := h.Flush(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	e.waitUploaderIdle()
+	ctx, cancel := context.WithTimeout(ctxb, 10*time.Second)
+	defer cancel()
+	synced := make(chan error, 1)
+	go func() { synced <- e.fs.Sync(ctx) }() // forces the upload
+	<-e.store.entered                        // the upload is inside Put
+	// Makes the upload in flight stale; the handle stays open.
+	if _, err := h.WriteAt(ctxb, []byte("NEW"), 10); err != nil {
+		t.Fatal(err)
+	}
+	copy(data[10:], "NEW")
+	e.store.mu.Lock()
+	close(e.store.gate)
+	e.store.gate = nil
+	e.store.mu.Unlock()
+	if err := <-synced; err != nil {
+		t.Fatalf("sync with the file open for writing: %v", err)
+	}
+	if s := e.state(a.Ino); s.State != index.UploadStored {
+		t.Fatalf("state after sync %+v", s)
+	}
+	got := make([]byte, len(data)+1)
+	if n, err := h.ReadAt(ctxb, got, 0); err != nil || !bytes.Equal(got[:n], data) {
+		t.Fatalf("content after sync differs (n=%d, err=%v)", n, err)
+	}
+}

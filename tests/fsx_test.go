@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -84,6 +85,9 @@ func TestFsx(t *testing.T) {
 				}
 				t.Fatalf("fsx %v: %v\nreplay: fsx -l 4000000 --replay-ops %s FILE\n%s", args, err,
 					filepath.Join(side, filepath.Base(file)+".fsxops"), tail(string(out), 6000))
+			}
+			if want := fmt.Sprintf("All %d operations completed A-OK!", ops); !strings.Contains(string(out), want) {
+				t.Fatalf("fsx %v exited 0 without %q:\n%s", args, want, tail(string(out), 6000))
 			}
 			if err := os.Remove(file); err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -100,6 +102,8 @@ func newRandomOps(t *testing.T, data, path string, seed uint64) *randomOps {
 	return r
 }
 
+// close waits for a background sync with the file still open, then
+// closes both files.
 func (r *randomOps) close() {
 	r.waitSync()
 	_ = r.model.Close()
@@ -332,9 +336,17 @@ func (r *randomOps) startSync() {
 		}
 	}
 	ch := make(chan error, 1)
-	cmd := exec.Command(binary, "sync", "--data-dir", r.data)
+	// The sync must end even while the file stays open for writing (it
+	// does until the end of the seed): a deadline makes a hang a failure.
+	const limit = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	cmd := exec.CommandContext(ctx, binary, "sync", "--data-dir", r.data)
 	go func() {
+		defer cancel()
 		out, err := cmd.CombinedOutput()
+		if ctx.Err() != nil {
+			err = fmt.Errorf("did not finish within %v with the file open: %w", limit, err)
+		}
 		if err != nil {
 			err = fmt.Errorf("%w: %s", err, out)
 		}
