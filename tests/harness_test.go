@@ -181,6 +181,13 @@ func (d *daemon) cleanup() {
 	lazyUnmount(d.mnt)
 	if d.t.Failed() {
 		d.t.Logf("daemon log:\n%s", tail(d.log.String(), 4000))
+		if dir := os.Getenv("WALRUSFS_E2E_LOGS"); dir != "" {
+			// The whole log (a goroutine dump after SIGQUIT is long).
+			p := filepath.Join(dir, strings.NewReplacer("/", "_").Replace(d.t.Name())+".log")
+			if err := os.WriteFile(p, []byte(d.log.String()), 0o644); err == nil {
+				d.t.Logf("whole daemon log in %s", p)
+			}
+		}
 	}
 }
 
