@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
 

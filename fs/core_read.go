@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
 

@@ -46,7 +46,7 @@
 // A partial write to a stored chunk first copies that chunk from its blob
 // (read-modify-write of one chunk); editing one byte of a 2 GiB file
 // re-uploads one chunk. Reads take dirty and staged chunks from the staging
-// file, stored chunks from the disk cache (fs/cache, a read-ahead stream per
+// file, stored chunks from the disk cache (package cache, a read-ahead stream per
 // handle) and holes as zeros. A blob that cannot be read is EIO with a log
 // line naming the file and the blob, never ENOENT or wrong bytes.
 //

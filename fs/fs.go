@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/mem"
-	"github.com/walrusfs/walrusfs/fs/cache"
+	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
 
