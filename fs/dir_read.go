@@ -129,5 +129,5 @@ func (d *dirHandle) Seekdir(_ context.Context, off uint64) syscall.Errno {
 // Fsyncdir makes the index durable (directory changes are committed by
 // every operation already).
 func (d *dirHandle) Fsyncdir(ctx context.Context, _ uint32) syscall.Errno {
-	return d.n.errno("fsyncdir", d.n.fsys.idx.Sync(ctx))
+	return d.n.errno("fsyncdir", d.n.fsys.Index().Sync(ctx))
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/vfs"
+
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -32,17 +34,17 @@ func TestToErrno(t *testing.T) {
 		{"corrupt", wrap(index.ErrCorrupt), syscall.EIO},
 		{"canceled", wrap(context.Canceled), syscall.EINTR},
 		{"deadline", wrap(context.DeadlineExceeded), syscall.ETIMEDOUT},
-		{"no attr", wrap(fmt.Errorf("%w: %w", ErrNoAttr, index.ErrNotFound)), syscall.ENODATA},
-		{"read-only attr", wrap(ErrReadOnlyAttr), syscall.EPERM},
-		{"not supported", wrap(ErrNotSupported), syscall.EOPNOTSUPP},
-		{"bad handle", wrap(ErrBadHandle), syscall.EBADF},
-		{"open of a special file", wrap(ErrNoDevice), syscall.ENXIO},
-		{"user.* on a special file", wrap(ErrUserXattrType), syscall.EPERM},
+		{"no attr", wrap(fmt.Errorf("%w: %w", vfs.ErrNoAttr, index.ErrNotFound)), syscall.ENODATA},
+		{"read-only attr", wrap(vfs.ErrReadOnlyAttr), syscall.EPERM},
+		{"not supported", wrap(vfs.ErrNotSupported), syscall.EOPNOTSUPP},
+		{"bad handle", wrap(vfs.ErrBadHandle), syscall.EBADF},
+		{"open of a special file", wrap(vfs.ErrNoDevice), syscall.ENXIO},
+		{"user.* on a special file", wrap(vfs.ErrUserXattrType), syscall.EPERM},
 		// A blob that cannot be read is EIO, never ENOENT, even when the
 		// store says "not found".
-		{"blob not found", wrap(&BlobError{Ino: 7, Err: blobstore.ErrNotFound}), syscall.EIO},
+		{"blob not found", wrap(&vfs.BlobError{Ino: 7, Err: blobstore.ErrNotFound}), syscall.EIO},
 		{"blob unavailable", wrap(&blobstore.UnavailableError{Found: 1, Needed: 3}), syscall.EIO},
-		{"blob error wrapping index not found", &BlobError{Err: index.ErrNotFound}, syscall.EIO},
+		{"blob error wrapping index not found", &vfs.BlobError{Err: index.ErrNotFound}, syscall.EIO},
 		{"store not found bare", blobstore.ErrNotFound, syscall.EIO},
 		{"os errno", wrap(&os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}), syscall.ENOSPC},
 		{"unknown", errors.New("boom"), syscall.EIO},

@@ -6,13 +6,14 @@ import (
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/walrusfs/walrusfs/vfs"
 	"golang.org/x/sys/unix"
 )
 
 // fileHandle is the go-fuse face of an open file: a core Handle plus the
 // node it was opened from (for log lines).
 type fileHandle struct {
-	h *Handle
+	h *vfs.Handle
 	n *node
 }
 
@@ -67,7 +68,7 @@ func (fh *fileHandle) Release(ctx context.Context) syscall.Errno {
 // as zeros, as allocated space does), KEEP_SIZE alone is a no-op, and
 // PUNCH_HOLE|KEEP_SIZE writes zeros over the range inside the file.
 func (fh *fileHandle) Allocate(ctx context.Context, off, size uint64, mode uint32) syscall.Errno {
-	f, ino := fh.h.f, fh.h.Ino
+	f, ino := fh.n.fsys, fh.h.Ino
 	a, err := f.GetAttr(ctx, ino)
 	if err != nil {
 		return fh.n.errno("fallocate", err)

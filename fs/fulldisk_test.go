@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // TestMountFullDisk puts the staging area on a 2 MiB tmpfs: a write that
@@ -20,7 +22,7 @@ func TestMountFullDisk(t *testing.T) {
 		t.Skipf("cannot mount a small tmpfs here: %v", err)
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(staging, syscall.MNT_DETACH) })
-	m := mountEnv(t, func(o *Options) { o.StagingDir = staging })
+	m := mountEnv(t, func(o *vfs.Options) { o.StagingDir = staging })
 
 	keep := bytes.Repeat([]byte("walrus "), 1500)
 	keepPath := filepath.Join(m.mnt, "keep.txt")

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // MountOptions configures Mount. Nil means defaults.
@@ -38,7 +39,7 @@ var ErrNoFusermount = errors.New("mounting as a non-root user needs fusermount3 
 // attribute timeouts, no direct I/O (mmap works), kernel-local locks, and
 // (as root) a kernel read-ahead of 1 MiB instead of 128 KiB, so that
 // sequential reads arrive as 1 MiB requests (raiseReadAhead).
-func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
+func Mount(dir string, f *vfs.FS, o *MountOptions) (*fuse.Server, error) {
 	if o == nil {
 		o = &MountOptions{}
 	}
@@ -63,7 +64,7 @@ func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 		// Modes are reported as stored: without this go-fuse shows a
 		// file created with mode 0000 as 0644 (and a directory as 0755).
 		NullPermissions: true,
-		Logger:          log.New(slogWriter{f.log}, "", 0),
+		Logger:          log.New(slogWriter{f.Logger()}, "", 0),
 		MountOptions: fuse.MountOptions{
 			FsName:       name,
 			Name:         "walrusfs",
@@ -73,7 +74,7 @@ func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 			MaxWrite:     1 << 20,
 			MaxReadAhead: 1 << 20,
 			Debug:        o.Debug,
-			Logger:       log.New(slogWriter{f.log}, "", 0),
+			Logger:       log.New(slogWriter{f.Logger()}, "", 0),
 		},
 	}
 	server, err := fusefs.Mount(dir, &node{fsys: f}, opts)
@@ -81,7 +82,7 @@ func Mount(dir string, f *FS, o *MountOptions) (*fuse.Server, error) {
 		return nil, fmt.Errorf("mounting %s: %w", dir, err)
 	}
 	if err := raiseReadAhead(dir, readAheadKB); err != nil {
-		f.log.Info("cannot raise the kernel read-ahead of the mount; sequential reads reach the daemon in 128 KiB requests",
+		f.Logger().Info("cannot raise the kernel read-ahead of the mount; sequential reads reach the daemon in 128 KiB requests",
 			"mountpoint", dir, "err", err)
 	}
 	return server, nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // mounted is an env served through a real kernel mount.
@@ -29,10 +31,10 @@ func skipNoFUSE(t *testing.T) {
 
 // mountEnv mounts a fresh env on a temp dir. The mount is removed when the
 // test ends, even if it fails (lazy unmount as a last resort).
-func mountEnv(t *testing.T, tweak func(*Options)) *mounted {
+func mountEnv(t *testing.T, tweak func(*vfs.Options)) *mounted {
 	t.Helper()
 	skipNoFUSE(t)
-	e := newEnvWith(t, testChunk, tweak, false, true)
+	e := newEnv(t, envOptions{Tweak: tweak})
 	return mountOn(t, e)
 }
 

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // TestMain doubles as a helper process (see helper) for operations that
@@ -113,7 +114,7 @@ func runHelper(t *testing.T, op, path string) int {
 // TestMountSmallFiles writes 2000 small files through the kernel, waits for
 // the upload and reads every one back.
 func TestMountSmallFiles(t *testing.T) {
-	m := mountEnv(t, func(o *Options) { o.PackThreshold = 1 << 20; o.PackDelay = 2 * time.Second })
+	m := mountEnv(t, func(o *vfs.Options) { o.PackThreshold = 1 << 20; o.PackDelay = 2 * time.Second })
 	const n = 2000
 	start := time.Now()
 	defer func() { t.Logf("total %v", time.Since(start)) }()
@@ -150,7 +151,7 @@ func TestMountSmallFiles(t *testing.T) {
 // over the same index, store and staging) and compares sha256.
 func TestMountLargeFileRemount(t *testing.T) {
 	skipNoFUSE(t)
-	e := newEnvChunk(t, 4<<20)
+	e := newEnv(t, envOptions{Chunk: 4 << 20})
 	m := mountOn(t, e)
 	p := filepath.Join(m.mnt, "big")
 	f, err := os.Create(p)
@@ -177,7 +178,7 @@ func TestMountLargeFileRemount(t *testing.T) {
 	if err := e.fs.Close(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	e.fs, err = New(ctxb, e.idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging")})
+	e.fs, err = vfs.New(ctxb, e.idx, e.store, &vfs.Options{StagingDir: filepath.Join(e.dir, "staging")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // node is the go-fuse face of one inode: its number (StableAttr.Ino, the
@@ -16,7 +17,7 @@ import (
 // no other state, so per-inode memory in the kernel bridge stays tiny.
 type node struct {
 	fusefs.Inode
-	fsys *FS
+	fsys *vfs.FS
 }
 
 // Compile-time checks: every node interface implemented.
@@ -51,7 +52,7 @@ func (n *node) errno(op string, err error) syscall.Errno {
 	if err == nil {
 		return 0
 	}
-	return n.fsys.errno(op, "/"+n.Path(nil), err)
+	return logErrno(n.fsys.Logger(), op, "/"+n.Path(nil), err)
 }
 
 // typeMode is the S_IFMT bits of an index type.

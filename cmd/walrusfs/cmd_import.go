@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/sui"
 )
 
@@ -49,7 +49,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := wfs.NewClient(dd)
+	c := control.NewClient(dd)
 	st, err := c.Status(ctx)
 	if err != nil {
 		return err

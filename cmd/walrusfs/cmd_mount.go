@@ -13,7 +13,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/daemon"
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 // runMount: walrusfs mount [flags] MOUNTPOINT
@@ -37,7 +38,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil || chunk < 4096 {
 		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *m.chunkSize)}
 	}
-	dur, err := wfs.ParseDurability(*m.durability)
+	dur, err := vfs.ParseDurability(*m.durability)
 	if err != nil {
 		return usageError{"--durability: " + err.Error()}
 	}
@@ -64,7 +65,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		defer stop()
 	}
-	return wfs.RunDaemon(ctx, wfs.DaemonConfig{
+	return daemon.RunDaemon(ctx, daemon.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *m.syncUploads, Durability: dur, Nodes: *m.nodes, Shards: *m.shards, GCGrace: *m.gcGrace,
 		Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
@@ -85,7 +86,7 @@ type mountFlags struct {
 func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
 	m := &mountFlags{wf: addWalrusFlags(fs)}
-	m.expiryWarn = fs.Int("expiry-warn", wfs.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
+	m.expiryWarn = fs.Int("expiry-warn", daemon.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	m.dataDir = fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	m.cacheSize = fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
 	m.chunkSize = fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
@@ -122,11 +123,11 @@ func startCPUProfile(path string) (stop func(), err error) {
 // network. A mismatch with the remembered back end is reported by the
 // daemon (fs.BackendFile).
 func mountWalrusConfig(dataDir string, wf *walrusFlags, embeddedFlags bool) (*walrus.Config, error) {
-	rec, err := wfs.ReadBackend(dataDir)
+	rec, err := daemon.ReadBackend(dataDir)
 	if err != nil {
 		return nil, err
 	}
-	remembered := rec != nil && rec.Kind == wfs.BackendWalrus
+	remembered := rec != nil && rec.Kind == daemon.BackendWalrus
 	if !wf.given() && !remembered {
 		if wf.any() {
 			return nil, usageError{"Walrus flags (--epochs, --sui-url, ...) need --network, --publisher or --aggregator"}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
@@ -107,7 +107,7 @@ func TestMountCommand(t *testing.T) {
 		t.Fatalf("sync: %d %q %q", code, out, errs)
 	}
 	code, out, errs = cli(t, nil, "status", "--data-dir", dd, "--json")
-	var st wfs.Status
+	var st control.Status
 	if code != 0 || json.Unmarshal([]byte(out), &st) != nil {
 		t.Fatalf("status --json: %d %q %q", code, out, errs)
 	}

@@ -11,7 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/daemon"
 )
 
 // mountHelperName is the name mount(8) runs for file systems of type
@@ -191,13 +192,13 @@ func mountFlagSet(env *cliEnv) *flag.FlagSet {
 // served reports whether the walrusfs mount of dataDir is at mnt and its
 // daemon answers on the control socket.
 func served(ctx context.Context, dataDir, mnt string) bool {
-	src, err := wfs.MountSource(mnt)
+	src, err := daemon.MountSource(mnt)
 	if err != nil || src != dataDir {
 		return false
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, err = wfs.NewClient(dataDir).Status(ctx)
+	_, err = control.NewClient(dataDir).Status(ctx)
 	return err == nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
 )
 
 // runStatus: walrusfs status [--data-dir D] [--json]
@@ -25,7 +25,7 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := wfs.NewClient(dd).Status(ctx)
+	s, err := control.NewClient(dd).Status(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func human(n uint64) string {
 //
 //	epoch:      42 (read 2026-01-02T03:04:05Z)        or "unknown (...)"
 //	expiry:     3 blobs in use, earliest end epoch 45 (about 2026-01-05T00:00:00Z); 1 within 2 epochs
-func printExpiry(w io.Writer, e *wfs.StatusExpiry) {
+func printExpiry(w io.Writer, e *control.StatusExpiry) {
 	switch {
 	case e.Epoch != 0 && e.EpochError != "":
 		fmt.Fprintf(w, "epoch:      %d (read %s; last read failed: %s)\n", e.Epoch, e.EpochReadAt.UTC().Format(time.RFC3339), e.EpochError)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
 )
 
 // runSync: walrusfs sync [--data-dir D]
@@ -22,7 +22,7 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := wfs.NewClient(dd).Sync(ctx); err != nil {
+	if err := control.NewClient(dd).Sync(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.stdout, "all files are stored")

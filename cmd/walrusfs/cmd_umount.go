@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 
-	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/daemon"
 )
 
 // runUmount: walrusfs umount MOUNTPOINT
@@ -26,27 +27,27 @@ func runUmount(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dataDir, err := wfs.MountSource(mnt)
+	dataDir, err := daemon.MountSource(mnt)
 	if err != nil {
 		return err
 	}
-	err = wfs.NewClient(dataDir).Unmount(ctx)
+	err = control.NewClient(dataDir).Unmount(ctx)
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, wfs.ErrNoDaemon) {
+	if !errors.Is(err, control.ErrNoDaemon) {
 		return err
 	}
 	// The daemon is gone: killed (remove its dead mount), or it exited
 	// after unmounting while we asked (nothing left to do). A mount that
 	// still answers is never forced off: its daemon may just not be
 	// reachable on its socket.
-	if src, err := wfs.RemoveDeadMount(ctx, mnt); err != nil || src != "" {
+	if src, err := daemon.RemoveDeadMount(ctx, mnt); err != nil || src != "" {
 		return err
 	}
-	if _, err := wfs.MountSource(mnt); err != nil {
+	if _, err := daemon.MountSource(mnt); err != nil {
 		return nil
 	}
 	return fmt.Errorf("the walrusfs mount at %s is alive, but its daemon does not answer on %s: %w (to force it off: umount -l %s, or fusermount3 -u -z %s)",
-		mnt, filepath.Join(dataDir, wfs.SocketName), err, mnt, mnt)
+		mnt, filepath.Join(dataDir, control.SocketName), err, mnt, mnt)
 }

@@ -21,8 +21,8 @@ import (
 	"github.com/walrusfs/walrusfs/sui/suitest"
 )
 
-// daemon is a `walrusfs mount` child process (see TestHelperDaemon).
-type daemon struct {
+// daemonProc is a `walrusfs mount` child process (see TestHelperDaemon).
+type daemonProc struct {
 	logs   syncbuf.Buffer
 	exited chan struct{}
 	err    error
@@ -31,9 +31,9 @@ type daemon struct {
 // startDaemon runs walrusfs with args in a child process and waits until
 // the data directory's control socket answers. It is killed (and its
 // mount detached) when the test ends if still running.
-func startDaemon(t *testing.T, dd, mnt string, args ...string) *daemon {
+func startDaemon(t *testing.T, dd, mnt string, args ...string) *daemonProc {
 	t.Helper()
-	d := &daemon{exited: make(chan struct{})}
+	d := &daemonProc{exited: make(chan struct{})}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")
 	cmd.Env = append(os.Environ(), "WALRUSFS_HELPER_ARGS="+strings.Join(args, "\x1f"))
 	cmd.Stdout, cmd.Stderr = &d.logs, &d.logs
@@ -75,7 +75,7 @@ func startDaemon(t *testing.T, dd, mnt string, args ...string) *daemon {
 }
 
 // stop unmounts through the CLI and waits for the daemon to exit.
-func (d *daemon) stop(t *testing.T, mnt string) {
+func (d *daemonProc) stop(t *testing.T, mnt string) {
 	t.Helper()
 	if code, out, errs := cli(t, nil, "umount", mnt); code != 0 {
 		t.Fatalf("umount: %d %q %q", code, out, errs)

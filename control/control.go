@@ -1,0 +1,252 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// The control socket is HTTP over the unix socket <data-dir>/walrusfs.sock
+// (mode 0600: only the daemon's user):
+//
+//	GET  /status   Status as JSON
+//	POST /sync     waits until the upload queue is empty (200) or an upload
+//	               fails (500, the message in the body)
+//	POST /import?blob=ID&path=P
+//	               places blob ID at path P of the tree (vfs.FS.Import): 200
+//	               with the new file's attributes as JSON, 400 for a bad
+//	               request, 409 if P exists, 500 otherwise (message in body)
+//	POST /unmount  unmounts and stops the daemon (202); the caller polls
+//	               the socket until it is gone
+
+// SocketName is the control socket's file name in the data directory.
+const SocketName = "walrusfs.sock"
+
+// Status is what `walrusfs status` shows.
+type Status struct {
+	PID          int             `json:"pid"`
+	Mountpoint   string          `json:"mountpoint"`
+	DataDir      string          `json:"data_dir"`
+	Store        string          `json:"store"`
+	Files        uint64          `json:"inodes"`
+	Bytes        uint64          `json:"bytes"`
+	PendingFiles uint64          `json:"pending_files"`
+	PendingBytes uint64          `json:"pending_bytes"`
+	Uploading    uint64          `json:"uploading"`
+	Failures     []StatusFailure `json:"failures"`
+	Orphans      uint64          `json:"orphans"`
+	Blobs        uint64          `json:"blobs"`
+	DeadBlobs    uint64          `json:"dead_blobs"`
+	CacheBytes   int64           `json:"cache_bytes"`
+	CacheMax     int64           `json:"cache_max_bytes"`
+	Cache        *cache.Stats    `json:"cache,omitempty"`
+	Expiry       *StatusExpiry   `json:"expiry,omitempty"` // back ends with epochs (Walrus)
+}
+
+// StatusFailure is the last upload error of one file.
+type StatusFailure struct {
+	Ino   uint64    `json:"ino"`
+	Path  string    `json:"path,omitempty"` // relative to the mount; empty if the file has no name any more
+	Time  time.Time `json:"time"`
+	Error string    `json:"error"`
+}
+
+// Daemon is what the control socket needs of the daemon behind it.
+type Daemon interface {
+	// Status returns everything `walrusfs status` shows.
+	Status(ctx context.Context) (Status, error)
+	// Sync waits until the upload queue is empty or an upload fails.
+	Sync(ctx context.Context) error
+	// Import places blob id at path p of the tree (see vfs.FS.Import).
+	Import(ctx context.Context, p string, id blobstore.ID) (index.Attr, error)
+	// Unmount unmounts and stops the daemon; it may return at once.
+	Unmount()
+}
+
+// Serve serves the control API of d on ln until ctx ends or the returned
+// server is closed. d.Unmount is called once per unmount request.
+func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		s, err := d.Status(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s)
+	})
+	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
+		if err := d.Sync(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
+		id, err := blobstore.ParseID(r.URL.Query().Get("blob"))
+		if err != nil || r.URL.Query().Get("path") == "" {
+			http.Error(w, fmt.Sprintf("want blob=<blob ID>&path=<path>: %v", err), http.StatusBadRequest)
+			return
+		}
+		a, err := d.Import(r.Context(), r.URL.Query().Get("path"), id)
+		switch {
+		case errors.Is(err, index.ErrExist):
+			http.Error(w, err.Error(), http.StatusConflict)
+		case errors.Is(err, index.ErrInvalid) || errors.Is(err, index.ErrNotFound) && !errors.Is(err, blobstore.ErrNotFound):
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(ImportResult{Ino: a.Ino, Size: a.Size, Mode: a.Mode})
+		}
+	})
+	mux.HandleFunc("POST /unmount", func(w http.ResponseWriter, r *http.Request) {
+		// The answer must be complete before the daemon starts to go: a
+		// client that saw the connection close instead would take the
+		// daemon for dead and unmount a mount that is already gone. With
+		// its length announced (none), the flushed header is the whole
+		// answer; a chunked one would still owe its last chunk when the
+		// handler returns, by which time the daemon may have closed the
+		// connection ("unexpected EOF" in walrusfs umount).
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusAccepted)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		go d.Unmount()
+	})
+	srv := &http.Server{Handler: mux, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() { _ = srv.Serve(ln) }()
+	return srv
+}
+
+// StatusExpiry is the expiry part of Status, on a back end with epochs.
+// It covers the recorded blobs the mount uses (referenced by the index);
+// end epochs are exclusive: a blob is readable while the current epoch is
+// below its end epoch.
+type StatusExpiry struct {
+	Epoch        uint32    `json:"current_epoch,omitzero"` // 0 = not read from Sui yet
+	EpochReadAt  time.Time `json:"epoch_read_at,omitzero"`
+	EpochError   string    `json:"epoch_error,omitempty"` // last failure reading Sui
+	Blobs        int       `json:"blobs"`                 // blobs in use with a recorded end epoch
+	Earliest     uint32    `json:"earliest_end_epoch,omitzero"`
+	EarliestTime time.Time `json:"earliest_end_time,omitzero"` // estimated start of Earliest (needs Sui)
+	WarnEpochs   uint32    `json:"warn_epochs"`
+	Expiring     int       `json:"expiring"` // blobs ending within WarnEpochs of the current epoch (or already)
+}
+
+// ErrNoDaemon means no daemon answers on the data directory's socket.
+var ErrNoDaemon = errors.New("no walrusfs daemon is running for this data directory")
+
+// Client talks to the daemon of a data directory.
+type Client struct {
+	dataDir string
+	hc      *http.Client
+}
+
+// NewClient returns a client for the daemon of dataDir.
+func NewClient(dataDir string) *Client {
+	sock := filepath.Join(dataDir, SocketName)
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}
+	return &Client{dataDir: dataDir, hc: &http.Client{Transport: tr}}
+}
+
+func (c *Client) do(ctx context.Context, method, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "http://walrusfs"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if _, serr := os.Stat(filepath.Join(c.dataDir, SocketName)); errors.Is(serr, os.ErrNotExist) || errors.Is(err, os.ErrNotExist) ||
+			isConnRefused(err) {
+			return nil, fmt.Errorf("%w (%s)", ErrNoDaemon, c.dataDir)
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		return nil, fmt.Errorf("daemon: %s", strings.TrimSpace(string(body)))
+	}
+	return body, nil
+}
+
+func isConnRefused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// Status asks the daemon for its status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	b, err := c.do(ctx, http.MethodGet, "/status")
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	return s, err
+}
+
+// Sync waits until the daemon's upload queue is empty.
+func (c *Client) Sync(ctx context.Context) error {
+	_, err := c.do(ctx, http.MethodPost, "/sync")
+	return err
+}
+
+// ImportResult is the answer of POST /import.
+type ImportResult struct {
+	Ino  uint64 `json:"ino"`
+	Size uint64 `json:"size"`
+	Mode uint32 `json:"mode"`
+}
+
+// Import asks the daemon to place blob id at path p of the tree (see
+// vfs.FS.Import).
+func (c *Client) Import(ctx context.Context, id blobstore.ID, p string) (ImportResult, error) {
+	var res ImportResult
+	q := url.Values{"blob": {id.String()}, "path": {p}}
+	b, err := c.do(ctx, http.MethodPost, "/import?"+q.Encode())
+	if err == nil {
+		err = json.Unmarshal(b, &res)
+	}
+	return res, err
+}
+
+// Unmount asks the daemon to unmount and waits until it has exited (its
+// socket is gone).
+func (c *Client) Unmount(ctx context.Context) error {
+	if _, err := c.do(ctx, http.MethodPost, "/unmount"); err != nil {
+		return err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(c.dataDir, SocketName)); errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the daemon to exit: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

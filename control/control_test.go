@@ -1,0 +1,57 @@
+package control
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// TestUnmountAnswerComplete: the daemon may close its control server the
+// moment the unmount request has been answered; the client must still
+// get the whole answer (it once got "unexpected EOF" when the server went
+// before the handler returned).
+func TestUnmountAnswerComplete(t *testing.T) {
+	for i := range 200 {
+		dir := t.TempDir()
+		sock := filepath.Join(dir, SocketName)
+		ln, err := net.Listen("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan struct{})
+		var srv interface{ Close() error }
+		ready := make(chan struct{})
+		srv = Serve(context.Background(), ln, unmountOnly(func() {
+			<-ready
+			// What the daemon does on its way out, as early as it can.
+			_ = srv.Close()
+			_ = os.Remove(sock)
+			close(closed)
+		}))
+		close(ready)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = NewClient(dir).Unmount(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		<-closed
+	}
+}
+
+// unmountOnly is a Daemon that only unmounts.
+type unmountOnly func()
+
+func (u unmountOnly) Unmount() { u() }
+
+func (unmountOnly) Status(context.Context) (Status, error) { return Status{}, nil }
+func (unmountOnly) Sync(context.Context) error             { return nil }
+func (unmountOnly) Import(context.Context, string, blobstore.ID) (index.Attr, error) {
+	return index.Attr{}, nil
+}

@@ -1,0 +1,241 @@
+package daemon
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/vfs"
+)
+
+// DaemonConfig is everything `walrusfs mount` configures. Zero fields mean
+// defaults.
+type DaemonConfig struct {
+	DataDir     string // required; holds index.db, staging/, cache/, the nodes, walrusfs.sock
+	Mountpoint  string // required
+	CacheSize   int64  // disk cache cap in bytes (default cache.DefaultMaxBytes)
+	ChunkSize   uint64 // chunk size of new files (default index.DefaultChunkSize)
+	SyncUploads bool   // close(2) waits for the upload
+	Durability  vfs.Durability
+	Nodes       int // embedded network size, used when the data dir is created
+	Shards      int
+	GCGrace     time.Duration
+	// Walrus, if set, stores the blobs on that Walrus deployment
+	// (walrus.Store; Nodes and Shards are unused) instead of the embedded
+	// network. The data directory remembers the choice (BackendFile); a
+	// different back end later is an error.
+	Walrus *walrus.Config
+	// SuiURL is the Sui full node for Walrus.Network's epochs ("" = the
+	// network's public node); ExpiryWarn is how many epochs before a blob
+	// in use ends the log warns (default DefaultExpiryWarn); EpochInterval
+	// is how often the epoch is read (default DefaultEpochInterval).
+	SuiURL        string
+	ExpiryWarn    int
+	EpochInterval time.Duration
+	Debug         bool          // trace every FUSE operation
+	Logger        *slog.Logger  // nil discards
+	StopGrace     time.Duration // how long uploads in flight may finish at exit (default 10 s)
+	// Ready, if set, is called once the mount is serving.
+	Ready func()
+}
+
+// ErrAlreadyRunning means another daemon holds the data directory.
+var ErrAlreadyRunning = errors.New("another walrusfs daemon is already using this data directory")
+
+// RunDaemon opens the index (failing at once if another daemon holds it),
+// the embedded store and the cache, starts the uploader, mounts, serves
+// the control socket and blocks until ctx is cancelled (SIGINT/SIGTERM),
+// an unmount is requested through the socket, or the mount is unmounted
+// from outside. It then stops accepting requests, lets uploads in flight
+// finish (the rest stays queued in the index), unmounts and closes
+// everything.
+func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = 10 * time.Second
+	}
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return err
+	}
+	if cfg.Mountpoint, err = filepath.Abs(cfg.Mountpoint); err != nil {
+		return err
+	}
+	// A daemon that was killed leaves its mount behind, dead: every
+	// access fails with "transport endpoint is not connected". Mounting
+	// again on it is what the user wants.
+	if src, err := RemoveDeadMount(ctx, cfg.Mountpoint); err != nil {
+		return fmt.Errorf("mountpoint %s holds the dead mount of a walrusfs daemon that did not exit cleanly, and it cannot be removed: %w", cfg.Mountpoint, err)
+	} else if src != "" {
+		log.Warn("removed the dead mount of a walrusfs daemon that did not exit cleanly", "mountpoint", cfg.Mountpoint, "data_dir", src)
+	}
+	if fi, err := os.Stat(cfg.Mountpoint); err != nil || !fi.IsDir() {
+		return fmt.Errorf("mountpoint %s is not a directory (%v)", cfg.Mountpoint, err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	// Chunks and packs must fit in one blob of this network. A pack is
+	// flushed once it reaches PackMax, so it can exceed it by one packed
+	// file (at most PackThreshold bytes).
+	packMax := int64(vfs.DefaultPackMax)
+	if cfg.ChunkSize == 0 {
+		cfg.ChunkSize = index.DefaultChunkSize
+	}
+	if maxBlob := daemonMaxBlob(cfg); maxBlob > 0 {
+		if cfg.ChunkSize > maxBlob {
+			log.Info("chunk size larger than the biggest blob of this back end; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
+			cfg.ChunkSize = maxBlob
+		}
+		packMax = max(min(packMax, int64(maxBlob)-vfs.DefaultPackThreshold), 4096)
+	}
+	// The index lock comes first: a second daemon fails before it touches
+	// anything else.
+	idx, err := index.Open(filepath.Join(cfg.DataDir, "index.db"), &index.Options{Logger: log, ChunkSize: cfg.ChunkSize})
+	if errors.Is(err, index.ErrLocked) {
+		return fmt.Errorf("%w: %s (%v)", ErrAlreadyRunning, cfg.DataDir, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer closeLog(log, "index", idx.Close)
+	ds, err := openDaemonStore(ctx, cfg, idx, log)
+	if err != nil {
+		return err
+	}
+	defer closeLog(log, "store", ds.close)
+	c, err := cache.New(filepath.Join(cfg.DataDir, "cache"), ds.store, &cache.Options{MaxBytes: cfg.CacheSize, Logger: log.With("component", "cache")})
+	if err != nil {
+		return err
+	}
+	defer closeLog(log, "cache", c.Close)
+	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
+		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax}
+	if ds.walrus != nil {
+		opts.Forget, opts.EndEpoch = ds.walrus.Forget, ds.epochs.endEpoch
+	}
+	f, err := vfs.New(ctx, idx, ds.store, opts)
+	if err != nil {
+		return err
+	}
+	if err := f.Start(ctx); err != nil {
+		return err
+	}
+	defer func() { closeLog(log, "uploader", func() error { return f.Close(cfg.StopGrace) }) }()
+	if ds.epochs != nil {
+		wctx, stopWatch := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); ds.epochs.run(wctx, cmp.Or(cfg.EpochInterval, DefaultEpochInterval)) }()
+		defer func() { stopWatch(); <-done }()
+	}
+
+	server, err := fs.Mount(cfg.Mountpoint, f, &fs.MountOptions{Debug: cfg.Debug, FsName: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	unmounted := make(chan struct{})
+	go func() { server.Wait(); close(unmounted) }()
+	defer func() {
+		select {
+		case <-unmounted:
+			return
+		default:
+		}
+		unmount(log, cfg.Mountpoint, server.Unmount)
+		select {
+		case <-unmounted:
+		case <-time.After(5 * time.Second):
+			log.Warn("mount still in use after a lazy unmount; stopping anyway")
+		}
+	}()
+
+	sock := filepath.Join(cfg.DataDir, control.SocketName)
+	_ = os.Remove(sock) // stale: we hold the index lock, so no daemon owns it
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	_ = os.Chmod(sock, 0o600)
+	stopReq := make(chan struct{}, 1)
+	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, unmount: func() {
+		select {
+		case stopReq <- struct{}{}:
+		default:
+		}
+	}})
+	defer func() {
+		_ = srv.Close()
+		_ = os.Remove(sock)
+	}()
+	log.Info("mounted", "mountpoint", cfg.Mountpoint, "data_dir", cfg.DataDir, "socket", sock)
+	if cfg.Ready != nil {
+		cfg.Ready()
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("signal received: unmounting")
+	case <-stopReq:
+		log.Info("unmount requested")
+	case <-unmounted:
+		log.Info("unmounted from outside")
+	}
+	return nil
+}
+
+// unmount unmounts, retrying while the mount is busy, then detaches it
+// lazily (the kernel finishes when the last user leaves).
+func unmount(log *slog.Logger, dir string, um func() error) {
+	var err error
+	for range 10 {
+		if err = um(); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	log.Warn("mount busy; detaching it lazily", "mountpoint", dir, "err", err)
+	if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+		log.Error("lazy unmount", "mountpoint", dir, "err", err)
+	}
+}
+
+func closeLog(log *slog.Logger, what string, fn func() error) {
+	if err := fn(); err != nil {
+		log.Error("closing "+what, "err", err)
+	}
+}
+
+// maxBlobSize is the largest blob of the data directory's network (its
+// shard count from network.json, or the configured or default count for a
+// new one), rounded down to 4 KiB; 0 if unknown.
+func maxBlobSize(cfg DaemonConfig) uint64 {
+	shards := cfg.Shards
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "network.json")); err == nil {
+		if l, err := embedded.LoadLayout(cfg.DataDir, 0, 0); err == nil {
+			shards = l.Shards
+		}
+	}
+	if shards == 0 {
+		shards = embedded.DefaultShards
+	}
+	p, err := encoding.NewParams(shards)
+	if err != nil {
+		return 0
+	}
+	return p.MaxBlobSize() &^ 4095
+}

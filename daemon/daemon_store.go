@@ -1,0 +1,122 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/sui"
+)
+
+// daemonStore is the daemon's opened back end: the embedded network or a
+// Walrus deployment (then with the epoch watcher).
+type daemonStore struct {
+	store    blobstore.Store
+	describe string
+	close    func() error
+	walrus   *walrus.Store // nil for the embedded network
+	epochs   *epochWatcher // nil for the embedded network
+}
+
+// daemonMaxBlob is the largest blob of the configured back end (rounded
+// down to 4 KiB; 0 if unknown), known before the store is opened so the
+// index can be opened (and locked) first with the right chunk size.
+func daemonMaxBlob(cfg DaemonConfig) uint64 {
+	if cfg.Walrus != nil {
+		return walrusMaxBlob(cfg.Walrus)
+	}
+	return maxBlobSize(cfg)
+}
+
+// openDaemonStore checks the data directory's back-end record (a mismatch
+// is an error; see checkBackend) and opens the back end. For Walrus, the
+// store keeps its record of blobs in the data directory, and the epoch
+// watcher reads Sui for the network named by cfg.Walrus.Network (at
+// cfg.SuiURL if set); a deployment given by URLs only has no Sui objects
+// known, so its current epoch stays unknown (logged).
+func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, log *slog.Logger) (*daemonStore, error) {
+	if cfg.Walrus == nil {
+		if err := checkBackend(cfg.DataDir, BackendRecord{Kind: BackendEmbedded}); err != nil {
+			return nil, err
+		}
+		nw, err := embedded.Open(ctx, cfg.DataDir, &embedded.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
+		if err != nil {
+			return nil, fmt.Errorf("starting the embedded storage network: %w", err)
+		}
+		return &daemonStore{store: nw, close: nw.Close,
+			describe: fmt.Sprintf("embedded network (%d nodes, %d shards)", len(nw.Layout.Nodes), nw.Layout.Shards)}, nil
+	}
+	wc := *cfg.Walrus
+	if err := checkBackend(cfg.DataDir, walrusRecord(&wc)); err != nil {
+		return nil, err
+	}
+	wc.DataDir = cfg.DataDir
+	if wc.Logger == nil {
+		wc.Logger = log.With("component", "walrus")
+	}
+	var client *sui.Client
+	if net, ok := sui.Networks[wc.Network]; ok {
+		c, err := sui.Dial(net, cfg.SuiURL)
+		if err != nil {
+			return nil, err
+		}
+		client = c
+	} else {
+		log.Info("no Sui network for a Walrus deployment given by URLs only: the current epoch and expiry dates are unknown (give --network)")
+	}
+	w := &epochWatcher{log: log.With("component", "epochs"), idx: idx, client: client, warn: uint32(cfg.ExpiryWarn),
+		warned: map[blobstore.ID]uint32{}}
+	if cfg.ExpiryWarn <= 0 {
+		w.warn = DefaultExpiryWarn
+	}
+	if client != nil {
+		wc.EpochTime = w.epochTime
+	}
+	s, err := walrus.New(wc)
+	if err != nil {
+		if client != nil {
+			_ = client.Close()
+		}
+		return nil, err
+	}
+	w.store = s
+	closeAll := func() error {
+		err := s.Close()
+		if client != nil {
+			_ = client.Close()
+		}
+		return err
+	}
+	c := s.Config()
+	desc := "walrus " + c.Network
+	if c.Network == "" {
+		desc = "walrus"
+	}
+	pub := c.Publisher
+	if pub == "" {
+		pub = "none (read-only)"
+	}
+	desc += fmt.Sprintf(" (publisher %s, aggregators %s, %d epochs, %d shards, max blob %d)",
+		pub, strings.Join(c.Aggregators, ", "), c.Epochs, c.NShards, s.MaxBlobSize())
+	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
+		"store", desc)
+	return &daemonStore{store: s, describe: desc, close: closeAll, walrus: s, epochs: w}, nil
+}
+
+// epochTime is walrus.Config.EpochTime: when epoch e starts, from the last
+// state read (zero before the first read).
+func (w *epochWatcher) epochTime(e uint32) time.Time {
+	w.mu.Lock()
+	st := w.state
+	w.mu.Unlock()
+	if st == nil {
+		return time.Time{}
+	}
+	return st.EpochStart(e, time.Now())
+}

@@ -1,0 +1,69 @@
+package daemon
+
+import (
+	"context"
+	"os"
+
+	"github.com/walrusfs/walrusfs/cache"
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/vfs"
+)
+
+// controlled is the daemon as the control socket sees it (control.Daemon).
+type controlled struct {
+	*vfs.FS // Sync, Import
+	cfg     DaemonConfig
+	cache   *cache.Cache
+	ds      *daemonStore
+	unmount func()
+}
+
+// Status returns the queue, failure and blob figures of the index, the
+// cache's and the back end's figures and the daemon's own.
+func (d *controlled) Status(ctx context.Context) (control.Status, error) {
+	s, err := indexStatus(ctx, d.Index())
+	if err != nil {
+		return control.Status{}, err
+	}
+	if d.cache != nil {
+		cs := d.cache.Stats()
+		s.Cache, s.CacheBytes = &cs, cs.Bytes
+	}
+	s.PID, s.Mountpoint, s.DataDir, s.CacheMax = os.Getpid(), d.cfg.Mountpoint, d.cfg.DataDir, d.cfg.CacheSize
+	if s.CacheMax == 0 {
+		s.CacheMax = cache.DefaultMaxBytes
+	}
+	s.Store = d.ds.describe
+	if d.ds.epochs != nil {
+		s.Expiry = d.ds.epochs.status(ctx)
+	}
+	return s, nil
+}
+
+// Unmount asks RunDaemon to unmount and return.
+func (d *controlled) Unmount() { d.unmount() }
+
+// indexStatus returns the queue, failure and blob figures of the index.
+func indexStatus(ctx context.Context, idx *index.Index) (control.Status, error) {
+	st, err := idx.Stats(ctx)
+	if err != nil {
+		return control.Status{}, err
+	}
+	s := control.Status{Files: st.Inodes, Bytes: st.Bytes, PendingFiles: st.PendingFiles, PendingBytes: st.PendingBytes,
+		Uploading: st.Uploading, Orphans: st.Orphans, Blobs: st.Blobs, DeadBlobs: st.DeadBlobs, Failures: []control.StatusFailure{}}
+	var paths map[uint64]string
+	if len(st.Failures) > 0 {
+		inos := make([]uint64, len(st.Failures))
+		for i, fl := range st.Failures {
+			inos[i] = fl.Ino
+		}
+		if paths, err = idx.Paths(ctx, inos); err != nil {
+			return control.Status{}, err
+		}
+	}
+	for _, fl := range st.Failures {
+		s.Failures = append(s.Failures, control.StatusFailure{Ino: fl.Ino, Path: paths[fl.Ino], Time: fl.Time, Error: fl.Error})
+	}
+	return s, nil
+}

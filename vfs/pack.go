@@ -1,0 +1,138 @@
+package vfs
+
+import (
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/index"
+)
+
+// Packing small files.
+//
+// One blob per small file would cost the per-blob overhead of the network
+// (metadata, hashes, an on-chain object) for every file. The packer
+// concatenates the content of small files (whole file <= PackThreshold)
+// into one pack blob of up to PackMax bytes, flushed when full, when no
+// file joined it for PackDelay (so a burst of files, e.g. a folder dragged
+// in, becomes a few large blobs and its upload does not compete with the
+// copy), or PackMaxWait after its first file, and commits each file with an Extent
+// (pack, offset, length). Files keep their own generation check: a file
+// that changed while waiting is requeued, the others commit. A pack whose
+// files are all deleted loses its last reference and is collected.
+type packer struct {
+	u *uploader
+
+	mu    sync.Mutex
+	items []packItem  // GUARDED_BY(mu)
+	size  int64       // GUARDED_BY(mu)
+	timer *time.Timer // GUARDED_BY(mu)
+	first time.Time   // when the first item of the pack came. GUARDED_BY(mu)
+
+	wg sync.WaitGroup // flushes in progress
+}
+
+// packItem is one file waiting for a pack. It owns a reference on st and
+// the uploader's running mark for st.ino until the pack is flushed.
+type packItem struct {
+	st   *inodeState
+	up   index.Upload
+	data []byte
+}
+
+// add queues it; a full pack is flushed in the caller's goroutine (so pack
+// uploads are bounded by the worker pool).
+func (p *packer) add(it packItem) {
+	p.mu.Lock()
+	p.items = append(p.items, it)
+	p.size += int64(len(it.data))
+	if p.size >= p.u.f.opt.PackMax {
+		batch := p.takeLocked()
+		p.wg.Add(1)
+		p.mu.Unlock()
+		defer p.wg.Done()
+		p.flush(batch)
+		return
+	}
+	delay := p.u.f.opt.PackDelay
+	switch {
+	case p.timer == nil:
+		p.first = time.Now()
+		p.wg.Add(1)
+		p.timer = time.AfterFunc(delay, func() {
+			defer p.wg.Done()
+			p.flush(p.take())
+		})
+	case time.Since(p.first)+delay <= p.u.f.opt.PackMaxWait:
+		// Debounce. If Stop fails the timer fired: its flush takes this
+		// item too.
+		if p.timer.Stop() {
+			p.timer.Reset(delay)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// flushNow uploads whatever is waiting (used at shutdown).
+func (p *packer) flushNow() {
+	p.wg.Add(1)
+	defer p.wg.Done()
+	p.flush(p.take())
+}
+
+func (p *packer) take() []packItem {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.takeLocked()
+}
+
+// takeLocked empties the pack. A pending timer is stopped; if it already
+// fired, its flush finds an empty pack.
+func (p *packer) takeLocked() []packItem {
+	batch := p.items
+	p.items, p.size = nil, 0
+	if p.timer != nil {
+		if p.timer.Stop() {
+			p.wg.Done() // the timer's flush will not run
+		}
+		p.timer = nil
+	}
+	return batch
+}
+
+// flush stores batch as one blob and commits every file in it.
+func (p *packer) flush(batch []packItem) {
+	if len(batch) == 0 {
+		return
+	}
+	u, f := p.u, p.u.f
+	var total int
+	for _, it := range batch {
+		total += len(it.data)
+	}
+	blob := make([]byte, 0, total)
+	for _, it := range batch {
+		blob = append(blob, it.data...)
+	}
+	ctx := u.ctx
+	f.gcMu.RLock()
+	info, err := f.store.Put(ctx, blob)
+	if err != nil {
+		f.gcMu.RUnlock()
+		for _, it := range batch {
+			u.finish(it.st, err)
+		}
+		return
+	}
+	f.sizes.put(info.ID, int64(len(blob)))
+	errs := make([]error, len(batch))
+	var off uint64
+	for i, it := range batch {
+		ext := index.Extent{Blob: index.BlobID(info.ID), Offset: off, Length: uint64(len(it.data))}
+		off += uint64(len(it.data))
+		errs[i] = f.commit(ctx, it.st, it.up, map[uint64]index.Extent{0: ext})
+	}
+	f.gcMu.RUnlock()
+	for i, it := range batch {
+		u.finish(it.st, errs[i])
+	}
+}
