@@ -16,6 +16,16 @@
 //
 // Every implementation runs the conformance suite in blobstoretest.
 //
+// What only some back ends can do is an optional interface (optional.go),
+// found with As, which looks through decorators that implement Wrapper:
+//   - Forgetter: blobs cannot be deleted by the mount, only forgotten
+//     (walrus); the blob collector calls Forget instead of Delete;
+//   - EpochReporter: blobs live until an end epoch (walrus); files show
+//     it as user.walrus.end_epoch.
+//
+// A Store without them gets neither behaviour; callers never test for a
+// concrete back end.
+//
 // Errors are classified with the sentinels ErrNotFound, ErrUnavailable and
 // ErrInvalid (use errors.Is) so that the FUSE layer can map them to errno
 // once; IsPermanent tells a retry loop when to stop.

@@ -127,9 +127,6 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	defer closeLog(log, "cache", c.Close)
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
 		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax}
-	if ds.walrus != nil {
-		opts.Forget, opts.EndEpoch = ds.walrus.Forget, ds.epochs.endEpoch
-	}
 	f, err := vfs.New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err

@@ -20,7 +20,6 @@ type daemonStore struct {
 	store    blobstore.Store
 	describe string
 	close    func() error
-	walrus   *walrus.Store // nil for the embedded network
 	epochs   *epochWatcher // nil for the embedded network
 }
 
@@ -106,7 +105,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		pub, strings.Join(c.Aggregators, ", "), c.Epochs, c.NShards, s.MaxBlobSize())
 	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
 		"store", desc)
-	return &daemonStore{store: s, describe: desc, close: closeAll, walrus: s, epochs: w}, nil
+	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w}, nil
 }
 
 // epochTime is walrus.Config.EpochTime: when epoch e starts, from the last

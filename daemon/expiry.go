@@ -22,8 +22,8 @@ const (
 // epochWatcher reads the network's epoch from Sui at start and every
 // interval (failures are logged, never fatal), warns once per blob in the
 // log when a blob the mount uses ends within warn epochs, and answers the
-// expiry questions of status and user.walrus.end_epoch from the walrus
-// store's record.
+// expiry questions of status from the walrus store's record (the store
+// itself answers user.walrus.end_epoch: blobstore.EpochReporter).
 type epochWatcher struct {
 	log    *slog.Logger
 	store  *walrus.Store
@@ -89,26 +89,6 @@ func (w *epochWatcher) poll(ctx context.Context) {
 				"end_epoch", r.EndEpoch, "current_epoch", st.Epoch, "ends_at", st.EpochStart(r.EndEpoch, time.Now()).Format(time.RFC3339))
 		}
 	}
-}
-
-// endEpoch is vfs.Options.EndEpoch: the earliest recorded end epoch of ids.
-func (w *epochWatcher) endEpoch(ids []blobstore.ID) (uint32, bool) {
-	recs := w.store.Records()
-	ends := make(map[blobstore.ID]uint32, len(recs))
-	for _, r := range recs {
-		ends[r.BlobID] = r.EndEpoch
-	}
-	var low uint32
-	for i, id := range ids {
-		e, ok := ends[id]
-		if !ok {
-			return 0, false
-		}
-		if i == 0 || e < low {
-			low = e
-		}
-	}
-	return low, len(ids) > 0
 }
 
 // status summarises the expiry of the blobs in use.

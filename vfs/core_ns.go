@@ -164,7 +164,7 @@ func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, err
 			}
 		}
 	}
-	if name == XattrEndEpoch && f.opt.EndEpoch != nil {
+	if name == XattrEndEpoch && f.epochs != nil {
 		if v, ok, err := f.endEpochXattr(ctx, ino); err != nil || ok {
 			return v, err
 		}
@@ -204,7 +204,7 @@ func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte
 func (f *FS) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
 	ctx = local(ctx)
 	names, err := f.idx.ListXattr(ctx, ino)
-	if err != nil || f.opt.EndEpoch == nil || !slices.Contains(names, index.XattrState) {
+	if err != nil || f.epochs == nil || !slices.Contains(names, index.XattrState) {
 		return names, err
 	}
 	return append(names, XattrEndEpoch), nil
@@ -234,7 +234,7 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 	for i, b := range st.Blobs {
 		ids[i] = blobstore.ID(b)
 	}
-	e, ok := f.opt.EndEpoch(ids)
+	e, ok := f.epochs.EndEpoch(ids)
 	if !ok {
 		return []byte("unknown"), true, nil
 	}

@@ -68,14 +68,6 @@ type Options struct {
 	SyncUploads bool
 	// Durability says what close(2) promises; see Durability.
 	Durability Durability
-	// Forget, if set, replaces Store.Delete in the blob collector: the
-	// blob is only dropped from the back end's bookkeeping (walrus
-	// Store.Forget). ErrNotFound from it counts as done.
-	Forget func(ctx context.Context, id blobstore.ID) error
-	// EndEpoch, if set, returns the earliest end epoch of ids (ok false if
-	// any is unknown) for the user.walrus.end_epoch attribute; nil means
-	// the back end has no epochs and the attribute is absent.
-	EndEpoch func(ids []blobstore.ID) (epoch uint32, ok bool)
 }
 
 // Durability is when a written file becomes durable on the local disk
@@ -141,6 +133,12 @@ type FS struct {
 	// (RLock), as index/refs.go requires.
 	gcMu sync.RWMutex
 
+	// forget and epochs are the store's optional interfaces (found with
+	// blobstore.As), nil if it has none: the collector forgets instead of
+	// deleting, and files get user.walrus.end_epoch.
+	forget blobstore.Forgetter
+	epochs blobstore.EpochReporter
+
 	sizes blobSizes // memo of blob sizes for the cache
 	up    *uploader
 }
@@ -164,6 +162,8 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 	f := &FS{idx: idx, store: store, cache: opt.Cache, log: opt.Logger, clock: opt.Clock, opt: opt,
 		staging: opt.StagingDir, states: make(map[uint64]*inodeState), dropping: make(map[uint64]bool)}
 	f.sizes.m = make(map[blobstore.ID]int64)
+	f.forget, _ = blobstore.As[blobstore.Forgetter](store)
+	f.epochs, _ = blobstore.As[blobstore.EpochReporter](store)
 	if err := f.dropCrashOrphans(ctx); err != nil {
 		return nil, err
 	}

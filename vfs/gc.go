@@ -12,8 +12,8 @@ import (
 // CollectGarbage deletes from the store every blob that has been
 // unreferenced for at least Options.GCGrace (index.ExpiredBlobs, measured
 // with the index's clock), then forgets it in the index. With
-// Options.Forget set (a back end that cannot delete, like Walrus without a
-// Sui signer) it calls Forget instead of Store.Delete, so an undeletable
+// a store that is a blobstore.Forgetter (a back end that cannot delete,
+// like Walrus without a Sui signer) it calls Forget instead of Store.Delete, so an undeletable
 // blob does not fail, and stay on the list, forever. Each delete is
 // serialised with uploads (FS.gcMu), so a blob that an upload is storing
 // again is never deleted under it. It returns how many blobs it deleted.
@@ -48,8 +48,8 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 		return err
 	}
 	del := f.store.Delete
-	if f.opt.Forget != nil {
-		del = f.opt.Forget
+	if f.forget != nil {
+		del = f.forget.Forget
 	}
 	err := del(ctx, blobstore.ID(id))
 	if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
@@ -77,7 +77,7 @@ func (f *FS) gcLoop() {
 		}
 		if n, err := f.CollectGarbage(f.up.ctx); err != nil && f.up.ctx.Err() == nil {
 			f.log.Warn("blob collection", "err", err)
-		} else if n > 0 && f.opt.Forget != nil {
+		} else if n > 0 && f.forget != nil {
 			f.log.Info("forgot unreferenced blobs (not deleted: they stay on the network until their end epoch)", "count", n)
 		} else if n > 0 {
 			f.log.Info("deleted unreferenced blobs", "count", n)

@@ -10,21 +10,21 @@ import (
 	"github.com/walrusfs/walrusfs/index"
 )
 
-// TestGCForget: with Options.Forget (a back end that cannot delete, like
+// TestGCForget: with a store that is a blobstore.Forgetter (a back end that cannot delete, like
 // Walrus without a Sui signer) the collector calls Forget, never Delete,
 // and the blob leaves the deletion list instead of failing forever.
 func TestGCForget(t *testing.T) {
 	var mu sync.Mutex
 	var forgot []blobstore.ID
-	e := newEnv(t, envOptions{Tweak: func(o *Options) {
-		o.GCGrace = time.Minute
-		o.Forget = func(_ context.Context, id blobstore.ID) error {
-			mu.Lock()
-			defer mu.Unlock()
-			forgot = append(forgot, id)
-			return nil
-		}
-	}})
+	e := newEnv(t, envOptions{Tweak: func(o *Options) { o.GCGrace = time.Minute },
+		Wrap: func(s blobstore.Store) blobstore.Store {
+			return forgetStore{Store: s, forget: func(_ context.Context, id blobstore.ID) error {
+				mu.Lock()
+				defer mu.Unlock()
+				forgot = append(forgot, id)
+				return nil
+			}}
+		}})
 	a := e.create("f", randBytes(testChunk, 3))
 	e.sync()
 	blobs := e.state(a.Ino).Blobs
@@ -49,13 +49,14 @@ func TestGCForget(t *testing.T) {
 	}
 }
 
-// TestEndEpochXattr: user.walrus.end_epoch is computed from Options.EndEpoch
-// ("none" with no stored chunk, "unknown" if a blob's epoch is unknown),
-// listed, read-only, and absent without an EndEpoch function.
+// TestEndEpochXattr: user.walrus.end_epoch is computed from the store's
+// EndEpoch (blobstore.EpochReporter; "none" with no stored chunk,
+// "unknown" if a blob's epoch is unknown), listed, read-only, and absent
+// on a store without epochs.
 func TestEndEpochXattr(t *testing.T) {
 	known := true
-	e := newEnv(t, envOptions{Tweak: func(o *Options) {
-		o.EndEpoch = func(ids []blobstore.ID) (uint32, bool) { return 77, known && len(ids) > 0 }
+	e := newEnv(t, envOptions{Wrap: func(s blobstore.Store) blobstore.Store {
+		return epochStore{Store: s, endEpoch: func(ids []blobstore.ID) (uint32, bool) { return 77, known && len(ids) > 0 }}
 	}})
 	a := e.create("f", randBytes(testChunk, 4))
 	e.sync()

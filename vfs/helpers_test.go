@@ -63,6 +63,28 @@ func (s *flakyStore) Put(ctx context.Context, data []byte) (blobstore.Info, erro
 	return s.Store.Put(ctx, data)
 }
 
+// Unwrap makes the optional interfaces of the wrapped store visible
+// (blobstore.As).
+func (s *flakyStore) Unwrap() blobstore.Store { return s.Store }
+
+// forgetStore is a Store that is a blobstore.Forgetter.
+type forgetStore struct {
+	blobstore.Store
+	forget func(ctx context.Context, id blobstore.ID) error
+}
+
+func (s forgetStore) Forget(ctx context.Context, id blobstore.ID) error { return s.forget(ctx, id) }
+func (s forgetStore) Unwrap() blobstore.Store                           { return s.Store }
+
+// epochStore is a Store that is a blobstore.EpochReporter.
+type epochStore struct {
+	blobstore.Store
+	endEpoch func(ids []blobstore.ID) (uint32, bool)
+}
+
+func (s epochStore) EndEpoch(ids []blobstore.ID) (uint32, bool) { return s.endEpoch(ids) }
+func (s epochStore) Unwrap() blobstore.Store                    { return s.Store }
+
 // env is a core FS over a mem store and a test index.
 type env struct {
 	t     *testing.T
@@ -83,6 +105,9 @@ type envOptions struct {
 	Tweak   func(*Options) // adjusts the FS options before New
 	NoStart bool           // leave the uploader stopped (call Start yourself)
 	Cache   bool           // serve stored chunks through a disk cache
+	// Wrap, if set, wraps the store New is given (around env.store), e.g.
+	// to give it an optional interface of blobstore.
+	Wrap func(blobstore.Store) blobstore.Store
 }
 
 // newEnv builds an FS over a mem store and a test index.
@@ -112,7 +137,11 @@ func newEnv(t *testing.T, eo envOptions) *env {
 	if eo.Tweak != nil {
 		eo.Tweak(o)
 	}
-	e.fs, err = New(context.Background(), idx, e.store, o)
+	var store blobstore.Store = e.store
+	if eo.Wrap != nil {
+		store = eo.Wrap(store)
+	}
+	e.fs, err = New(context.Background(), idx, store, o)
 	if err != nil {
 		t.Fatal(err)
 	}

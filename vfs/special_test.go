@@ -33,8 +33,8 @@ var specialNodes = []struct {
 // renames and attribute changes; nothing is ever uploaded for them; the
 // kernel's xattr rules hold.
 func TestSpecialCore(t *testing.T) {
-	e := newEnv(t, envOptions{Tweak: func(o *Options) {
-		o.EndEpoch = func([]blobstore.ID) (uint32, bool) { return 9, true }
+	e := newEnv(t, envOptions{Wrap: func(s blobstore.Store) blobstore.Store {
+		return epochStore{Store: s, endEpoch: func([]blobstore.ID) (uint32, bool) { return 9, true }}
 	}})
 	d, err := e.fs.Mknod(ctxb, index.RootIno, "d", index.NewNode{Type: index.TypeDir, Mode: 0o755})
 	if err != nil {

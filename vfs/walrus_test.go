@@ -13,7 +13,8 @@ import (
 	"github.com/walrusfs/walrusfs/index"
 )
 
-// newWalrusEnv is an FS over a walrus.Store on a fake Walrus, with fast
+// newWalrusEnv is an FS over a walrus.Store (a blobstore.Forgetter, found
+// through the flakyStore around it) on a fake Walrus, with fast
 // retries in both the store and the uploader.
 func newWalrusEnv(t *testing.T, srv *walrustest.Server) *env {
 	t.Helper()
@@ -28,7 +29,7 @@ func newWalrusEnv(t *testing.T, srv *walrustest.Server) *env {
 	e := &env{t: t, idx: idx, store: &flakyStore{Store: ws}, clock: clock, dir: t.TempDir()}
 	e.fs, err = New(context.Background(), idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging"),
 		PackDelay: 20 * time.Millisecond, UploadDelay: -1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
-		PackThreshold: 16 << 10, Forget: ws.Forget})
+		PackThreshold: 16 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
