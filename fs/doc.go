@@ -1,73 +1,23 @@
-// Package fs is the walrusfs filesystem: a core (FS) that implements every
-// operation of the mount over the index (metadata, single source of truth)
-// and a blob store, plus a thin go-fuse adapter (node, fileHandle,
-// dirHandle; go-fuse is imported as fusefs) and the daemon around them
-// (RunDaemon, the control socket).
+// Package fs is the go-fuse adapter of walrusfs (go-fuse is imported as
+// fusefs): node, fileHandle and dirHandle turn kernel requests into calls
+// of the core, vfs.FS, and Mount mounts it. The adapter keeps no state of
+// its own beyond what go-fuse needs (a node is an inode number).
 //
 // # Layers
 //
-//   - core_*.go, state.go, staging.go: kernel-free operations. Tests call
-//     them directly over blobstore/mem and index.TestIndex.
-//   - upload*.go, pack.go, gc.go: the uploader (bounded workers, packing of
-//     small files, generation-checked commits, retries) and the blob
-//     collector.
-//   - node.go, dir_*.go, file_*.go, rename.go, xattr.go: the adapter. Each
-//     method converts arguments, calls the core and maps the error with
-//     toErrno (errno.go), the only place errors become errnos.
-//   - mount.go, daemon.go, control.go: mounting, the daemon's life cycle and
-//     `walrusfs status/sync/umount`.
+//   - node.go, dir_*.go, file_*.go, rename.go, xattr.go: each method
+//     converts arguments, calls the core and maps the error with toErrno
+//     (errno.go), the only place errors become errnos.
+//   - mount.go: mount options and mounting.
 //
-// # Data path
-//
-// Writes go to a sparse staging file per inode (<data-dir>/staging), at the
-// file's own offsets; the index learns about them (SetChunkStaged, one call
-// per touched chunk) when the file is closed, fsynced, truncated, has its
-// attributes changed or is about to be committed. Until then the open file's
-// size and mtime are overlaid on the index attributes, both read as one
-// snapshot under the file's content lock (SIZE OF AN OPEN FILE in
-// state.go: the kernel takes every size it is told as the truth).
-// close(2) and fsync(2) fdatasync the staging file, then record the chunks
-// and sync the index's journal, so after SIGKILL or a power cut every
-// closed or fsynced file is intact and queued (the index's upload queue),
-// and New/Start resume the uploads; bytes written but never closed are
-// zeroed out of the staging file at start.
-//
-// Small files (one chunk of at most index.MaxStagedCopy = 256 KiB: the
-// thousands of images an artist drags in, a backup tool's index files) take
-// a shorter path: they never get a staging file. Their bytes stay in memory
-// while written (inodeState.mem) and close(2) hands them to the index as a
-// staged copy, made durable by one journal fdatasync; reads of such a file
-// come from the copy until it is uploaded. Creating one therefore costs no
-// file creation, staging fsync or staging deletion. A small file that grows
-// past the limit spills into a staging file (which first receives the
-// copy); after a crash, start-up rewrites any staging file whose bytes
-// differ from its copy (reconcileStaging).
-//
-// A partial write to a stored chunk first copies that chunk from its blob
-// (read-modify-write of one chunk); editing one byte of a 2 GiB file
-// re-uploads one chunk. Reads take dirty and staged chunks from the staging
-// file, stored chunks from the disk cache (package cache, a read-ahead stream per
-// handle) and holes as zeros. A blob that cannot be read is EIO with a log
-// line naming the file and the blob, never ENOENT or wrong bytes.
-//
-// LOCK ORDERING: see state.go.
-//
-// # Special files
-//
-// FIFOs, UNIX sockets (bind(2) creates one through mknod) and character
-// and block devices are index inodes with attributes and, for devices, a
-// device number (fuse.Attr.Rdev, in the kernel's encoding, stored as
-// given). The kernel serves their data itself: a pipe, a socket or a
-// driver attached to its own in-memory inode, so no read, write or open
-// of theirs reaches the daemon, and they have no staging file, chunks or
-// upload (user.walrus.* attributes are absent on them). Open answers
-// ENXIO should one arrive all the same. A special inode whose last name
-// goes stays in the index as an orphan until the kernel forgets it
-// (OnForget; the next start drops leftovers): a FIFO open at the time
-// still answers fstat. The user.* attribute namespace follows the
-// kernel's rule: only regular files and directories. The mount carries
-// nodev (devices on it cannot be opened), which does not stop creating,
-// copying or archiving them.
+// Special files (FIFOs, sockets, devices): the kernel serves their data
+// itself, attached to its own in-memory inode, so no read, write or open
+// of theirs reaches the daemon; the core answers ErrNoDevice (ENXIO)
+// should one arrive all the same. OnForget tells the core when the kernel
+// drops a special inode (vfs.FS.Forgotten), so an unlinked FIFO still
+// open answers fstat until then. The mount carries nodev (devices on it
+// cannot be opened), which does not stop creating, copying or archiving
+// them.
 //
 // # Kernel caching (chosen on purpose)
 //
@@ -91,9 +41,9 @@
 //
 // # Interrupts and deadlocks
 //
-// Operations take go-fuse's ctx; a signal to the caller cancels it and the
-// index or store call returns context.Canceled, mapped to EINTR. Flushing
-// metadata at close and committing an upload ignore cancellation (losing them
-// would lose data). Tests never mmap or exec from the process serving the
-// mount (see go-fuse fs/api.go, "Deadlocks"); they use a helper process.
+// Operations pass go-fuse's ctx to the core; a signal to the caller
+// cancels it and the index or store call returns context.Canceled, mapped
+// to EINTR (see vfs, "Interrupts"). Tests never mmap or exec from the
+// process serving the mount (see go-fuse fs/api.go, "Deadlocks"); they use
+// a helper process.
 package fs
