@@ -110,7 +110,7 @@ func (d Durability) String() string {
 }
 
 // FS is the filesystem core: every operation of the mount, callable
-// without a kernel (the go-fuse adapter in this package is a thin layer
+// without a kernel (the go-fuse adapter, package fs, is a thin layer
 // over it). It owns the staging files, the per-inode state of open files,
 // the uploader and the blob collector. The index is the single source of
 // truth; FS keeps in memory only what open files need (see state.go).

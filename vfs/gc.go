@@ -11,10 +11,10 @@ import (
 
 // CollectGarbage deletes from the store every blob that has been
 // unreferenced for at least Options.GCGrace (index.ExpiredBlobs, measured
-// with the index's clock), then forgets it in the index. With
-// a store that is a blobstore.Forgetter (a back end that cannot delete,
-// like Walrus without a Sui signer) it calls Forget instead of Store.Delete, so an undeletable
-// blob does not fail, and stay on the list, forever. Each delete is
+// with the index's clock), then forgets it in the index. On a store that
+// is a blobstore.Forgetter (a back end that cannot delete, like Walrus
+// without a Sui signer) it calls Forget instead of Store.Delete, so an
+// undeletable blob does not fail, and stay on the list, forever. Each delete is
 // serialised with uploads (FS.gcMu), so a blob that an upload is storing
 // again is never deleted under it. It returns how many blobs it deleted.
 func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
