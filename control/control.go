@@ -64,6 +64,21 @@ type StatusFailure struct {
 	Error string    `json:"error"`
 }
 
+// StatusExpiry is the expiry part of Status, on a back end with epochs.
+// It covers the recorded blobs the mount uses (referenced by the index);
+// end epochs are exclusive: a blob is readable while the current epoch is
+// below its end epoch.
+type StatusExpiry struct {
+	Epoch        uint32    `json:"current_epoch,omitzero"` // 0 = not read from Sui yet
+	EpochReadAt  time.Time `json:"epoch_read_at,omitzero"`
+	EpochError   string    `json:"epoch_error,omitempty"` // last failure reading Sui
+	Blobs        int       `json:"blobs"`                 // blobs in use with a recorded end epoch
+	Earliest     uint32    `json:"earliest_end_epoch,omitzero"`
+	EarliestTime time.Time `json:"earliest_end_time,omitzero"` // estimated start of Earliest (needs Sui)
+	WarnEpochs   uint32    `json:"warn_epochs"`
+	Expiring     int       `json:"expiring"` // blobs ending within WarnEpochs of the current epoch (or already)
+}
+
 // Daemon is what the control socket needs of the daemon behind it.
 type Daemon interface {
 	// Status returns everything `walrusfs status` shows.
@@ -133,21 +148,6 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 	srv := &http.Server{Handler: mux, BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() { _ = srv.Serve(ln) }()
 	return srv
-}
-
-// StatusExpiry is the expiry part of Status, on a back end with epochs.
-// It covers the recorded blobs the mount uses (referenced by the index);
-// end epochs are exclusive: a blob is readable while the current epoch is
-// below its end epoch.
-type StatusExpiry struct {
-	Epoch        uint32    `json:"current_epoch,omitzero"` // 0 = not read from Sui yet
-	EpochReadAt  time.Time `json:"epoch_read_at,omitzero"`
-	EpochError   string    `json:"epoch_error,omitempty"` // last failure reading Sui
-	Blobs        int       `json:"blobs"`                 // blobs in use with a recorded end epoch
-	Earliest     uint32    `json:"earliest_end_epoch,omitzero"`
-	EarliestTime time.Time `json:"earliest_end_time,omitzero"` // estimated start of Earliest (needs Sui)
-	WarnEpochs   uint32    `json:"warn_epochs"`
-	Expiring     int       `json:"expiring"` // blobs ending within WarnEpochs of the current epoch (or already)
 }
 
 // ErrNoDaemon means no daemon answers on the data directory's socket.
