@@ -21,5 +21,5 @@
 // once; IsPermanent tells a retry loop when to stop.
 //
 // This package imports no other walrusfs package: ID duplicates the text
-// form of encoding.BlobID, and the two convert with a plain conversion.
+// form of blobid.ID, and the two convert with a plain conversion.
 package blobstore

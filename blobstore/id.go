@@ -6,7 +6,7 @@ import (
 )
 
 // ID is a Walrus blob ID: 32 bytes, written as 43 characters of URL-safe
-// base64 without padding. It has the same layout as encoding.BlobID.
+// base64 without padding. It has the same layout as blobid.ID.
 type ID [32]byte
 
 var b64 = base64.RawURLEncoding.Strict()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding/internal/b2"
 	"golang.org/x/crypto/blake2b"
 )
@@ -49,21 +50,21 @@ func (m *Metadata) RootHash() Digest {
 }
 
 // BlobID derives the blob ID: Blake2b256(0x01 || u64le(length) || root).
-func (m *Metadata) BlobID() BlobID {
+func (m *Metadata) BlobID() blobid.ID {
 	return blobIDFromRoot(m.Length, m.RootHash())
 }
 
-func blobIDFromRoot(length uint64, root Digest) BlobID {
+func blobIDFromRoot(length uint64, root Digest) blobid.ID {
 	var buf [41]byte
 	buf[0] = EncodingTypeRS2
 	binary.LittleEndian.PutUint64(buf[1:9], length)
 	copy(buf[9:], root[:])
-	return BlobID(blake2b.Sum256(buf[:]))
+	return blobid.ID(blake2b.Sum256(buf[:]))
 }
 
 // Check verifies that the metadata is well formed for n shards and hashes
 // to id. Metadata from the network is untrusted until Check passes.
-func (m *Metadata) Check(id BlobID, n int) error {
+func (m *Metadata) Check(id blobid.ID, n int) error {
 	p, err := NewParams(n)
 	if err != nil {
 		return err
@@ -99,7 +100,7 @@ func (m *Metadata) MarshalBCS() []byte {
 
 // MarshalBCSWithID returns BCS BlobMetadataWithId: the 32-byte ID followed
 // by MarshalBCS. This is the body of GET .../metadata.
-func (m *Metadata) MarshalBCSWithID(id BlobID) []byte {
+func (m *Metadata) MarshalBCSWithID(id blobid.ID) []byte {
 	return append(id[:], m.MarshalBCS()...)
 }
 
@@ -141,8 +142,8 @@ func UnmarshalMetadata(b []byte) (*Metadata, error) {
 }
 
 // UnmarshalMetadataWithID decodes BCS BlobMetadataWithId.
-func UnmarshalMetadataWithID(b []byte) (BlobID, *Metadata, error) {
-	var id BlobID
+func UnmarshalMetadataWithID(b []byte) (blobid.ID, *Metadata, error) {
+	var id blobid.ID
 	if len(b) < 32 {
 		return id, nil, fmt.Errorf("%w: truncated blob ID", ErrInvalidMetadata)
 	}

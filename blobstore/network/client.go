@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/encoding"
 )
@@ -102,7 +103,7 @@ func (c *Client) Close() error {
 // Params returns the RS2 parameters of the committee.
 func (c *Client) Params() encoding.Params { return c.p }
 
-func (c *Client) info(id encoding.BlobID, size uint64) blobstore.Info {
+func (c *Client) info(id blobid.ID, size uint64) blobstore.Info {
 	return blobstore.Info{ID: blobstore.ID(id), Size: size, Location: c.cfg.Location}
 }
 
@@ -199,7 +200,7 @@ type upJob struct {
 
 // upload PUTs the metadata to every node, then every sliver produce emits
 // for which want (nil: all) is true to the node holding its pair's shard.
-func (c *Client) upload(ctx context.Context, id encoding.BlobID, meta *encoding.Metadata,
+func (c *Client) upload(ctx context.Context, id blobid.ID, meta *encoding.Metadata,
 	produce func(encoding.SliverFunc) error, want func(pair int, t encoding.SliverType) bool) *uploadResult {
 	nn := len(c.cfg.Committee)
 	res := &uploadResult{metaOK: make([]bool, nn), failed: make([]bool, nn)}
@@ -233,7 +234,7 @@ func (c *Client) upload(ctx context.Context, id encoding.BlobID, meta *encoding.
 		if want != nil && !want(pair, s.Type) {
 			return nil
 		}
-		nd := c.shardNode[id.PairShard(pair, c.p.N)]
+		nd := c.shardNode[encoding.PairShard(id, pair, c.p.N)]
 		if !res.metaOK[nd] {
 			atomic.AddInt64(&res.skipped, 1)
 			return nil

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"sync"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -15,20 +16,20 @@ import (
 type metaCache struct {
 	mu    sync.Mutex
 	max   int
-	order *list.List                        // GUARDED_BY(mu); front = most recent
-	items map[encoding.BlobID]*list.Element // GUARDED_BY(mu)
+	order *list.List                  // GUARDED_BY(mu); front = most recent
+	items map[blobid.ID]*list.Element // GUARDED_BY(mu)
 }
 
 type metaEntry struct {
-	id encoding.BlobID
+	id blobid.ID
 	m  *encoding.Metadata
 }
 
 func newMetaCache(max int) *metaCache {
-	return &metaCache{max: max, order: list.New(), items: map[encoding.BlobID]*list.Element{}}
+	return &metaCache{max: max, order: list.New(), items: map[blobid.ID]*list.Element{}}
 }
 
-func (c *metaCache) get(id encoding.BlobID) *encoding.Metadata {
+func (c *metaCache) get(id blobid.ID) *encoding.Metadata {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
@@ -38,7 +39,7 @@ func (c *metaCache) get(id encoding.BlobID) *encoding.Metadata {
 	return nil
 }
 
-func (c *metaCache) put(id encoding.BlobID, m *encoding.Metadata) {
+func (c *metaCache) put(id blobid.ID, m *encoding.Metadata) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
@@ -54,7 +55,7 @@ func (c *metaCache) put(id encoding.BlobID, m *encoding.Metadata) {
 }
 
 // drop forgets id (after a delete).
-func (c *metaCache) drop(id encoding.BlobID) {
+func (c *metaCache) drop(id blobid.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {

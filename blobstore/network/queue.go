@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // queue is the persistent repair queue: one file per blob,
@@ -38,7 +38,7 @@ type record struct {
 // entry is a locked queue record.
 type entry struct {
 	q   *queue
-	id  encoding.BlobID
+	id  blobid.ID
 	f   *os.File
 	rec record
 }
@@ -51,12 +51,12 @@ func openQueue(dataDir string) (*queue, error) {
 	return &queue{dir: dir}, nil
 }
 
-func (q *queue) path(id encoding.BlobID) string { return filepath.Join(q.dir, id.String()) }
+func (q *queue) path(id blobid.ID) string { return filepath.Join(q.dir, id.String()) }
 
 // lock opens and flocks the record of id, creating it if create is set.
 // With wait false it returns (nil, nil) if someone else holds the lock or
 // (create unset) there is no record.
-func (q *queue) lock(ctx context.Context, id encoding.BlobID, create, wait bool) (*entry, error) {
+func (q *queue) lock(ctx context.Context, id blobid.ID, create, wait bool) (*entry, error) {
 	flags := os.O_RDWR
 	if create {
 		flags |= os.O_CREATE
@@ -107,7 +107,7 @@ func (q *queue) lock(ctx context.Context, id encoding.BlobID, create, wait bool)
 
 // begin records that an upload of id starts and returns its locked
 // entry; the record is durable before begin returns.
-func (q *queue) begin(ctx context.Context, id encoding.BlobID, size uint64) (*entry, error) {
+func (q *queue) begin(ctx context.Context, id blobid.ID, size uint64) (*entry, error) {
 	e, err := q.lock(ctx, id, true, true)
 	if err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (e *entry) done() error {
 func (e *entry) release() { e.f.Close() }
 
 // forget removes the record of id if nobody is working on it.
-func (q *queue) forget(id encoding.BlobID) error {
+func (q *queue) forget(id blobid.ID) error {
 	e, err := q.lock(context.Background(), id, false, false)
 	if err != nil || e == nil {
 		return err
@@ -173,14 +173,14 @@ func (q *queue) forget(id encoding.BlobID) error {
 }
 
 // pending lists the blob IDs with a record.
-func (q *queue) pending() ([]encoding.BlobID, error) {
+func (q *queue) pending() ([]blobid.ID, error) {
 	ents, err := os.ReadDir(q.dir)
 	if err != nil {
 		return nil, err
 	}
-	var ids []encoding.BlobID
+	var ids []blobid.ID
 	for _, e := range ents {
-		if id, err := encoding.ParseBlobID(e.Name()); err == nil {
+		if id, err := blobid.Parse(e.Name()); err == nil {
 			ids = append(ids, id)
 		}
 	}

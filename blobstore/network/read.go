@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/encoding"
 )
@@ -15,7 +16,7 @@ import (
 // returns the first copy that checks against the ID. Copies that do not
 // check are logged as liars. With no valid copy the blob is ErrNotFound if
 // nodes holding at least n-f shards said 404, else ErrUnavailable.
-func (c *Client) fetchMetadata(ctx context.Context, id encoding.BlobID) (*encoding.Metadata, error) {
+func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Metadata, error) {
 	if m := c.metas.get(id); m != nil {
 		return m, nil
 	}
@@ -68,18 +69,18 @@ func (c *Client) fetchMetadata(ctx context.Context, id encoding.BlobID) (*encodi
 func (c *Client) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
-	m, err := c.fetchMetadata(ctx, encoding.BlobID(id))
+	m, err := c.fetchMetadata(ctx, blobid.ID(id))
 	if err != nil {
 		return blobstore.Info{}, err
 	}
-	return c.info(encoding.BlobID(id), m.Length), nil
+	return c.info(blobid.ID(id), m.Length), nil
 }
 
 // Read implements blobstore.Store.
 func (c *Client) Read(ctx context.Context, bid blobstore.ID, off, length int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
-	id := encoding.BlobID(bid)
+	id := blobid.ID(bid)
 	m, err := c.fetchMetadata(ctx, id)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ var errSkipped = errors.New("node failed earlier in this read")
 // fetchPrimaries returns verified primary slivers: rows first..last, or,
 // if any of them cannot be had, at least P verified primary slivers
 // (systematic rows first, then recovery rows in index order).
-func (c *Client) fetchPrimaries(ctx context.Context, id encoding.BlobID, m *encoding.Metadata, first, last int) ([]*encoding.Sliver, error) {
+func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.Metadata, first, last int) ([]*encoding.Sliver, error) {
 	var (
 		mu      sync.Mutex
 		good    = map[int]*encoding.Sliver{} // GUARDED_BY(mu)
@@ -125,7 +126,7 @@ func (c *Client) fetchPrimaries(ctx context.Context, id encoding.BlobID, m *enco
 	fetch := func(rows []int) {
 		forEach(ctx, c.cfg.Concurrency, len(rows), func(i int) {
 			row := rows[i]
-			nd := c.shardNode[id.PairShard(row, c.p.N)]
+			nd := c.shardNode[encoding.PairShard(id, row, c.p.N)]
 			s, err := c.rows.get(ctx, rowKey{id, row}, func(ctx context.Context) (*encoding.Sliver, error) {
 				mu.Lock()
 				skip := badNode[nd]
@@ -225,7 +226,7 @@ func summarize(reasons []string) string {
 // Delete implements blobstore.Store: it asks every node to drop the blob
 // and forgets any pending repair of it.
 func (c *Client) Delete(ctx context.Context, bid blobstore.ID) error {
-	id := encoding.BlobID(bid)
+	id := blobid.ID(bid)
 	c.metas.drop(id)
 	c.rows.drop(id)
 	nn := len(c.cfg.Committee)
@@ -263,7 +264,7 @@ func (c *Client) Delete(ctx context.Context, bid blobstore.ID) error {
 }
 
 // listIDs returns the union of the blob IDs the reachable nodes report.
-func (c *Client) listIDs(ctx context.Context) ([]encoding.BlobID, error) {
+func (c *Client) listIDs(ctx context.Context) ([]blobid.ID, error) {
 	nn := len(c.cfg.Committee)
 	lists := make([][]nodeListEntry, nn)
 	errs := make([]error, nn)
@@ -273,8 +274,8 @@ func (c *Client) listIDs(ctx context.Context) ([]encoding.BlobID, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seen := map[encoding.BlobID]bool{}
-	var ids []encoding.BlobID
+	seen := map[blobid.ID]bool{}
+	var ids []blobid.ID
 	ok := 0
 	for i := range lists {
 		if errs[i] != nil {

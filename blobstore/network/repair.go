@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/encoding"
 )
@@ -47,7 +48,7 @@ type sliverKey struct {
 // the node holding it, verifying all; with repair set it rewrites what is
 // missing or bad (decoding the blob and re-encoding it if slivers are
 // involved).
-func (c *Client) checkBlob(ctx context.Context, id encoding.BlobID, repair bool) *BlobReport {
+func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *BlobReport {
 	rep := &BlobReport{ID: blobstore.ID(id)}
 	nn := len(c.cfg.Committee)
 	metas := make([]*encoding.Metadata, nn)
@@ -87,7 +88,7 @@ func (c *Client) checkBlob(ctx context.Context, id encoding.BlobID, repair bool)
 	)
 	keys := make([]sliverKey, 0, 2*c.p.N)
 	for pair := range c.p.N {
-		if !down[c.shardNode[id.PairShard(pair, c.p.N)]] {
+		if !down[c.shardNode[encoding.PairShard(id, pair, c.p.N)]] {
 			keys = append(keys, sliverKey{pair, encoding.Primary}, sliverKey{pair, encoding.Secondary})
 		}
 	}
@@ -255,7 +256,7 @@ func (c *Client) RepairNow(ctx context.Context) (RepairStats, error) {
 	return st, nil
 }
 
-func (c *Client) deleteRemnants(ctx context.Context, id encoding.BlobID) error {
+func (c *Client) deleteRemnants(ctx context.Context, id blobid.ID) error {
 	nn := len(c.cfg.Committee)
 	errs := make([]error, nn)
 	forEach(ctx, c.cfg.Concurrency, nn, func(i int) {

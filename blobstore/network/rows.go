@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -39,7 +40,7 @@ type rowCache struct {
 }
 
 type rowKey struct {
-	id  encoding.BlobID
+	id  blobid.ID
 	row int // pair index of a primary sliver
 }
 
@@ -136,7 +137,7 @@ func (c *rowCache) removeLocked(e *list.Element) {
 
 // drop forgets the cached rows of id (after a delete). Fetches in flight
 // finish and may store their row; it is still the blob's content.
-func (c *rowCache) drop(id encoding.BlobID) {
+func (c *rowCache) drop(id blobid.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for e := c.order.Front(); e != nil; {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	enc "github.com/walrusfs/walrusfs/encoding"
@@ -139,10 +140,10 @@ func TestRowsLyingNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := enc.BlobID(info.ID)
+	id := blobid.ID(info.ID)
 	var lied []string
 	for pair := range c.p.P {
-		if c.shardNode[id.PairShard(pair, c.p.N)] == liar {
+		if c.shardNode[enc.PairShard(id, pair, c.p.N)] == liar {
 			lied = append(lied, sliverPath(id, pair, enc.Primary))
 		}
 	}
@@ -176,7 +177,7 @@ func TestRowsLyingNode(t *testing.T) {
 		if err := c.enc.VerifySliver(m, e.Value.(*rowEntry).s); err != nil || k.id != id {
 			t.Fatalf("cached row %d does not verify: %v", k.row, err)
 		}
-		if c.shardNode[id.PairShard(k.row, c.p.N)] == liar {
+		if c.shardNode[enc.PairShard(id, k.row, c.p.N)] == liar {
 			t.Fatalf("row %d of the liar is cached", k.row)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/node"
 	"github.com/walrusfs/walrusfs/encoding"
 )
@@ -131,14 +132,14 @@ func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body
 	return resp.StatusCode, b, nil
 }
 
-func metaPath(id encoding.BlobID) string { return "/v1/blobs/" + id.String() + "/metadata" }
+func metaPath(id blobid.ID) string { return "/v1/blobs/" + id.String() + "/metadata" }
 
-func sliverPath(id encoding.BlobID, pair int, t encoding.SliverType) string {
+func sliverPath(id blobid.ID, pair int, t encoding.SliverType) string {
 	return "/v1/blobs/" + id.String() + "/slivers/" + strconv.Itoa(pair) + "/" + t.String()
 }
 
 // getMetadata fetches and checks the metadata of id from node nd.
-func (c *Client) getMetadata(ctx context.Context, nd int, id encoding.BlobID) (*encoding.Metadata, error) {
+func (c *Client) getMetadata(ctx context.Context, nd int, id blobid.ID) (*encoding.Metadata, error) {
 	b, err := c.call(ctx, nd, "GET", metaPath(id), nil, 32+node.MaxMetadataBody(c.p.N))
 	if err != nil {
 		return nil, err
@@ -157,8 +158,8 @@ func (c *Client) getMetadata(ctx context.Context, nd int, id encoding.BlobID) (*
 }
 
 // getSliver fetches and verifies one sliver.
-func (c *Client) getSliver(ctx context.Context, id encoding.BlobID, m *encoding.Metadata, pair int, t encoding.SliverType) (*encoding.Sliver, error) {
-	nd := c.shardNode[id.PairShard(pair, c.p.N)]
+func (c *Client) getSliver(ctx context.Context, id blobid.ID, m *encoding.Metadata, pair int, t encoding.SliverType) (*encoding.Sliver, error) {
+	nd := c.shardNode[encoding.PairShard(id, pair, c.p.N)]
 	ss, err := c.p.SymbolSize(m.Length)
 	if err != nil {
 		return nil, err
@@ -196,8 +197,8 @@ func (c *Client) getSliver(ctx context.Context, id encoding.BlobID, m *encoding.
 }
 
 type nodeListEntry struct {
-	BlobID encoding.BlobID `json:"blobId"`
-	Size   int64           `json:"size"`
+	BlobID blobid.ID `json:"blobId"`
+	Size   int64     `json:"size"`
 }
 
 // listNode fetches a node's blob list (walrusfs extension GET /v1/blobs).

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -128,8 +129,8 @@ func writeBCS(w http.ResponseWriter, b []byte) {
 	w.Write(b)
 }
 
-func parseID(r *http.Request) (encoding.BlobID, error) {
-	id, err := encoding.ParseBlobID(r.PathValue("id"))
+func parseID(r *http.Request) (blobid.ID, error) {
+	id, err := blobid.Parse(r.PathValue("id"))
 	if err != nil {
 		return id, badRequest("%v", err)
 	}
@@ -138,7 +139,7 @@ func parseID(r *http.Request) (encoding.BlobID, error) {
 
 // parseSliverPath parses and range-checks {id}/{pair}/{type} and checks
 // the shard; nothing touches the disk before this passes.
-func (n *Node) parseSliverPath(r *http.Request) (encoding.BlobID, int, encoding.SliverType, error) {
+func (n *Node) parseSliverPath(r *http.Request) (blobid.ID, int, encoding.SliverType, error) {
 	id, err := parseID(r)
 	if err != nil {
 		return id, 0, 0, err

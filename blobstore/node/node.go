@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
@@ -108,11 +109,11 @@ var ErrNotFound = errors.New("not found")
 // Is makes errors.Is(err, ErrNotFound) work for 404 errors.
 func (e *Error) Is(target error) bool { return target == ErrNotFound && e.Code == 404 }
 
-func (n *Node) metaPath(id encoding.BlobID) string {
+func (n *Node) metaPath(id blobid.ID) string {
 	return filepath.Join(n.dir, "metadata", id.String())
 }
 
-func (n *Node) sliverPath(id encoding.BlobID, shard int, t encoding.SliverType) string {
+func (n *Node) sliverPath(id blobid.ID, shard int, t encoding.SliverType) string {
 	return filepath.Join(n.dir, "shards", strconv.Itoa(shard), id.String()+"."+t.String())
 }
 
@@ -137,7 +138,7 @@ func (n *Node) MaxSliverBody(m *encoding.Metadata, t encoding.SliverType) (int64
 // Metadata returns the stored metadata of id, checked against the ID. A
 // stored file that does not check (a corrupted disk) is reported as not
 // found, with a warning, so that a correct copy can replace it.
-func (n *Node) Metadata(id encoding.BlobID) (*encoding.Metadata, error) {
+func (n *Node) Metadata(id blobid.ID) (*encoding.Metadata, error) {
 	b, err := os.ReadFile(n.metaPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, notFound("blob %s: no metadata stored", id)
@@ -158,7 +159,7 @@ func (n *Node) Metadata(id encoding.BlobID) (*encoding.Metadata, error) {
 
 // RawMetadata returns the stored BCS BlobMetadata bytes of id as they are
 // on disk, without checking them: readers check.
-func (n *Node) RawMetadata(id encoding.BlobID) ([]byte, error) {
+func (n *Node) RawMetadata(id blobid.ID) ([]byte, error) {
 	b, err := os.ReadFile(n.metaPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, notFound("blob %s: no metadata stored", id)
@@ -168,7 +169,7 @@ func (n *Node) RawMetadata(id encoding.BlobID) ([]byte, error) {
 
 // PutMetadata stores BCS BlobMetadata body for id after checking that it
 // hashes to id. created is false if an identical valid copy was stored.
-func (n *Node) PutMetadata(id encoding.BlobID, body []byte) (created bool, err error) {
+func (n *Node) PutMetadata(id blobid.ID, body []byte) (created bool, err error) {
 	m, err := encoding.UnmarshalMetadata(body)
 	if err != nil {
 		return false, badRequest("blob %s: %v", id, err)
@@ -189,11 +190,11 @@ func (n *Node) PutMetadata(id encoding.BlobID, body []byte) (created bool, err e
 
 // CheckPair validates a pair index and that this node holds its shard for
 // blob id; it returns the shard.
-func (n *Node) CheckPair(id encoding.BlobID, pair int) (int, error) {
+func (n *Node) CheckPair(id blobid.ID, pair int) (int, error) {
 	if pair < 0 || pair >= n.n {
 		return 0, badRequest("sliver pair index %d out of range 0-%d", pair, n.n-1)
 	}
-	shard := id.PairShard(pair, n.n)
+	shard := encoding.PairShard(id, pair, n.n)
 	if !n.holds[shard] {
 		return 0, &Error{400, "FAILED_PRECONDITION", fmt.Sprintf(
 			"wrong shard: pair %d of blob %s is on shard %d, which this node does not hold (it holds %s)",
@@ -203,7 +204,7 @@ func (n *Node) CheckPair(id encoding.BlobID, pair int) (int, error) {
 }
 
 // Sliver returns the stored BCS SliverData of (id, pair, t), unchecked.
-func (n *Node) Sliver(id encoding.BlobID, pair int, t encoding.SliverType) ([]byte, error) {
+func (n *Node) Sliver(id blobid.ID, pair int, t encoding.SliverType) ([]byte, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, err
@@ -218,7 +219,7 @@ func (n *Node) Sliver(id encoding.BlobID, pair int, t encoding.SliverType) ([]by
 // OpenSliver opens the stored BCS SliverData of (id, pair, t),
 // unchecked, for streaming; it returns the open file and its size. The
 // caller closes the file.
-func (n *Node) OpenSliver(id encoding.BlobID, pair int, t encoding.SliverType) (*os.File, int64, error) {
+func (n *Node) OpenSliver(id blobid.ID, pair int, t encoding.SliverType) (*os.File, int64, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, 0, err
@@ -239,7 +240,7 @@ func (n *Node) OpenSliver(id encoding.BlobID, pair int, t encoding.SliverType) (
 }
 
 // HasSliver reports whether the sliver file exists (unchecked).
-func (n *Node) HasSliver(id encoding.BlobID, pair int, t encoding.SliverType) (bool, error) {
+func (n *Node) HasSliver(id blobid.ID, pair int, t encoding.SliverType) (bool, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return false, err
@@ -256,7 +257,7 @@ func (n *Node) HasSliver(id encoding.BlobID, pair int, t encoding.SliverType) (b
 // pair (primary index = pair, secondary index = n-1-pair) and verify
 // against m. created is false if an identical copy was already stored; a
 // different stored copy (corrupt) is replaced.
-func (n *Node) PutSliver(id encoding.BlobID, m *encoding.Metadata, pair int, t encoding.SliverType, body []byte) (created bool, err error) {
+func (n *Node) PutSliver(id blobid.ID, m *encoding.Metadata, pair int, t encoding.SliverType, body []byte) (created bool, err error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return false, err
@@ -309,7 +310,7 @@ func (n *Node) storeLeaves(path string, leaves []byte) {
 // They are unchecked: a reader uses them as a Merkle proof
 // (encoding.Encoder.VerifySliverHinted), which a wrong hint fails, never
 // as a substitute for verification. A walrusfs extension.
-func (n *Node) SliverLeaves(id encoding.BlobID, pair int, t encoding.SliverType) ([]byte, error) {
+func (n *Node) SliverLeaves(id blobid.ID, pair int, t encoding.SliverType) ([]byte, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, err
@@ -324,7 +325,7 @@ func (n *Node) SliverLeaves(id encoding.BlobID, pair int, t encoding.SliverType)
 // Delete removes everything stored for id. found is false if nothing was.
 // This is a walrusfs extension: Walrus nodes drop data when the blob's
 // storage expires or its deletable Blob object is deleted on Sui.
-func (n *Node) Delete(id encoding.BlobID) (found bool, err error) {
+func (n *Node) Delete(id blobid.ID) (found bool, err error) {
 	var dirs []string
 	for _, k := range n.shards {
 		for _, t := range []encoding.SliverType{encoding.Primary, encoding.Secondary} {
@@ -358,7 +359,7 @@ func (n *Node) Delete(id encoding.BlobID) (found bool, err error) {
 
 // ListEntry is one blob in a node's listing.
 type ListEntry struct {
-	BlobID encoding.BlobID `json:"blobId"`
+	BlobID blobid.ID `json:"blobId"`
 	// Size is the unencoded length from the stored metadata, or -1 when
 	// the stored metadata does not check.
 	Size int64 `json:"size"`
@@ -374,7 +375,7 @@ func (n *Node) List(fn func(ListEntry) error) error {
 		return err
 	}
 	for _, e := range ents {
-		id, err := encoding.ParseBlobID(e.Name())
+		id, err := blobid.Parse(e.Name())
 		if err != nil {
 			continue // temporary or foreign file
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
@@ -20,7 +21,7 @@ type fixture struct {
 	t     *testing.T
 	node  *Node
 	srv   *httptest.Server
-	id    encoding.BlobID
+	id    blobid.ID
 	meta  *encoding.Metadata
 	slvs  map[[2]int][]byte // (pair, type) -> BCS
 	owned int               // a pair whose shard the node holds
@@ -46,8 +47,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.id = f.meta.BlobID()
-	f.owned = f.id.ShardPair(2, 10)
-	f.other = f.id.ShardPair(7, 10)
+	f.owned = encoding.ShardPair(f.id, 2, 10)
+	f.other = encoding.ShardPair(f.id, 7, 10)
 	return f
 }
 
@@ -173,7 +174,7 @@ func TestBadRequests(t *testing.T) {
 		{"over-large body", "PUT", f.sliverURL(f.owned, "primary"), bcs, over, 413},
 		{"missing content type", "PUT", f.sliverURL(f.owned, "primary"), "", prim, 400},
 		{"wrong content type", "PUT", base + "/metadata", "application/json", f.meta.MarshalBCS(), 400},
-		{"metadata of another blob", "PUT", "/v1/blobs/" + encoding.BlobID{1}.String() + "/metadata", bcs, f.meta.MarshalBCS(), 400},
+		{"metadata of another blob", "PUT", "/v1/blobs/" + blobid.ID{1}.String() + "/metadata", bcs, f.meta.MarshalBCS(), 400},
 		{"garbage metadata", "PUT", base + "/metadata", bcs, []byte{1, 2, 3}, 400},
 		{"over-large metadata", "PUT", base + "/metadata", bcs, make([]byte, 1<<20), 413},
 		{"unknown path", "GET", "/v2/nothing", "", nil, 404},
@@ -290,7 +291,7 @@ func TestSliverLeaves(t *testing.T) {
 			t.Fatalf("%s leaves differ from RepairLeaves (%v)", ts, err)
 		}
 		// A lost leaves file is written again by a repeated PUT.
-		shard := f.id.PairShard(f.owned, 10)
+		shard := encoding.PairShard(f.id, f.owned, 10)
 		path := f.node.sliverPath(f.id, shard, encoding.SliverType(ti)) + leavesSuffix
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 )
 
@@ -56,7 +57,7 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 			data, err = readBlobInput(env, name, enc.Params().MaxBlobSize(), enc.Params().N)
 		}
 		first = nil
-		var id encoding.BlobID
+		var id blobid.ID
 		if err == nil {
 			id, err = blobIDOfData(enc, data)
 		}
@@ -74,10 +75,10 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // blobIDOfData computes the blob ID of data.
-func blobIDOfData(enc *encoding.Encoder, data []byte) (encoding.BlobID, error) {
+func blobIDOfData(enc *encoding.Encoder, data []byte) (blobid.ID, error) {
 	m, err := enc.ComputeMetadata(data)
 	if err != nil {
-		return encoding.BlobID{}, err
+		return blobid.ID{}, err
 	}
 	return m.BlobID(), nil
 }

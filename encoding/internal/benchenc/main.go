@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/encoding/internal/oracle"
 )
@@ -78,7 +79,7 @@ func main() {
 		for _, size := range sizes {
 			data := pattern(size)
 			best := time.Duration(1<<63 - 1)
-			var id encoding.BlobID
+			var id blobid.ID
 			var peak uint64
 			for range *runs {
 				runtime.GC()
@@ -164,7 +165,7 @@ func wholeProcess(ctx context.Context, moduleDir, work string, runs int) (string
 			return "", err
 		}
 	}
-	id, err := encoding.ParseBlobID(ours.id)
+	id, err := blobid.Parse(ours.id)
 	if err != nil {
 		return "", err
 	}
