@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -115,7 +116,10 @@ func serveControl(ctx context.Context, ln net.Listener, f *FS, status func(*Stat
 		w.WriteHeader(http.StatusOK)
 	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
-		id, err := blobstore.ParseID(r.URL.Query().Get("blob"))
+		id, err := blobid.Parse(r.URL.Query().Get("blob"))
+		if err != nil {
+			err = fmt.Errorf("%w: %w", blobstore.ErrInvalid, err)
+		}
 		if err != nil || r.URL.Query().Get("path") == "" {
 			http.Error(w, fmt.Sprintf("want blob=<blob ID>&path=<path>: %v", err), http.StatusBadRequest)
 			return
@@ -226,7 +230,7 @@ type ImportResult struct {
 
 // Import asks the daemon to place blob id at path p of the tree (see
 // FS.Import).
-func (c *Client) Import(ctx context.Context, id blobstore.ID, p string) (ImportResult, error) {
+func (c *Client) Import(ctx context.Context, id blobid.ID, p string) (ImportResult, error) {
 	var res ImportResult
 	q := url.Values{"blob": {id.String()}, "path": {p}}
 	b, err := c.do(ctx, http.MethodPost, "/import?"+q.Encode())

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -230,9 +230,9 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 	if len(st.Blobs) == 0 {
 		return []byte("none"), true, nil
 	}
-	ids := make([]blobstore.ID, len(st.Blobs))
+	ids := make([]blobid.ID, len(st.Blobs))
 	for i, b := range st.Blobs {
-		ids[i] = blobstore.ID(b)
+		ids[i] = blobid.ID(b)
 	}
 	e, ok := f.opt.EndEpoch(ids)
 	if !ok {

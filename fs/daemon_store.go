@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
@@ -71,7 +72,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		log.Info("no Sui network for a Walrus deployment given by URLs only: the current epoch and expiry dates are unknown (give --network)")
 	}
 	w := &epochWatcher{log: log.With("component", "epochs"), idx: idx, client: client, warn: uint32(cfg.ExpiryWarn),
-		warned: map[blobstore.ID]uint32{}}
+		warned: map[blobid.ID]uint32{}}
 	if cfg.ExpiryWarn <= 0 {
 		w.warn = DefaultExpiryWarn
 	}

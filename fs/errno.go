@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -36,7 +37,7 @@ var (
 type BlobError struct {
 	Ino   uint64
 	Chunk uint64
-	Blob  blobstore.ID
+	Blob  blobid.ID
 	Err   error
 }
 

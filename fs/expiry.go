@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/sui"
@@ -46,10 +46,10 @@ type epochWatcher struct {
 	warn   uint32
 
 	mu     sync.Mutex
-	state  *sui.State              // GUARDED_BY(mu); nil until read
-	readAt time.Time               // GUARDED_BY(mu)
-	err    string                  // GUARDED_BY(mu)
-	warned map[blobstore.ID]uint32 // GUARDED_BY(mu); end epoch warned about
+	state  *sui.State           // GUARDED_BY(mu); nil until read
+	readAt time.Time            // GUARDED_BY(mu)
+	err    string               // GUARDED_BY(mu)
+	warned map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
 }
 
 // run polls until ctx ends.
@@ -106,9 +106,9 @@ func (w *epochWatcher) poll(ctx context.Context) {
 }
 
 // endEpoch is Options.EndEpoch: the earliest recorded end epoch of ids.
-func (w *epochWatcher) endEpoch(ids []blobstore.ID) (uint32, bool) {
+func (w *epochWatcher) endEpoch(ids []blobid.ID) (uint32, bool) {
 	recs := w.store.Records()
-	ends := make(map[blobstore.ID]uint32, len(recs))
+	ends := make(map[blobid.ID]uint32, len(recs))
 	for _, r := range recs {
 		ends[r.BlobID] = r.EndEpoch
 	}

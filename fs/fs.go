@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -71,11 +72,11 @@ type Options struct {
 	// Forget, if set, replaces Store.Delete in the blob collector: the
 	// blob is only dropped from the back end's bookkeeping (walrus
 	// Store.Forget). ErrNotFound from it counts as done.
-	Forget func(ctx context.Context, id blobstore.ID) error
+	Forget func(ctx context.Context, id blobid.ID) error
 	// EndEpoch, if set, returns the earliest end epoch of ids (ok false if
 	// any is unknown) for the user.walrus.end_epoch attribute; nil means
 	// the back end has no epochs and the attribute is absent.
-	EndEpoch func(ids []blobstore.ID) (epoch uint32, ok bool)
+	EndEpoch func(ids []blobid.ID) (epoch uint32, ok bool)
 }
 
 // Durability is when a written file becomes durable on the local disk
@@ -163,7 +164,7 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 	}
 	f := &FS{idx: idx, store: store, cache: opt.Cache, log: opt.Logger, clock: opt.Clock, opt: opt,
 		staging: opt.StagingDir, states: make(map[uint64]*inodeState), dropping: make(map[uint64]bool)}
-	f.sizes.m = make(map[blobstore.ID]int64)
+	f.sizes.m = make(map[blobid.ID]int64)
 	if err := f.dropCrashOrphans(ctx); err != nil {
 		return nil, err
 	}
@@ -276,10 +277,10 @@ func (f *FS) stagingPath(ino uint64) string {
 // blob; extents only give a range). Sizes never change for an ID.
 type blobSizes struct {
 	mu sync.Mutex
-	m  map[blobstore.ID]int64 // GUARDED_BY(mu)
+	m  map[blobid.ID]int64 // GUARDED_BY(mu)
 }
 
-func (b *blobSizes) put(id blobstore.ID, n int64) {
+func (b *blobSizes) put(id blobid.ID, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.m) > 1<<16 {
@@ -288,7 +289,7 @@ func (b *blobSizes) put(id blobstore.ID, n int64) {
 	b.m[id] = n
 }
 
-func (b *blobSizes) get(id blobstore.ID) (int64, bool) {
+func (b *blobSizes) get(id blobid.ID) (int64, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n, ok := b.m[id]

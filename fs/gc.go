@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -51,12 +52,12 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 	if f.opt.Forget != nil {
 		del = f.opt.Forget
 	}
-	err := del(ctx, blobstore.ID(id))
+	err := del(ctx, blobid.ID(id))
 	if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
 		return err
 	}
 	if f.cache != nil {
-		f.cache.Invalidate(blobstore.ID(id))
+		f.cache.Invalidate(blobid.ID(id))
 	}
 	err = f.idx.ForgetBlob(ctx, id)
 	if errors.Is(err, index.ErrNotFound) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -15,10 +15,10 @@ import (
 // and the blob leaves the deletion list instead of failing forever.
 func TestGCForget(t *testing.T) {
 	var mu sync.Mutex
-	var forgot []blobstore.ID
+	var forgot []blobid.ID
 	e := newEnv(t, func(o *Options) {
 		o.GCGrace = time.Minute
-		o.Forget = func(_ context.Context, id blobstore.ID) error {
+		o.Forget = func(_ context.Context, id blobid.ID) error {
 			mu.Lock()
 			defer mu.Unlock()
 			forgot = append(forgot, id)
@@ -38,7 +38,7 @@ func TestGCForget(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(forgot) != len(blobs) || forgot[0] != blobstore.ID(blobs[0]) {
+	if len(forgot) != len(blobs) || forgot[0] != blobid.ID(blobs[0]) {
 		t.Fatalf("forgot %v, want %v", forgot, blobs)
 	}
 	if _, err := e.mem.Stat(ctxb, forgot[0]); err != nil {
@@ -55,7 +55,7 @@ func TestGCForget(t *testing.T) {
 func TestEndEpochXattr(t *testing.T) {
 	known := true
 	e := newEnv(t, func(o *Options) {
-		o.EndEpoch = func(ids []blobstore.ID) (uint32, bool) { return 77, known && len(ids) > 0 }
+		o.EndEpoch = func(ids []blobid.ID) (uint32, bool) { return 77, known && len(ids) > 0 }
 	}, false)
 	a := e.create("f", randBytes(testChunk, 4))
 	e.sync()

@@ -13,7 +13,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -58,7 +58,7 @@ func TestTypeModes(t *testing.T) {
 // kernel's xattr rules hold.
 func TestSpecialCore(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.EndEpoch = func([]blobstore.ID) (uint32, bool) { return 9, true }
+		o.EndEpoch = func([]blobid.ID) (uint32, bool) { return 9, true }
 	}, false)
 	d, err := e.fs.Mknod(ctxb, index.RootIno, "d", index.NewNode{Type: index.TypeDir, Mode: 0o755})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/network"
@@ -81,7 +82,7 @@ func TestLostAndLyingNodes(t *testing.T) {
 	nw := openNet(t, dir, nil)
 	ctx := context.Background()
 	sizes := []int{0, 1, 1000, 300_000, 2 << 20}
-	ids := make([]blobstore.ID, len(sizes))
+	ids := make([]blobid.ID, len(sizes))
 	datas := make([][]byte, len(sizes))
 	for i, size := range sizes {
 		datas[i] = blobstoretest.Data(uint64(i+10), size)
@@ -194,7 +195,7 @@ func TestKillMidStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := blobstore.ID(m.BlobID())
+	id := blobid.ID(m.BlobID())
 	outcomes := map[string]int{}
 	for _, delay := range []time.Duration{0, 300 * time.Millisecond, 1 * time.Second, 3 * time.Second} {
 		dir := t.TempDir()
@@ -292,7 +293,7 @@ func TestStoppedNodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A fresh ID: no metadata cached.
-			other := blobstore.ID{1, 2, 3}
+			other := blobid.ID{1, 2, 3}
 			if _, err := nw.Stat(ctx, other); !errors.Is(err, blobstore.ErrUnavailable) {
 				t.Fatalf("Stat after Close: %v, want ErrUnavailable", err)
 			}

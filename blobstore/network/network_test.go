@@ -206,7 +206,7 @@ func testNodeFault(t *testing.T, mode string, local bool) {
 	c := open(t, Config{Committee: nodes, RequestTimeout: 2 * time.Second, ReadTimeout: 30 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), Local: lh})
 	ctx := context.Background()
-	var ids []blobstore.ID
+	var ids []blobid.ID
 	var datas [][]byte
 	for i, size := range []int{1, 5000, 700_000} {
 		d := blobstoretest.Data(uint64(i), size)

@@ -66,7 +66,7 @@ func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Met
 }
 
 // Stat implements blobstore.Store.
-func (c *Client) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, error) {
+func (c *Client) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
 	m, err := c.fetchMetadata(ctx, blobid.ID(id))
@@ -77,7 +77,7 @@ func (c *Client) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, err
 }
 
 // Read implements blobstore.Store.
-func (c *Client) Read(ctx context.Context, bid blobstore.ID, off, length int64) ([]byte, error) {
+func (c *Client) Read(ctx context.Context, bid blobid.ID, off, length int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
 	id := blobid.ID(bid)
@@ -193,7 +193,7 @@ func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.M
 		return nil, fmt.Errorf("%w: blob %s: %d of %d primary slivers in time: %w", blobstore.ErrUnavailable, id, len(good), c.p.P, err)
 	}
 	if !complete && len(good) < c.p.P {
-		return nil, &blobstore.UnavailableError{ID: blobstore.ID(id), Found: len(good), Needed: c.p.P,
+		return nil, &blobstore.UnavailableError{ID: blobid.ID(id), Found: len(good), Needed: c.p.P,
 			Detail: summarize(reasons)}
 	}
 	out := make([]*encoding.Sliver, 0, len(good))
@@ -225,7 +225,7 @@ func summarize(reasons []string) string {
 
 // Delete implements blobstore.Store: it asks every node to drop the blob
 // and forgets any pending repair of it.
-func (c *Client) Delete(ctx context.Context, bid blobstore.ID) error {
+func (c *Client) Delete(ctx context.Context, bid blobid.ID) error {
 	id := blobid.ID(bid)
 	c.metas.drop(id)
 	c.rows.drop(id)
@@ -306,7 +306,7 @@ func (c *Client) List(ctx context.Context, fn func(blobstore.Info) error) error 
 		return err
 	}
 	for _, id := range ids {
-		info, err := c.Stat(ctx, blobstore.ID(id))
+		info, err := c.Stat(ctx, blobid.ID(id))
 		if errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, blobstore.ErrUnavailable) {
 			continue
 		}

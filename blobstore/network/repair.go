@@ -14,7 +14,7 @@ import (
 
 // BlobReport is what checking (and repairing) one blob found.
 type BlobReport struct {
-	ID          blobstore.ID
+	ID          blobid.ID
 	Size        uint64
 	MissingMeta int // nodes without the metadata
 	BadMeta     int // nodes whose metadata does not check
@@ -49,7 +49,7 @@ type sliverKey struct {
 // missing or bad (decoding the blob and re-encoding it if slivers are
 // involved).
 func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *BlobReport {
-	rep := &BlobReport{ID: blobstore.ID(id)}
+	rep := &BlobReport{ID: blobid.ID(id)}
 	nn := len(c.cfg.Committee)
 	metas := make([]*encoding.Metadata, nn)
 	merrs := make([]error, nn)

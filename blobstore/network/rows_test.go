@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	enc "github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
@@ -59,7 +58,7 @@ func countingCommittee(t *testing.T, lie func(node int, path string, body []byte
 
 // readBlocks reads the whole blob in blocks of bs bytes, all at once
 // (as the mount's read-ahead does), and returns the bytes.
-func readBlocks(t *testing.T, c *Client, id blobstore.ID, size, bs int) []byte {
+func readBlocks(t *testing.T, c *Client, id blobid.ID, size, bs int) []byte {
 	t.Helper()
 	out := make([]byte, size)
 	errs := make([]error, (size+bs-1)/bs)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
 )
@@ -36,7 +36,7 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	ids := make([]blobstore.ID, chunks)
+	ids := make([]blobid.ID, chunks)
 	want := make([][]byte, chunks)
 	for i := range ids {
 		want[i] = blobstoretest.Data(uint64(100+i), chunk)
