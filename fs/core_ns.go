@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -230,11 +229,7 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 	if len(st.Blobs) == 0 {
 		return []byte("none"), true, nil
 	}
-	ids := make([]blobid.ID, len(st.Blobs))
-	for i, b := range st.Blobs {
-		ids[i] = blobid.ID(b)
-	}
-	e, ok := f.opt.EndEpoch(ids)
+	e, ok := f.opt.EndEpoch(st.Blobs)
 	if !ok {
 		return []byte("unknown"), true, nil
 	}

@@ -133,7 +133,7 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 // readStoredVec is readStored that may answer with views of cached blocks
 // instead of filling p (see readVec).
 func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([][]byte, error) {
-	id := blobid.ID(c.Extent.Blob)
+	id := c.Extent.Blob
 	off := int64(c.Extent.Offset) + lo
 	if uint64(lo)+uint64(len(p)) > c.Extent.Length {
 		return nil, &BlobError{Ino: ino, Chunk: ci, Blob: id, Err: fmt.Errorf("extent of %d bytes too short for %d bytes at %d: %w",
@@ -183,7 +183,7 @@ func (f *FS) readAheadNext(ctx context.Context, ino, ci uint64, spill int64) {
 	if err != nil || !ok || c.Kind != index.ChunkStored || c.Len == 0 {
 		return
 	}
-	id := blobid.ID(c.Extent.Blob)
+	id := c.Extent.Blob
 	size, err := f.blobSize(ctx, id)
 	if err != nil {
 		return

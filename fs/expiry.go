@@ -91,7 +91,7 @@ func (w *epochWatcher) poll(ctx context.Context) {
 		w.log.Info("current Walrus epoch", "epoch", st.Epoch, "epoch_duration", st.EpochDuration)
 	}
 	for _, r := range w.store.Expiring(st.Epoch, w.warn) {
-		if n, err := w.idx.BlobRefs(ctx, index.BlobID(r.BlobID)); err != nil || n == 0 {
+		if n, err := w.idx.BlobRefs(ctx, r.BlobID); err != nil || n == 0 {
 			continue
 		}
 		w.mu.Lock()
@@ -135,7 +135,7 @@ func (w *epochWatcher) status(ctx context.Context) *StatusExpiry {
 		s.Epoch = st.Epoch
 	}
 	for _, r := range w.store.Records() { // by end epoch
-		if n, err := w.idx.BlobRefs(ctx, index.BlobID(r.BlobID)); err != nil || n == 0 {
+		if n, err := w.idx.BlobRefs(ctx, r.BlobID); err != nil || n == 0 {
 			continue
 		}
 		if s.Blobs == 0 {

@@ -37,7 +37,7 @@ func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
+func (f *FS) deleteBlob(ctx context.Context, id blobid.ID) error {
 	f.gcMu.Lock()
 	defer f.gcMu.Unlock()
 	if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 {
@@ -52,12 +52,12 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 	if f.opt.Forget != nil {
 		del = f.opt.Forget
 	}
-	err := del(ctx, blobid.ID(id))
+	err := del(ctx, id)
 	if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
 		return err
 	}
 	if f.cache != nil {
-		f.cache.Invalidate(blobid.ID(id))
+		f.cache.Invalidate(id)
 	}
 	err = f.idx.ForgetBlob(ctx, id)
 	if errors.Is(err, index.ErrNotFound) {

@@ -38,7 +38,7 @@ func TestGCForget(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(forgot) != len(blobs) || forgot[0] != blobid.ID(blobs[0]) {
+	if len(forgot) != len(blobs) || forgot[0] != blobs[0] {
 		t.Fatalf("forgot %v, want %v", forgot, blobs)
 	}
 	if _, err := e.mem.Stat(ctxb, forgot[0]); err != nil {

@@ -52,7 +52,7 @@ func (f *FS) Import(ctx context.Context, p string, id blobid.ID) (index.Attr, er
 	f.gcMu.RLock() // the collector must not delete the blob under us
 	defer f.gcMu.RUnlock()
 	a, err := f.idx.ImportFile(ctx, parent, name, index.NewNode{Type: index.TypeFile, Mode: ImportMode,
-		Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}, info.Size, index.BlobID(id))
+		Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}, info.Size, id)
 	if err != nil {
 		return index.Attr{}, fmt.Errorf("import: %s: %w", clean, err)
 	}

@@ -195,7 +195,7 @@ func TestKillMidStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := blobid.ID(m.BlobID())
+	id := m.BlobID()
 	outcomes := map[string]int{}
 	for _, delay := range []time.Duration{0, 300 * time.Millisecond, 1 * time.Second, 3 * time.Second} {
 		dir := t.TempDir()

@@ -46,7 +46,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	if err != nil {
 		return blobstore.Info{}, err
 	}
-	id := blobid.ID(m.BlobID())
+	id := m.BlobID()
 	cp := append([]byte(nil), data...)
 	s.mu.Lock()
 	s.blobs[id] = cp
@@ -72,7 +72,7 @@ func (s *Store) get(ctx context.Context, id blobid.ID) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if blobid.ID(m.BlobID()) != id {
+	if m.BlobID() != id {
 		return nil, &blobstore.UnavailableError{ID: id, Needed: 1, Detail: "stored bytes do not match the blob ID"}
 	}
 	return b, nil

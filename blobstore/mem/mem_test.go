@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/encoding"
@@ -34,7 +33,7 @@ func TestIDsAreWalrusIDs(t *testing.T) {
 	}
 	enc, _ := encoding.NewEncoder(10)
 	m, _ := enc.ComputeMetadata(data)
-	if info.ID != blobid.ID(m.BlobID()) {
+	if info.ID != m.BlobID() {
 		t.Fatalf("ID %s, encoding says %s", info.ID, m.BlobID())
 	}
 	if !s.Corrupt(info.ID) {

@@ -104,7 +104,7 @@ func (c *Client) Close() error {
 func (c *Client) Params() encoding.Params { return c.p }
 
 func (c *Client) info(id blobid.ID, size uint64) blobstore.Info {
-	return blobstore.Info{ID: blobid.ID(id), Size: size, Location: c.cfg.Location}
+	return blobstore.Info{ID: id, Size: size, Location: c.cfg.Location}
 }
 
 // forEach runs fn(i) for i in [0, n) with at most conc at once and

@@ -261,7 +261,7 @@ func testNodeFault(t *testing.T, mode string, local bool) {
 	if err != nil {
 		t.Fatalf("Put with two %s nodes: %v", mode, err)
 	}
-	if p, _ := c.queue.pending(); !slices.Contains(p, blobid.ID(info.ID)) {
+	if p, _ := c.queue.pending(); !slices.Contains(p, info.ID) {
 		t.Fatalf("the degraded Put is not in the repair queue (%d entries)", len(p))
 	}
 	if got, err := c.Read(ctx, info.ID, 0, -1); err != nil || !bytes.Equal(got, d) {
@@ -320,7 +320,7 @@ func TestRepairQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := c.checkBlob(ctx, blobid.ID(info.ID), false)
+	rep := c.checkBlob(ctx, info.ID, false)
 	if rep.Unreachable == 0 {
 		t.Fatalf("node 3 should be unreachable: %+v", rep)
 	}
@@ -334,7 +334,7 @@ func TestRepairQueue(t *testing.T) {
 	if p, _ := c.queue.pending(); len(p) != 0 {
 		t.Fatalf("queue still has %d entries", len(p))
 	}
-	if rep := c.checkBlob(ctx, blobid.ID(info.ID), false); !rep.Healthy() {
+	if rep := c.checkBlob(ctx, info.ID, false); !rep.Healthy() {
 		t.Fatalf("after repair: %+v", rep)
 	}
 }

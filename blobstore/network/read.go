@@ -69,18 +69,17 @@ func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Met
 func (c *Client) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
-	m, err := c.fetchMetadata(ctx, blobid.ID(id))
+	m, err := c.fetchMetadata(ctx, id)
 	if err != nil {
 		return blobstore.Info{}, err
 	}
-	return c.info(blobid.ID(id), m.Length), nil
+	return c.info(id, m.Length), nil
 }
 
 // Read implements blobstore.Store.
-func (c *Client) Read(ctx context.Context, bid blobid.ID, off, length int64) ([]byte, error) {
+func (c *Client) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadTimeout)
 	defer cancel()
-	id := blobid.ID(bid)
 	m, err := c.fetchMetadata(ctx, id)
 	if err != nil {
 		return nil, err
@@ -103,7 +102,7 @@ func (c *Client) Read(ctx context.Context, bid blobid.ID, off, length int64) ([]
 	}
 	out, err := c.enc.DecodeRange(m.Length, slivers, uint64(off), n)
 	if errors.Is(err, encoding.ErrNotEnoughSlivers) {
-		return nil, &blobstore.UnavailableError{ID: bid, Found: len(slivers), Needed: c.p.P, Detail: err.Error()}
+		return nil, &blobstore.UnavailableError{ID: id, Found: len(slivers), Needed: c.p.P, Detail: err.Error()}
 	}
 	return out, err
 }
@@ -193,7 +192,7 @@ func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.M
 		return nil, fmt.Errorf("%w: blob %s: %d of %d primary slivers in time: %w", blobstore.ErrUnavailable, id, len(good), c.p.P, err)
 	}
 	if !complete && len(good) < c.p.P {
-		return nil, &blobstore.UnavailableError{ID: blobid.ID(id), Found: len(good), Needed: c.p.P,
+		return nil, &blobstore.UnavailableError{ID: id, Found: len(good), Needed: c.p.P,
 			Detail: summarize(reasons)}
 	}
 	out := make([]*encoding.Sliver, 0, len(good))
@@ -225,8 +224,7 @@ func summarize(reasons []string) string {
 
 // Delete implements blobstore.Store: it asks every node to drop the blob
 // and forgets any pending repair of it.
-func (c *Client) Delete(ctx context.Context, bid blobid.ID) error {
-	id := blobid.ID(bid)
+func (c *Client) Delete(ctx context.Context, id blobid.ID) error {
 	c.metas.drop(id)
 	c.rows.drop(id)
 	nn := len(c.cfg.Committee)
@@ -306,7 +304,7 @@ func (c *Client) List(ctx context.Context, fn func(blobstore.Info) error) error 
 		return err
 	}
 	for _, id := range ids {
-		info, err := c.Stat(ctx, blobid.ID(id))
+		info, err := c.Stat(ctx, id)
 		if errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, blobstore.ErrUnavailable) {
 			continue
 		}

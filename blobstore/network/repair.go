@@ -49,7 +49,7 @@ type sliverKey struct {
 // missing or bad (decoding the blob and re-encoding it if slivers are
 // involved).
 func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *BlobReport {
-	rep := &BlobReport{ID: blobid.ID(id)}
+	rep := &BlobReport{ID: id}
 	nn := len(c.cfg.Committee)
 	metas := make([]*encoding.Metadata, nn)
 	merrs := make([]error, nn)

@@ -139,7 +139,7 @@ func TestRowsLyingNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := blobid.ID(info.ID)
+	id := info.ID
 	var lied []string
 	for pair := range c.p.P {
 		if c.shardNode[enc.PairShard(id, pair, c.p.N)] == liar {

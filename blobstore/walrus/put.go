@@ -73,7 +73,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	if err != nil {
 		return blobstore.Info{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
 	}
-	id := blobid.ID(m.BlobID())
+	id := m.BlobID()
 	encLen, _ := s.enc.Params().EncodedLength(uint64(len(data)))
 	resp, err := s.putRetry(ctx, data)
 	if err != nil {

@@ -68,7 +68,7 @@ func (s *Store) fetchWhole(ctx context.Context, agg string, id blobid.ID) ([]byt
 	if err != nil {
 		return nil, &attemptError{kind: badAggregator, err: fmt.Errorf("aggregator %s: %d bytes cannot be blob %s: %v", agg, len(data), id, err)}
 	}
-	if got := blobid.ID(m.BlobID()); got != id {
+	if got := m.BlobID(); got != id {
 		return nil, &attemptError{kind: badAggregator, err: fmt.Errorf("%w: aggregator %s served %d bytes whose blob ID is %s, not %s",
 			ErrMismatch, agg, len(data), got, id)}
 	}

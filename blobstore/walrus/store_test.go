@@ -82,7 +82,7 @@ func TestRealShardCount(t *testing.T) {
 	}
 	enc, _ := encoding.NewEncoder(1000)
 	m, _ := enc.ComputeMetadata(data)
-	if info.ID != blobid.ID(m.BlobID()) {
+	if info.ID != m.BlobID() {
 		t.Fatalf("ID %s, encoder says %s", info.ID, m.BlobID())
 	}
 	got, err := s.Read(context.Background(), info.ID, 10, 20)

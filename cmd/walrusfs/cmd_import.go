@@ -96,5 +96,5 @@ func blobOfObject(ctx context.Context, objectID, network, suiURL string) (blobid
 	if err != nil {
 		return blobid.ID{}, fmt.Errorf("reading Blob object %s from Sui: %w", objectID, err)
 	}
-	return blobid.ID(b.BlobID), nil
+	return b.BlobID, nil
 }
