@@ -14,9 +14,9 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs/cache"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // DaemonConfig is everything `walrusfs mount` configures. Zero fields mean
@@ -239,7 +239,7 @@ func maxBlobSize(cfg DaemonConfig) uint64 {
 	if shards == 0 {
 		shards = embedded.DefaultShards
 	}
-	p, err := encoding.NewParams(shards)
+	p, err := rs2.NewParams(shards)
 	if err != nil {
 		return 0
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 const benchSize = 64 << 20
@@ -52,7 +52,7 @@ func BenchmarkEmbedded64MiB(b *testing.B) {
 	dir := b.TempDir()
 	nw := openNet(b, dir, nil)
 	data := blobstoretest.Data(64, benchSize)
-	p, _ := encoding.NewParams(DefaultShards)
+	p, _ := rs2.NewParams(DefaultShards)
 	enc, _ := p.EncodedLength(benchSize)
 	expansion := float64(enc) / benchSize
 	ctx := context.Background()

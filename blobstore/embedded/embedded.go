@@ -16,8 +16,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/network"
 	"github.com/walrusfs/walrusfs/blobstore/node"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Defaults for a new data directory.
@@ -111,7 +111,7 @@ func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
 	if shards == 0 {
 		shards = DefaultShards
 	}
-	if _, err := encoding.NewParams(shards); err != nil {
+	if _, err := rs2.NewParams(shards); err != nil {
 		return nil, err
 	}
 	if nodes < 1 || nodes > shards {

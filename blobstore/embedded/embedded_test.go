@@ -18,8 +18,8 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/network"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 func openNet(t testing.TB, dir string, o *Options) *Network {
@@ -190,7 +190,7 @@ func killData() []byte { return blobstoretest.Data(77, 3<<20) }
 // blob.
 func TestKillMidStore(t *testing.T) {
 	data := killData()
-	enc, _ := encoding.NewEncoder(DefaultShards)
+	enc, _ := rs2.NewEncoder(DefaultShards)
 	m, err := enc.ComputeMetadata(data)
 	if err != nil {
 		t.Fatal(err)

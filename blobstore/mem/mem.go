@@ -7,12 +7,12 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Store is the in-memory store. The zero value is not usable; call New.
 type Store struct {
-	enc *encoding.Encoder
+	enc *rs2.Encoder
 
 	mu    sync.Mutex
 	blobs map[blobid.ID][]byte // GUARDED_BY(mu); values are never mutated in place except by Corrupt
@@ -23,7 +23,7 @@ var _ blobstore.Store = (*Store)(nil)
 // New returns an empty store whose blob IDs are those of an n-shard
 // Walrus network.
 func New(n int) (*Store, error) {
-	enc, err := encoding.NewEncoder(n)
+	enc, err := rs2.NewEncoder(n)
 	if err != nil {
 		return nil, err
 	}

@@ -12,15 +12,15 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Client is a blobstore.Store over a committee of storage nodes. It is
 // safe for concurrent use. Close stops the background repair loop.
 type Client struct {
 	cfg       Config
-	enc       *encoding.Encoder
-	p         encoding.Params
+	enc       *rs2.Encoder
+	p         rs2.Params
 	shardNode []int // shard -> index in cfg.Committee; read-only
 	http      *http.Client
 	local     []http.Handler // per committee index: in-process handler or nil; read-only
@@ -42,7 +42,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := encoding.NewEncoder(len(owner))
+	enc, err := rs2.NewEncoder(len(owner))
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
@@ -101,7 +101,7 @@ func (c *Client) Close() error {
 }
 
 // Params returns the RS2 parameters of the committee.
-func (c *Client) Params() encoding.Params { return c.p }
+func (c *Client) Params() rs2.Params { return c.p }
 
 func (c *Client) info(id blobid.ID, size uint64) blobstore.Info {
 	return blobstore.Info{ID: id, Size: size, Location: c.cfg.Location}
@@ -194,14 +194,14 @@ func (r *uploadResult) completeWeight(c *Client) int {
 type upJob struct {
 	node int
 	pair int
-	t    encoding.SliverType
+	t    rs2.SliverType
 	body []byte
 }
 
 // upload PUTs the metadata to every node, then every sliver produce emits
 // for which want (nil: all) is true to the node holding its pair's shard.
-func (c *Client) upload(ctx context.Context, id blobid.ID, meta *encoding.Metadata,
-	produce func(encoding.SliverFunc) error, want func(pair int, t encoding.SliverType) bool) *uploadResult {
+func (c *Client) upload(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
+	produce func(rs2.SliverFunc) error, want func(pair int, t rs2.SliverType) bool) *uploadResult {
 	nn := len(c.cfg.Committee)
 	res := &uploadResult{metaOK: make([]bool, nn), failed: make([]bool, nn)}
 	body := meta.MarshalBCS()
@@ -229,12 +229,12 @@ func (c *Client) upload(ctx context.Context, id blobid.ID, meta *encoding.Metada
 			}
 		})
 	}
-	err := produce(func(s *encoding.Sliver) error {
+	err := produce(func(s *rs2.Sliver) error {
 		pair := s.PairIndex(c.p.N)
 		if want != nil && !want(pair, s.Type) {
 			return nil
 		}
-		nd := c.shardNode[encoding.PairShard(id, pair, c.p.N)]
+		nd := c.shardNode[rs2.PairShard(id, pair, c.p.N)]
 		if !res.metaOK[nd] {
 			atomic.AddInt64(&res.skipped, 1)
 			return nil

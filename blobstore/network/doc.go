@@ -1,7 +1,7 @@
 // Package network is the blobstore.Store client over a committee of
 // storage nodes (package node), speaking the Walrus storage-node REST API.
 //
-// Put encodes a blob with RS2 (package encoding), sends the metadata and
+// Put encodes a blob with RS2 (package rs2), sends the metadata and
 // then both slivers of every sliver pair to the node holding that pair's
 // shard (pair i lives on shard (i + offset) mod n), in parallel with
 // bounded concurrency, and returns once nodes holding a Walrus write quorum

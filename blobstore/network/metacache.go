@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // metaCache keeps the verified metadata of recently read blobs. Metadata is
@@ -22,14 +22,14 @@ type metaCache struct {
 
 type metaEntry struct {
 	id blobid.ID
-	m  *encoding.Metadata
+	m  *rs2.Metadata
 }
 
 func newMetaCache(max int) *metaCache {
 	return &metaCache{max: max, order: list.New(), items: map[blobid.ID]*list.Element{}}
 }
 
-func (c *metaCache) get(id blobid.ID) *encoding.Metadata {
+func (c *metaCache) get(id blobid.ID) *rs2.Metadata {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
@@ -39,7 +39,7 @@ func (c *metaCache) get(id blobid.ID) *encoding.Metadata {
 	return nil
 }
 
-func (c *metaCache) put(id blobid.ID, m *encoding.Metadata) {
+func (c *metaCache) put(id blobid.ID, m *rs2.Metadata) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {

@@ -9,14 +9,14 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // fetchMetadata asks the nodes for the metadata of id in parallel and
 // returns the first copy that checks against the ID. Copies that do not
 // check are logged as liars. With no valid copy the blob is ErrNotFound if
 // nodes holding at least n-f shards said 404, else ErrUnavailable.
-func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Metadata, error) {
+func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*rs2.Metadata, error) {
 	if m := c.metas.get(id); m != nil {
 		return m, nil
 	}
@@ -24,7 +24,7 @@ func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Met
 	defer cancel()
 	type answer struct {
 		nd  int
-		m   *encoding.Metadata
+		m   *rs2.Metadata
 		err error
 	}
 	nn := len(c.cfg.Committee)
@@ -47,7 +47,7 @@ func (c *Client) fetchMetadata(ctx context.Context, id blobid.ID) (*encoding.Met
 			return a.m, nil
 		case errors.Is(a.err, errNodeNotFound):
 			notFoundShards += len(c.cfg.Committee[a.nd].Shards)
-		case errors.Is(a.err, encoding.ErrInvalidMetadata):
+		case errors.Is(a.err, rs2.ErrInvalidMetadata):
 			failures++
 			c.log.Warn("node served invalid metadata; ignoring it", "blob", id, "err", a.err)
 		default:
@@ -101,7 +101,7 @@ func (c *Client) Read(ctx context.Context, id blobid.ID, off, length int64) ([]b
 		return nil, err
 	}
 	out, err := c.enc.DecodeRange(m.Length, slivers, uint64(off), n)
-	if errors.Is(err, encoding.ErrNotEnoughSlivers) {
+	if errors.Is(err, rs2.ErrNotEnoughSlivers) {
 		return nil, &blobstore.UnavailableError{ID: id, Found: len(slivers), Needed: c.p.P, Detail: err.Error()}
 	}
 	return out, err
@@ -114,26 +114,26 @@ var errSkipped = errors.New("node failed earlier in this read")
 // fetchPrimaries returns verified primary slivers: rows first..last, or,
 // if any of them cannot be had, at least P verified primary slivers
 // (systematic rows first, then recovery rows in index order).
-func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.Metadata, first, last int) ([]*encoding.Sliver, error) {
+func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *rs2.Metadata, first, last int) ([]*rs2.Sliver, error) {
 	var (
 		mu      sync.Mutex
-		good    = map[int]*encoding.Sliver{} // GUARDED_BY(mu)
-		badNode = map[int]bool{}             // GUARDED_BY(mu): nodes that failed at the transport level
-		tried   = make([]bool, c.p.N)        // only touched by this goroutine
-		reasons []string                     // GUARDED_BY(mu)
+		good    = map[int]*rs2.Sliver{} // GUARDED_BY(mu)
+		badNode = map[int]bool{}        // GUARDED_BY(mu): nodes that failed at the transport level
+		tried   = make([]bool, c.p.N)   // only touched by this goroutine
+		reasons []string                // GUARDED_BY(mu)
 	)
 	fetch := func(rows []int) {
 		forEach(ctx, c.cfg.Concurrency, len(rows), func(i int) {
 			row := rows[i]
-			nd := c.shardNode[encoding.PairShard(id, row, c.p.N)]
-			s, err := c.rows.get(ctx, rowKey{id, row}, func(ctx context.Context) (*encoding.Sliver, error) {
+			nd := c.shardNode[rs2.PairShard(id, row, c.p.N)]
+			s, err := c.rows.get(ctx, rowKey{id, row}, func(ctx context.Context) (*rs2.Sliver, error) {
 				mu.Lock()
 				skip := badNode[nd]
 				mu.Unlock()
 				if skip {
 					return nil, errSkipped
 				}
-				return c.getSliver(ctx, id, m, row, encoding.Primary)
+				return c.getSliver(ctx, id, m, row, rs2.Primary)
 			})
 			if errors.Is(err, errSkipped) {
 				return
@@ -143,7 +143,7 @@ func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.M
 			switch {
 			case err == nil:
 				good[row] = s
-			case errors.Is(err, encoding.ErrInvalidSliver):
+			case errors.Is(err, rs2.ErrInvalidSliver):
 				c.log.Warn("node served an invalid sliver; skipping it", "blob", id, "pair", row, "err", err)
 				reasons = append(reasons, "invalid")
 			case errors.Is(err, errNodeNotFound):
@@ -195,7 +195,7 @@ func (c *Client) fetchPrimaries(ctx context.Context, id blobid.ID, m *encoding.M
 		return nil, &blobstore.UnavailableError{ID: id, Found: len(good), Needed: c.p.P,
 			Detail: summarize(reasons)}
 	}
-	out := make([]*encoding.Sliver, 0, len(good))
+	out := make([]*rs2.Sliver, 0, len(good))
 	for _, s := range good {
 		out = append(out, s)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // BlobReport is what checking (and repairing) one blob found.
@@ -41,7 +41,7 @@ func (r *BlobReport) Fixed() bool {
 
 type sliverKey struct {
 	pair int
-	t    encoding.SliverType
+	t    rs2.SliverType
 }
 
 // checkBlob fetches the metadata from every node and every sliver from
@@ -51,14 +51,14 @@ type sliverKey struct {
 func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *BlobReport {
 	rep := &BlobReport{ID: id}
 	nn := len(c.cfg.Committee)
-	metas := make([]*encoding.Metadata, nn)
+	metas := make([]*rs2.Metadata, nn)
 	merrs := make([]error, nn)
 	forEach(ctx, c.cfg.Concurrency, nn, func(i int) { metas[i], merrs[i] = c.getMetadata(ctx, i, id) })
 	if err := ctx.Err(); err != nil {
 		rep.Err = err
 		return rep
 	}
-	var meta *encoding.Metadata
+	var meta *rs2.Metadata
 	down := make([]bool, nn)
 	for i, err := range merrs {
 		switch {
@@ -66,7 +66,7 @@ func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *Blob
 			meta = metas[i]
 		case errors.Is(err, errNodeNotFound):
 			rep.MissingMeta++
-		case errors.Is(err, encoding.ErrInvalidMetadata):
+		case errors.Is(err, rs2.ErrInvalidMetadata):
 			rep.BadMeta++
 			c.log.Warn("node serves bad metadata", "blob", id, "err", err)
 		default:
@@ -83,13 +83,13 @@ func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *Blob
 	rep.Size = meta.Length
 	var (
 		mu    sync.Mutex
-		prims []*encoding.Sliver     // GUARDED_BY(mu): good primary slivers
+		prims []*rs2.Sliver          // GUARDED_BY(mu): good primary slivers
 		needs = map[sliverKey]bool{} // GUARDED_BY(mu): slivers to rewrite
 	)
 	keys := make([]sliverKey, 0, 2*c.p.N)
 	for pair := range c.p.N {
-		if !down[c.shardNode[encoding.PairShard(id, pair, c.p.N)]] {
-			keys = append(keys, sliverKey{pair, encoding.Primary}, sliverKey{pair, encoding.Secondary})
+		if !down[c.shardNode[rs2.PairShard(id, pair, c.p.N)]] {
+			keys = append(keys, sliverKey{pair, rs2.Primary}, sliverKey{pair, rs2.Secondary})
 		}
 	}
 	forEach(ctx, c.cfg.Concurrency, len(keys), func(i int) {
@@ -99,13 +99,13 @@ func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *Blob
 		defer mu.Unlock()
 		switch {
 		case err == nil:
-			if k.t == encoding.Primary {
+			if k.t == rs2.Primary {
 				prims = append(prims, s)
 			}
 		case errors.Is(err, errNodeNotFound):
 			rep.Missing++
 			needs[k] = true
-		case errors.Is(err, encoding.ErrInvalidSliver):
+		case errors.Is(err, rs2.ErrInvalidSliver):
 			rep.Bad++
 			needs[k] = true
 			c.log.Warn("node serves a bad sliver", "blob", id, "pair", k.pair, "type", k.t, "err", err)
@@ -121,7 +121,7 @@ func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *Blob
 	if !repair || rep.MissingMeta+rep.BadMeta+len(needs) == 0 {
 		return rep
 	}
-	var produce func(encoding.SliverFunc) error
+	var produce func(rs2.SliverFunc) error
 	if len(needs) > 0 {
 		if len(prims) < c.p.P {
 			rep.Unrecoverable = rep.Unreachable == 0
@@ -133,14 +133,14 @@ func (c *Client) checkBlob(ctx context.Context, id blobid.ID, repair bool) *Blob
 			rep.Err = fmt.Errorf("decoding blob %s for repair: %w", id, err)
 			return rep
 		}
-		produce = func(emit encoding.SliverFunc) error {
+		produce = func(emit rs2.SliverFunc) error {
 			_, err := c.enc.Encode(data, emit)
 			return err
 		}
 	} else {
-		produce = func(encoding.SliverFunc) error { return nil }
+		produce = func(rs2.SliverFunc) error { return nil }
 	}
-	res := c.upload(ctx, id, meta, produce, func(pair int, t encoding.SliverType) bool { return needs[sliverKey{pair, t}] })
+	res := c.upload(ctx, id, meta, produce, func(pair int, t rs2.SliverType) bool { return needs[sliverKey{pair, t}] })
 	for i, err := range merrs {
 		if err != nil && !down[i] && res.metaOK[i] {
 			rep.Repaired++

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // DefaultRowCacheBytes is the default bound of the verified-row cache.
@@ -46,14 +46,14 @@ type rowKey struct {
 
 type rowEntry struct {
 	k rowKey
-	s *encoding.Sliver
+	s *rs2.Sliver
 }
 
 // rowFlight is one fetch of a row shared by every reader that needs it.
 // s and err are set before done is closed and read-only afterwards.
 type rowFlight struct {
 	done chan struct{}
-	s    *encoding.Sliver
+	s    *rs2.Sliver
 	err  error
 }
 
@@ -66,7 +66,7 @@ func newRowCache(max int64) *rowCache {
 // verified against the blob's metadata. fetch runs in the caller's
 // goroutine under the caller's ctx; a caller that joined a fetch whose
 // own caller was cancelled fetches the row itself.
-func (c *rowCache) get(ctx context.Context, k rowKey, fetch func(context.Context) (*encoding.Sliver, error)) (*encoding.Sliver, error) {
+func (c *rowCache) get(ctx context.Context, k rowKey, fetch func(context.Context) (*rs2.Sliver, error)) (*rs2.Sliver, error) {
 	for {
 		c.mu.Lock()
 		if e, ok := c.items[k]; ok {
@@ -113,7 +113,7 @@ func notAboutRow(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errSkipped)
 }
 
-func (c *rowCache) putLocked(k rowKey, s *encoding.Sliver) {
+func (c *rowCache) putLocked(k rowKey, s *rs2.Sliver) {
 	n := int64(len(s.Data))
 	if n > c.max {
 		return

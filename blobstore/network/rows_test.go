@@ -14,8 +14,8 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	enc "github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // countingCommittee is a 7-node / 100-shard committee that counts the
@@ -142,8 +142,8 @@ func TestRowsLyingNode(t *testing.T) {
 	id := info.ID
 	var lied []string
 	for pair := range c.p.P {
-		if c.shardNode[enc.PairShard(id, pair, c.p.N)] == liar {
-			lied = append(lied, sliverPath(id, pair, enc.Primary))
+		if c.shardNode[rs2.PairShard(id, pair, c.p.N)] == liar {
+			lied = append(lied, sliverPath(id, pair, rs2.Primary))
 		}
 	}
 	if len(lied) == 0 {
@@ -176,7 +176,7 @@ func TestRowsLyingNode(t *testing.T) {
 		if err := c.enc.VerifySliver(m, e.Value.(*rowEntry).s); err != nil || k.id != id {
 			t.Fatalf("cached row %d does not verify: %v", k.row, err)
 		}
-		if c.shardNode[enc.PairShard(id, k.row, c.p.N)] == liar {
+		if c.shardNode[rs2.PairShard(id, k.row, c.p.N)] == liar {
 			t.Fatalf("row %d of the liar is cached", k.row)
 		}
 	}
@@ -187,12 +187,12 @@ func TestRowsLyingNode(t *testing.T) {
 func TestRowCacheJoinAfterCancel(t *testing.T) {
 	rc := newRowCache(1 << 20)
 	k := rowKey{row: 3}
-	want := &enc.Sliver{Data: []byte("row")}
+	want := &rs2.Sliver{Data: []byte("row")}
 	started, release := make(chan struct{}), make(chan struct{})
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() {
-		_, err := rc.get(ctx1, k, func(ctx context.Context) (*enc.Sliver, error) {
+		_, err := rc.get(ctx1, k, func(ctx context.Context) (*rs2.Sliver, error) {
 			close(started)
 			<-ctx.Done()
 			<-release
@@ -204,7 +204,7 @@ func TestRowCacheJoinAfterCancel(t *testing.T) {
 	second := make(chan error, 1)
 	var calls int
 	go func() {
-		s, err := rc.get(context.Background(), k, func(context.Context) (*enc.Sliver, error) {
+		s, err := rc.get(context.Background(), k, func(context.Context) (*rs2.Sliver, error) {
 			calls++
 			return want, nil
 		})
@@ -242,8 +242,8 @@ func TestRowCacheBound(t *testing.T) {
 	rc := newRowCache(100)
 	put := func(row, n int) {
 		t.Helper()
-		if _, err := rc.get(context.Background(), rowKey{row: row}, func(context.Context) (*enc.Sliver, error) {
-			return &enc.Sliver{Data: make([]byte, n)}, nil
+		if _, err := rc.get(context.Background(), rowKey{row: row}, func(context.Context) (*rs2.Sliver, error) {
+			return &rs2.Sliver{Data: make([]byte, n)}, nil
 		}); err != nil {
 			t.Fatal(err)
 		}

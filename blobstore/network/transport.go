@@ -12,7 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/node"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // errNodeNotFound is a 404 from a node.
@@ -38,8 +38,8 @@ func (e *nodeError) Is(t error) bool {
 // as opposed to an answer we did not like.
 func isTransport(err error) bool {
 	var ne *nodeError
-	return err != nil && !errors.As(err, &ne) && !errors.Is(err, encoding.ErrInvalidSliver) &&
-		!errors.Is(err, encoding.ErrInvalidMetadata) && !errors.Is(err, context.Canceled)
+	return err != nil && !errors.As(err, &ne) && !errors.Is(err, rs2.ErrInvalidSliver) &&
+		!errors.Is(err, rs2.ErrInvalidMetadata) && !errors.Is(err, context.Canceled)
 }
 
 // call does one request with the per-request timeout and returns the body
@@ -134,22 +134,22 @@ func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body
 
 func metaPath(id blobid.ID) string { return "/v1/blobs/" + id.String() + "/metadata" }
 
-func sliverPath(id blobid.ID, pair int, t encoding.SliverType) string {
+func sliverPath(id blobid.ID, pair int, t rs2.SliverType) string {
 	return "/v1/blobs/" + id.String() + "/slivers/" + strconv.Itoa(pair) + "/" + t.String()
 }
 
 // getMetadata fetches and checks the metadata of id from node nd.
-func (c *Client) getMetadata(ctx context.Context, nd int, id blobid.ID) (*encoding.Metadata, error) {
+func (c *Client) getMetadata(ctx context.Context, nd int, id blobid.ID) (*rs2.Metadata, error) {
 	b, err := c.call(ctx, nd, "GET", metaPath(id), nil, 32+node.MaxMetadataBody(c.p.N))
 	if err != nil {
 		return nil, err
 	}
-	gotID, m, err := encoding.UnmarshalMetadataWithID(b)
+	gotID, m, err := rs2.UnmarshalMetadataWithID(b)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", c.cfg.Committee[nd].Name, err)
 	}
 	if gotID != id {
-		return nil, fmt.Errorf("node %s: %w: answered with blob ID %s", c.cfg.Committee[nd].Name, encoding.ErrInvalidMetadata, gotID)
+		return nil, fmt.Errorf("node %s: %w: answered with blob ID %s", c.cfg.Committee[nd].Name, rs2.ErrInvalidMetadata, gotID)
 	}
 	if err := m.Check(id, c.p.N); err != nil {
 		return nil, fmt.Errorf("node %s: %w", c.cfg.Committee[nd].Name, err)
@@ -158,14 +158,14 @@ func (c *Client) getMetadata(ctx context.Context, nd int, id blobid.ID) (*encodi
 }
 
 // getSliver fetches and verifies one sliver.
-func (c *Client) getSliver(ctx context.Context, id blobid.ID, m *encoding.Metadata, pair int, t encoding.SliverType) (*encoding.Sliver, error) {
-	nd := c.shardNode[encoding.PairShard(id, pair, c.p.N)]
+func (c *Client) getSliver(ctx context.Context, id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverType) (*rs2.Sliver, error) {
+	nd := c.shardNode[rs2.PairShard(id, pair, c.p.N)]
 	ss, err := c.p.SymbolSize(m.Length)
 	if err != nil {
 		return nil, err
 	}
 	limit := int64(c.p.PrimarySliverLen(ss)) + 9
-	if t == encoding.Secondary {
+	if t == rs2.Secondary {
 		limit = int64(c.p.SecondarySliverLen(ss)) + 9
 	}
 	hint, err := c.call(ctx, nd, "GET", sliverPath(id, pair, t)+"/leaves", nil, int64(64*c.p.F))
@@ -180,12 +180,12 @@ func (c *Client) getSliver(ctx context.Context, id blobid.ID, m *encoding.Metada
 		return nil, err
 	}
 	name := c.cfg.Committee[nd].Name
-	s, err := encoding.UnmarshalSliver(t, b)
+	s, err := rs2.UnmarshalSliver(t, b)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", name, err)
 	}
 	if s.PairIndex(c.p.N) != pair {
-		return nil, fmt.Errorf("node %s: %w: asked for pair %d, got %s sliver %d", name, encoding.ErrInvalidSliver, pair, t, s.Index)
+		return nil, fmt.Errorf("node %s: %w: asked for pair %d, got %s sliver %d", name, rs2.ErrInvalidSliver, pair, t, s.Index)
 	}
 	// The node's repair leaves, if it sent them, are a Merkle proof that
 	// spares expanding the sliver; a wrong one falls back to the full

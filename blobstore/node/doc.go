@@ -20,7 +20,7 @@
 // code adds to it, computed when the node verified it on upload, r x 32
 // bytes. Served by a walrusfs extension (GET .../leaves), they let a
 // reader check a sliver as a Merkle proof, hashing only the sliver's own
-// symbols instead of expanding it (encoding.Encoder.VerifySliverHinted).
+// symbols instead of expanding it (rs2.Encoder.VerifySliverHinted).
 // They are a hint: a lost, torn or lying leaves file makes the reader
 // verify in full, never accept wrong bytes, so it is written without
 // fsync.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // ErrorResponse is the JSON error envelope of every Walrus service
@@ -139,12 +139,12 @@ func parseID(r *http.Request) (blobid.ID, error) {
 
 // parseSliverPath parses and range-checks {id}/{pair}/{type} and checks
 // the shard; nothing touches the disk before this passes.
-func (n *Node) parseSliverPath(r *http.Request) (blobid.ID, int, encoding.SliverType, error) {
+func (n *Node) parseSliverPath(r *http.Request) (blobid.ID, int, rs2.SliverType, error) {
 	id, err := parseID(r)
 	if err != nil {
 		return id, 0, 0, err
 	}
-	t, err := encoding.ParseSliverType(r.PathValue("type"))
+	t, err := rs2.ParseSliverType(r.PathValue("type"))
 	if err != nil {
 		return id, 0, 0, badRequest("%v (want primary or secondary)", err)
 	}

@@ -12,8 +12,8 @@ import (
 	"strconv"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Options configure a Node.
@@ -38,14 +38,14 @@ type Node struct {
 	n      int
 	shards []int
 	holds  []bool // holds[k]: shard k is ours; read-only after Open
-	enc    *encoding.Encoder
+	enc    *rs2.Encoder
 	log    *slog.Logger
 	sync   bool
 }
 
 // Open opens (creating if needed) the node directory dir.
 func Open(dir string, o Options) (*Node, error) {
-	enc, err := encoding.NewEncoder(o.NShards)
+	enc, err := rs2.NewEncoder(o.NShards)
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
@@ -113,7 +113,7 @@ func (n *Node) metaPath(id blobid.ID) string {
 	return filepath.Join(n.dir, "metadata", id.String())
 }
 
-func (n *Node) sliverPath(id blobid.ID, shard int, t encoding.SliverType) string {
+func (n *Node) sliverPath(id blobid.ID, shard int, t rs2.SliverType) string {
 	return filepath.Join(n.dir, "shards", strconv.Itoa(shard), id.String()+"."+t.String())
 }
 
@@ -122,14 +122,14 @@ func MaxMetadataBody(n int) int64 { return 1 + 1 + 8 + 5 + int64(n)*66 }
 
 // MaxSliverBody is the largest valid BCS SliverData of type t for blobs
 // described by m.
-func (n *Node) MaxSliverBody(m *encoding.Metadata, t encoding.SliverType) (int64, error) {
+func (n *Node) MaxSliverBody(m *rs2.Metadata, t rs2.SliverType) (int64, error) {
 	p := n.enc.Params()
 	ss, err := p.SymbolSize(m.Length)
 	if err != nil {
 		return 0, err
 	}
 	l := p.PrimarySliverLen(ss)
-	if t == encoding.Secondary {
+	if t == rs2.Secondary {
 		l = p.SecondarySliverLen(ss)
 	}
 	return int64(l) + 5 + 4, nil
@@ -138,7 +138,7 @@ func (n *Node) MaxSliverBody(m *encoding.Metadata, t encoding.SliverType) (int64
 // Metadata returns the stored metadata of id, checked against the ID. A
 // stored file that does not check (a corrupted disk) is reported as not
 // found, with a warning, so that a correct copy can replace it.
-func (n *Node) Metadata(id blobid.ID) (*encoding.Metadata, error) {
+func (n *Node) Metadata(id blobid.ID) (*rs2.Metadata, error) {
 	b, err := os.ReadFile(n.metaPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, notFound("blob %s: no metadata stored", id)
@@ -146,7 +146,7 @@ func (n *Node) Metadata(id blobid.ID) (*encoding.Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := encoding.UnmarshalMetadata(b)
+	m, err := rs2.UnmarshalMetadata(b)
 	if err == nil {
 		err = m.Check(id, n.n)
 	}
@@ -170,7 +170,7 @@ func (n *Node) RawMetadata(id blobid.ID) ([]byte, error) {
 // PutMetadata stores BCS BlobMetadata body for id after checking that it
 // hashes to id. created is false if an identical valid copy was stored.
 func (n *Node) PutMetadata(id blobid.ID, body []byte) (created bool, err error) {
-	m, err := encoding.UnmarshalMetadata(body)
+	m, err := rs2.UnmarshalMetadata(body)
 	if err != nil {
 		return false, badRequest("blob %s: %v", id, err)
 	}
@@ -194,7 +194,7 @@ func (n *Node) CheckPair(id blobid.ID, pair int) (int, error) {
 	if pair < 0 || pair >= n.n {
 		return 0, badRequest("sliver pair index %d out of range 0-%d", pair, n.n-1)
 	}
-	shard := encoding.PairShard(id, pair, n.n)
+	shard := rs2.PairShard(id, pair, n.n)
 	if !n.holds[shard] {
 		return 0, &Error{400, "FAILED_PRECONDITION", fmt.Sprintf(
 			"wrong shard: pair %d of blob %s is on shard %d, which this node does not hold (it holds %s)",
@@ -204,7 +204,7 @@ func (n *Node) CheckPair(id blobid.ID, pair int) (int, error) {
 }
 
 // Sliver returns the stored BCS SliverData of (id, pair, t), unchecked.
-func (n *Node) Sliver(id blobid.ID, pair int, t encoding.SliverType) ([]byte, error) {
+func (n *Node) Sliver(id blobid.ID, pair int, t rs2.SliverType) ([]byte, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (n *Node) Sliver(id blobid.ID, pair int, t encoding.SliverType) ([]byte, er
 // OpenSliver opens the stored BCS SliverData of (id, pair, t),
 // unchecked, for streaming; it returns the open file and its size. The
 // caller closes the file.
-func (n *Node) OpenSliver(id blobid.ID, pair int, t encoding.SliverType) (*os.File, int64, error) {
+func (n *Node) OpenSliver(id blobid.ID, pair int, t rs2.SliverType) (*os.File, int64, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, 0, err
@@ -240,7 +240,7 @@ func (n *Node) OpenSliver(id blobid.ID, pair int, t encoding.SliverType) (*os.Fi
 }
 
 // HasSliver reports whether the sliver file exists (unchecked).
-func (n *Node) HasSliver(id blobid.ID, pair int, t encoding.SliverType) (bool, error) {
+func (n *Node) HasSliver(id blobid.ID, pair int, t rs2.SliverType) (bool, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return false, err
@@ -257,12 +257,12 @@ func (n *Node) HasSliver(id blobid.ID, pair int, t encoding.SliverType) (bool, e
 // pair (primary index = pair, secondary index = n-1-pair) and verify
 // against m. created is false if an identical copy was already stored; a
 // different stored copy (corrupt) is replaced.
-func (n *Node) PutSliver(id blobid.ID, m *encoding.Metadata, pair int, t encoding.SliverType, body []byte) (created bool, err error) {
+func (n *Node) PutSliver(id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverType, body []byte) (created bool, err error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return false, err
 	}
-	s, err := encoding.UnmarshalSliver(t, body)
+	s, err := rs2.UnmarshalSliver(t, body)
 	if err != nil {
 		return false, badRequest("blob %s pair %d: %v", id, pair, err)
 	}
@@ -306,11 +306,11 @@ func (n *Node) storeLeaves(path string, leaves []byte) {
 
 // SliverLeaves returns the stored repair leaves of (id, pair, t): the
 // Merkle leaf hashes of the symbols the sliver's code adds to it
-// (encoding.Encoder.RepairLeaves), computed when the sliver was accepted.
+// (rs2.Encoder.RepairLeaves), computed when the sliver was accepted.
 // They are unchecked: a reader uses them as a Merkle proof
-// (encoding.Encoder.VerifySliverHinted), which a wrong hint fails, never
+// (rs2.Encoder.VerifySliverHinted), which a wrong hint fails, never
 // as a substitute for verification. A walrusfs extension.
-func (n *Node) SliverLeaves(id blobid.ID, pair int, t encoding.SliverType) ([]byte, error) {
+func (n *Node) SliverLeaves(id blobid.ID, pair int, t rs2.SliverType) ([]byte, error) {
 	shard, err := n.CheckPair(id, pair)
 	if err != nil {
 		return nil, err
@@ -328,7 +328,7 @@ func (n *Node) SliverLeaves(id blobid.ID, pair int, t encoding.SliverType) ([]by
 func (n *Node) Delete(id blobid.ID) (found bool, err error) {
 	var dirs []string
 	for _, k := range n.shards {
-		for _, t := range []encoding.SliverType{encoding.Primary, encoding.Secondary} {
+		for _, t := range []rs2.SliverType{rs2.Primary, rs2.Secondary} {
 			p := n.sliverPath(id, k, t)
 			if err := os.Remove(p + leavesSuffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return found, err

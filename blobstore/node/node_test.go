@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 type fixture struct {
@@ -22,7 +22,7 @@ type fixture struct {
 	node  *Node
 	srv   *httptest.Server
 	id    blobid.ID
-	meta  *encoding.Metadata
+	meta  *rs2.Metadata
 	slvs  map[[2]int][]byte // (pair, type) -> BCS
 	owned int               // a pair whose shard the node holds
 	other int               // a pair whose shard it does not hold
@@ -36,10 +36,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv := httptest.NewServer(nd.Handler())
 	t.Cleanup(srv.Close)
-	enc, _ := encoding.NewEncoder(10)
+	enc, _ := rs2.NewEncoder(10)
 	f := &fixture{t: t, node: nd, srv: srv, slvs: map[[2]int][]byte{}}
 	data := bytes.Repeat([]byte("walrus!"), 1000)
-	f.meta, err = enc.Encode(data, func(s *encoding.Sliver) error {
+	f.meta, err = enc.Encode(data, func(s *rs2.Sliver) error {
 		f.slvs[[2]int{s.PairIndex(10), int(s.Type)}] = s.MarshalBCS()
 		return nil
 	})
@@ -47,8 +47,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.id = f.meta.BlobID()
-	f.owned = encoding.ShardPair(f.id, 2, 10)
-	f.other = encoding.ShardPair(f.id, 7, 10)
+	f.owned = rs2.ShardPair(f.id, 2, 10)
+	f.other = rs2.ShardPair(f.id, 7, 10)
 	return f
 }
 
@@ -270,7 +270,7 @@ func TestOpenRemovesTemps(t *testing.T) {
 func TestSliverLeaves(t *testing.T) {
 	f := newFixture(t)
 	f.putMeta()
-	enc, _ := encoding.NewEncoder(10)
+	enc, _ := rs2.NewEncoder(10)
 	for ti, ts := range []string{"primary", "secondary"} {
 		code, body := f.do("GET", f.sliverURL(f.owned, ts)+"/leaves", "", nil)
 		wantError(t, "leaves before PUT", code, body, 404)
@@ -282,7 +282,7 @@ func TestSliverLeaves(t *testing.T) {
 		if code != 200 || len(hint) == 0 || len(hint)%32 != 0 {
 			t.Fatalf("GET %s leaves: %d, %d bytes", ts, code, len(hint))
 		}
-		s, err := encoding.UnmarshalSliver(encoding.SliverType(ti), sl)
+		s, err := rs2.UnmarshalSliver(rs2.SliverType(ti), sl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,8 +291,8 @@ func TestSliverLeaves(t *testing.T) {
 			t.Fatalf("%s leaves differ from RepairLeaves (%v)", ts, err)
 		}
 		// A lost leaves file is written again by a repeated PUT.
-		shard := encoding.PairShard(f.id, f.owned, 10)
-		path := f.node.sliverPath(f.id, shard, encoding.SliverType(ti)) + leavesSuffix
+		shard := rs2.PairShard(f.id, f.owned, 10)
+		path := f.node.sliverPath(f.id, shard, rs2.SliverType(ti)) + leavesSuffix
 		if err := os.Remove(path); err != nil {
 			t.Fatal(err)
 		}

@@ -7,14 +7,14 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Store is a blobstore.Store over a Walrus publisher and aggregators.
 // It is safe for concurrent use. Close releases the record file.
 type Store struct {
 	cfg    Config
-	enc    *encoding.Encoder
+	enc    *rs2.Encoder
 	rec    *records
 	cache  *blobCache
 	flight flight
@@ -28,7 +28,7 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := encoding.NewEncoder(c.NShards)
+	enc, err := rs2.NewEncoder(c.NShards)
 	if err != nil {
 		return nil, fmt.Errorf("walrus: n_shards %d: %w", c.NShards, err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/blobstore/walrus/walrustest"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // newStore opens a store on srv with fast retries; mut may adjust cfg.
@@ -80,7 +80,7 @@ func TestRealShardCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, _ := encoding.NewEncoder(1000)
+	enc, _ := rs2.NewEncoder(1000)
 	m, _ := enc.ComputeMetadata(data)
 	if info.ID != m.BlobID() {
 		t.Fatalf("ID %s, encoder says %s", info.ID, m.BlobID())

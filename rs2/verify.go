@@ -1,9 +1,9 @@
-package encoding
+package rs2
 
 import (
 	"fmt"
 
-	"github.com/walrusfs/walrusfs/encoding/internal/b2"
+	"github.com/walrusfs/walrusfs/rs2/internal/b2"
 )
 
 // VerifySliver checks an untrusted sliver against metadata that has already

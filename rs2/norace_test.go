@@ -1,5 +1,5 @@
 //go:build !race
 
-package encoding
+package rs2
 
 const raceEnabled = false

@@ -1,6 +1,6 @@
 //go:build race
 
-package encoding
+package rs2
 
 // raceEnabled trims the slowest vector checks under -race (they run in
 // full without it, in the same make test).

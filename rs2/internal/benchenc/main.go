@@ -2,7 +2,7 @@
 // real Walrus encoder (@mysten/walrus-wasm under node) take to compute the
 // blob ID of the same inputs, and the ratio. make bench-encoding runs it.
 //
-// usage: go run ./encoding/internal/benchenc [-oracle DIR] [-runs N]
+// usage: go run ./rs2/internal/benchenc [-oracle DIR] [-runs N]
 package main
 
 import (
@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding"
-	"github.com/walrusfs/walrusfs/encoding/internal/oracle"
+	"github.com/walrusfs/walrusfs/rs2"
+	"github.com/walrusfs/walrusfs/rs2/internal/oracle"
 )
 
 func pattern(n int) []byte {
@@ -71,7 +71,7 @@ func main() {
 				fmt.Fprintf(os.Stderr, "benchenc: %v\n", err)
 			}
 		}
-		enc, err := encoding.NewEncoder(n)
+		enc, err := rs2.NewEncoder(n)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -201,7 +201,7 @@ func writePattern(path string, size int) error {
 // encodeAll measures a full encode (all 2n slivers emitted to a sink that
 // drops them) at n = 1000: time and peak heap growth over the input.
 func encodeAll(size int) {
-	enc, err := encoding.NewEncoder(1000)
+	enc, err := rs2.NewEncoder(1000)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -211,7 +211,7 @@ func encodeAll(size int) {
 	var emitted atomic.Int64
 	stop := samplePeak()
 	t0 := time.Now()
-	_, err = enc.Encode(data, func(s *encoding.Sliver) error {
+	_, err = enc.Encode(data, func(s *rs2.Sliver) error {
 		emitted.Add(int64(len(s.Data)))
 		return nil
 	})

@@ -1,4 +1,4 @@
-package encoding
+package rs2
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/walrusfs/walrusfs/encoding/internal/b2"
+	"github.com/walrusfs/walrusfs/rs2/internal/b2"
 )
 
 // Encoder encodes, verifies and decodes RS2 blobs for one shard count. It

@@ -1,6 +1,6 @@
 // Package oracle runs the real Walrus encoder, the npm package
 // @mysten/walrus-wasm (walrus-core compiled to WASM), under node, so tests
-// can compare encoding/ against it byte for byte. It is test support only.
+// can compare rs2/ against it byte for byte. It is test support only.
 package oracle
 
 import (

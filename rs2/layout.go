@@ -1,4 +1,4 @@
-package encoding
+package rs2
 
 // The Reed-Solomon layer (reed-solomon-simd, and klauspost's Leopard GF16
 // which shares its byte layout) treats a shard as GF(2^16) elements stored

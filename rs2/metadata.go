@@ -1,4 +1,4 @@
-package encoding
+package rs2
 
 import (
 	"encoding/binary"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/encoding/internal/b2"
+	"github.com/walrusfs/walrusfs/rs2/internal/b2"
 	"golang.org/x/crypto/blake2b"
 )
 

@@ -1,4 +1,4 @@
-package encoding
+package rs2
 
 import (
 	"fmt"

@@ -1,10 +1,10 @@
-package encoding
+package rs2
 
 import (
 	"encoding/hex"
 	"math/bits"
 
-	"github.com/walrusfs/walrusfs/encoding/internal/b2"
+	"github.com/walrusfs/walrusfs/rs2/internal/b2"
 )
 
 // Digest is a Blake2b-256 hash: a Merkle node, a sliver hash, a root.

@@ -1,4 +1,4 @@
-package encoding
+package rs2
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/walrusfs/walrusfs/encoding/internal/oracle"
+	"github.com/walrusfs/walrusfs/rs2/internal/oracle"
 )
 
 // The cross-check compares this package with the real Walrus encoder

@@ -3,7 +3,7 @@
 // This program generates blake2b_amd64.s, the multi-buffer BLAKE2b
 // compression kernels. Run it with
 //
-//	go generate ./encoding/internal/b2/
+//	go generate ./rs2/internal/b2/
 //
 // (see the go:generate line in b2_amd64.go). The output is checked in so
 // that no generator runs at build time.
