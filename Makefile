@@ -51,7 +51,7 @@ bench-encoding:
 	$(GO) run ./rs2/internal/benchenc -oracle "$(ORACLE_DIR)"
 
 bench-blobstore:
-	$(GO) test -run XXX -bench BenchmarkEmbedded64MiB -benchtime 2x ./blobstore/embedded
+	$(GO) test -run XXX -bench BenchmarkEmbedded64MiB -benchtime 2x ./localnet
 
 # Needs root: mounts walrusfs and a go-fuse loopback side by side.
 bench-mount:

@@ -10,9 +10,10 @@
 //
 // Back ends:
 //   - mem: an in-memory fake for tests;
-//   - network: a client over a committee of storage nodes (package node),
-//     which is what the embedded local network (package embedded) runs;
-//   - later, real Walrus through publishers and aggregators.
+//   - walrus: real Walrus through publishers and aggregators;
+//   - localnet/committee: a client over a committee of storage nodes
+//     (localnet/node), which is what the embedded local network (package
+//     localnet) runs.
 //
 // Every implementation runs the conformance suite in blobstoretest.
 //

@@ -9,9 +9,9 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/localnet"
 	"github.com/walrusfs/walrusfs/sui"
 )
 
@@ -46,7 +46,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		if err := checkBackend(cfg.DataDir, BackendRecord{Kind: BackendEmbedded}); err != nil {
 			return nil, err
 		}
-		nw, err := embedded.Open(ctx, cfg.DataDir, &embedded.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
+		nw, err := localnet.Open(ctx, cfg.DataDir, &localnet.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
 		if err != nil {
 			return nil, fmt.Errorf("starting the embedded storage network: %w", err)
 		}

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	wfs "github.com/walrusfs/walrusfs/fs"
+	"github.com/walrusfs/walrusfs/localnet"
 )
 
 // runMount: walrusfs mount [flags] MOUNTPOINT
@@ -151,7 +151,7 @@ func resolveDataDir(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	return embedded.DefaultDataDir()
+	return localnet.DefaultDataDir()
 }
 
 // parseSize parses "123", "64K", "512M", "1G", "2T" (powers of 1024; an

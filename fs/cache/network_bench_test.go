@@ -12,7 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/localnet"
 )
 
 // BenchmarkColdSequentialEmbedded reproduces the mount's cold sequential
@@ -31,7 +31,7 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		rd     = 1 << 20
 	)
 	netDir := b.TempDir()
-	nw, err := embedded.Open(context.Background(), netDir, nil)
+	nw, err := localnet.Open(context.Background(), netDir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		b.StopTimer()
 		// A fresh client each round, as after a remount: no metadata
 		// nor rows remembered from the previous round.
-		nw, err := embedded.Open(context.Background(), netDir, nil)
+		nw, err := localnet.Open(context.Background(), netDir, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

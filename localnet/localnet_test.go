@@ -1,4 +1,4 @@
-package embedded
+package localnet
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/blobstore/network"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
+	"github.com/walrusfs/walrusfs/localnet/committee"
 	"github.com/walrusfs/walrusfs/rs2"
 )
 
@@ -104,7 +104,7 @@ func TestLostAndLyingNodes(t *testing.T) {
 		}
 	}
 	logs := &syncbuf.Buffer{}
-	nw = openNet(t, dir, &Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Client: network.Config{RepairInterval: time.Hour}})
+	nw = openNet(t, dir, &Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), Client: committee.Config{RepairInterval: time.Hour}})
 	for i, id := range ids {
 		got, err := nw.Read(ctx, id, 0, -1)
 		if err != nil || !bytes.Equal(got, datas[i]) {
@@ -122,8 +122,8 @@ func TestLostAndLyingNodes(t *testing.T) {
 	if !strings.Contains(l, "invalid") || (!strings.Contains(l, "node-2") && !strings.Contains(l, "node-5")) {
 		t.Fatalf("liars not logged:\n%s", l)
 	}
-	var reports []*network.BlobReport
-	sum, err := nw.Scrub(ctx, func(r *network.BlobReport) { reports = append(reports, r) })
+	var reports []*committee.BlobReport
+	sum, err := nw.Scrub(ctx, func(r *committee.BlobReport) { reports = append(reports, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestKillMidStore(t *testing.T) {
 		cmd.Wait()
 		finished := strings.Contains(out.String(), "STORED")
 
-		nw := openNet(t, dir, &Options{Client: network.Config{RepairInterval: time.Hour}})
+		nw := openNet(t, dir, &Options{Client: committee.Config{RepairInterval: time.Hour}})
 		ctx := context.Background()
 		// The loop started by Open may already have taken the record;
 		// run passes until the queue is empty.
@@ -279,7 +279,7 @@ func TestStoppedNodes(t *testing.T) {
 	for _, noLocal := range []bool{false, true} {
 		t.Run(fmt.Sprint("NoLocal=", noLocal), func(t *testing.T) {
 			nw := openNet(t, t.TempDir(), &Options{Nodes: 4, Shards: 10, NoLocal: noLocal, NoSync: true,
-				Client: network.Config{RowCacheBytes: -1, RequestTimeout: 2 * time.Second}})
+				Client: committee.Config{RowCacheBytes: -1, RequestTimeout: 2 * time.Second}})
 			ctx := context.Background()
 			d := blobstoretest.Data(3, 50_000)
 			info, err := nw.Put(ctx, d)

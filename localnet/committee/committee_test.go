@@ -1,4 +1,4 @@
-package network
+package committee
 
 import (
 	"bytes"
@@ -18,8 +18,8 @@ import (
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/blobstore/node"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
+	"github.com/walrusfs/walrusfs/localnet/node"
 )
 
 // committee starts nNodes nodes over nShards shards, each behind wrap

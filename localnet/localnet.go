@@ -1,4 +1,4 @@
-package embedded
+package localnet
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore/network"
-	"github.com/walrusfs/walrusfs/blobstore/node"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/localnet/committee"
+	"github.com/walrusfs/walrusfs/localnet/node"
 	"github.com/walrusfs/walrusfs/rs2"
 )
 
@@ -38,7 +38,7 @@ type Options struct {
 	NoSync bool
 	// Client fine-tunes the network client; Committee, DataDir, Local
 	// and Logger are filled in by Open.
-	Client network.Config
+	Client committee.Config
 	// NoLocal makes the client talk to its own nodes over their HTTP
 	// listeners, like any other client, instead of calling them
 	// in-process (tests and benchmarks of the HTTP path).
@@ -146,7 +146,7 @@ func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
 
 // Network is a running embedded network.
 type Network struct {
-	*network.Client
+	*committee.Client
 	Layout *Layout
 	Dir    string
 
@@ -170,7 +170,7 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 	}
 	sctx, stop := context.WithCancel(context.Background())
 	nw := &Network{Layout: l, Dir: dataDir, stop: stop}
-	var committee []network.NodeInfo
+	var members []committee.NodeInfo
 	local := map[string]http.Handler{}
 	for _, nl := range l.Nodes {
 		nd, err := node.Open(filepath.Join(dataDir, "nodes", nl.Name), node.Options{
@@ -185,7 +185,7 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 					}
 				})
 				url := "http://" + ln.Addr().String()
-				committee = append(committee, network.NodeInfo{Name: nl.Name, URL: url, Shards: nl.Shards})
+				members = append(members, committee.NodeInfo{Name: nl.Name, URL: url, Shards: nl.Shards})
 				local[url] = stoppable(sctx, nd.Handler())
 			}
 		}
@@ -195,7 +195,7 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 		}
 	}
 	cfg := o.Client
-	cfg.Committee = committee
+	cfg.Committee = members
 	if !o.NoLocal {
 		cfg.Local = local
 	}
@@ -204,7 +204,7 @@ func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {
 	if cfg.Location == "" {
 		cfg.Location = fmt.Sprintf("embedded network in %s (%d nodes, %d shards)", dataDir, len(l.Nodes), l.Shards)
 	}
-	c, err := network.Open(ctx, cfg)
+	c, err := committee.Open(ctx, cfg)
 	if err != nil {
 		nw.Close()
 		return nil, err

@@ -1,4 +1,4 @@
-package network
+package committee
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"strconv"
 
 	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/blobstore/node"
+	"github.com/walrusfs/walrusfs/localnet/node"
 	"github.com/walrusfs/walrusfs/rs2"
 )
 

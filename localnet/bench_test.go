@@ -1,4 +1,4 @@
-package embedded
+package localnet
 
 import (
 	"bytes"

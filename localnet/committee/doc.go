@@ -1,4 +1,4 @@
-// Package network is the blobstore.Store client over a committee of
+// Package committee is the blobstore.Store client over a committee of
 // storage nodes (package node), speaking the Walrus storage-node REST API.
 //
 // Put encodes a blob with RS2 (package rs2), sends the metadata and
@@ -35,4 +35,4 @@
 // answer checks and the same classification of failures (a handler that
 // panics, as a stopped embedded node does, is a transport failure).
 // Everything a node answers is verified exactly as over HTTP.
-package network
+package committee
