@@ -14,5 +14,5 @@
 // klauspost/reedsolomon"). testdata/vectors.json holds blob IDs computed by
 // the real Walrus encoder; scripts/crosscheck.sh compares against it live.
 //
-// Besides package blobid it imports no walrusfs package.
+// Outside its own internal packages it imports only package blobid.
 package rs2
