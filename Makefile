@@ -39,7 +39,7 @@ unit:
 	# result cache does not see: never reuse a cached result.
 	$(GO) test -race -count=1 -timeout 30m ./tests/
 	# The n = 1000 oracle vectors are skipped under -race (too slow there).
-	$(GO) test -count=1 -run 'TestVectors|TestDocVectors|TestShardRotation' ./encoding/
+	$(GO) test -count=1 -run 'TestVectors|TestDocVectors|TestShardRotation' ./rs2/
 
 crosscheck:
 	@ORACLE_DIR="$(ORACLE_DIR)" GO="$(GO)" scripts/crosscheck.sh
@@ -48,10 +48,10 @@ crosscheck:
 bench: bench-encoding bench-blobstore bench-mount
 
 bench-encoding:
-	$(GO) run ./encoding/internal/benchenc -oracle "$(ORACLE_DIR)"
+	$(GO) run ./rs2/internal/benchenc -oracle "$(ORACLE_DIR)"
 
 bench-blobstore:
-	$(GO) test -run XXX -bench BenchmarkEmbedded64MiB -benchtime 2x ./blobstore/embedded
+	$(GO) test -run XXX -bench BenchmarkEmbedded64MiB -benchtime 2x ./localnet
 
 # Needs root: mounts walrusfs and a go-fuse loopback side by side.
 bench-mount:

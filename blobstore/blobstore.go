@@ -3,6 +3,8 @@ package blobstore
 import (
 	"context"
 	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // Store is a content-addressed blob store. All methods are safe for
@@ -22,16 +24,16 @@ type Store interface {
 	// Errors: ErrNotFound (no such blob), ErrInvalid (range outside the
 	// blob), ErrUnavailable (the blob exists but not enough good pieces
 	// can be fetched right now; see UnavailableError).
-	Read(ctx context.Context, id ID, off, length int64) ([]byte, error)
+	Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error)
 
 	// Stat returns the Info of blob id, with its size verified against
 	// the ID. Errors as for Read.
-	Stat(ctx context.Context, id ID) (Info, error)
+	Stat(ctx context.Context, id blobid.ID) (Info, error)
 
 	// Delete removes blob id. It returns ErrNotFound if the store had no
 	// trace of it. After a successful Delete, Read and Stat report
 	// ErrNotFound.
-	Delete(ctx context.Context, id ID) error
+	Delete(ctx context.Context, id blobid.ID) error
 
 	// List calls fn once for each stored blob, in no particular order.
 	// An error from fn stops the listing and is returned as is.
@@ -40,7 +42,7 @@ type Store interface {
 
 // Info describes a stored blob.
 type Info struct {
-	ID   ID
+	ID   blobid.ID
 	Size uint64
 	// Location says where the blob lives, in a form meant for people and
 	// logs (e.g. "7 nodes, 100 shards" or "walrus testnet").

@@ -2,7 +2,7 @@
 // implements, and the errors it reports.
 //
 // A blob is an immutable byte string named by its Walrus blob ID (see
-// package encoding): the ID commits to the content, so a back end can never
+// package blobid): the ID commits to the content, so a back end can never
 // hand out bytes that do not belong to the ID without the reader noticing.
 // Implementations verify before they return: Read returns only bytes that
 // have been checked against the blob ID (sliver hashes against the blob's
@@ -10,9 +10,10 @@
 //
 // Back ends:
 //   - mem: an in-memory fake for tests;
-//   - network: a client over a committee of storage nodes (package node),
-//     which is what the embedded local network (package embedded) runs;
-//   - later, real Walrus through publishers and aggregators.
+//   - walrus: real Walrus through publishers and aggregators;
+//   - localnet/committee: a client over a committee of storage nodes
+//     (localnet/node), which is what the embedded local network (package
+//     localnet) runs.
 //
 // Every implementation runs the conformance suite in blobstoretest.
 //
@@ -30,6 +31,6 @@
 // ErrInvalid (use errors.Is) so that the FUSE layer can map them to errno
 // once; IsPermanent tells a retry loop when to stop.
 //
-// This package imports no other walrusfs package: ID duplicates the text
-// form of encoding.BlobID, and the two convert with a plain conversion.
+// Blobs are named by blobid.ID; that leaf package is the only walrusfs
+// package this one imports.
 package blobstore

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 var (
@@ -21,7 +23,7 @@ var (
 // UnavailableError reports a read that found fewer good slivers than it
 // needs. It matches ErrUnavailable with errors.Is.
 type UnavailableError struct {
-	ID     ID
+	ID     blobid.ID
 	Found  int // good (verified) slivers obtained
 	Needed int // slivers needed to decode
 	Detail string

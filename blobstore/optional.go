@@ -1,6 +1,10 @@
 package blobstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/walrusfs/walrusfs/blobid"
+)
 
 // Optional interfaces: what only some back ends can do. A caller finds
 // them with As, never by knowing the concrete back end, so the file
@@ -12,7 +16,7 @@ import "context"
 // is dropped from the back end's own bookkeeping only. ErrNotFound means
 // it was not known; callers count that as done.
 type Forgetter interface {
-	Forget(ctx context.Context, id ID) error
+	Forget(ctx context.Context, id blobid.ID) error
 }
 
 // EpochReporter is a back end whose blobs are stored until an end epoch
@@ -20,7 +24,7 @@ type Forgetter interface {
 // blob is readable while the current epoch is below it); ok is false if
 // ids is empty or the end epoch of any of them is unknown.
 type EpochReporter interface {
-	EndEpoch(ids []ID) (epoch uint32, ok bool)
+	EndEpoch(ids []blobid.ID) (epoch uint32, ok bool)
 }
 
 // Wrapper is a Store that decorates another (adds retries, faults,

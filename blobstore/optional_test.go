@@ -3,13 +3,15 @@ package blobstore
 import (
 	"context"
 	"testing"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 type baseStore struct{ Store }
 
 type forgetting struct{ Store }
 
-func (forgetting) Forget(context.Context, ID) error { return nil }
+func (forgetting) Forget(context.Context, blobid.ID) error { return nil }
 
 type wrapping struct{ Store }
 

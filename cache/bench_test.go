@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // BenchmarkCachedRandomRead4K measures 4 KiB reads at random offsets of a
@@ -113,7 +113,7 @@ func BenchmarkColdRandomRead4K(b *testing.B) {
 // byte(o), so big blobs cost no memory.
 type rangeSource struct{ delay time.Duration }
 
-func (s *rangeSource) Read(ctx context.Context, _ blobstore.ID, off, length int64) ([]byte, error) {
+func (s *rangeSource) Read(ctx context.Context, _ blobid.ID, off, length int64) ([]byte, error) {
 	select {
 	case <-time.After(s.delay):
 	case <-ctx.Done():

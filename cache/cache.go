@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // Source is where verified bytes come from. blobstore.Store satisfies it.
@@ -20,7 +20,7 @@ import (
 // The cache still checks the length and refuses to cache a short answer.
 // Read must honour ctx; the cache cancels it when no reader waits any more.
 type Source interface {
-	Read(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error)
+	Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error)
 }
 
 // Defaults used for zero Options fields.
@@ -127,7 +127,7 @@ type Cache struct {
 	// blobs indexes every entry by blob then block index. GUARDED_BY(mu)
 	// INVARIANT: at most one entry per key; an entry leaves the map only
 	// when no goroutine reads its file or writes its path.
-	blobs map[blobstore.ID]map[int64]*entry
+	blobs map[blobid.ID]map[int64]*entry
 	// lru holds the valid on-disk entries, most recently used at the
 	// front, except those being evicted. GUARDED_BY(mu)
 	lru *list.List
@@ -142,7 +142,7 @@ type Cache struct {
 	used int64
 	// files is the space state of every blob file on disk or being
 	// written. GUARDED_BY(mu)
-	files  map[blobstore.ID]*blobFile
+	files  map[blobid.ID]*blobFile
 	closed bool  // GUARDED_BY(mu)
 	st     Stats // counters; GUARDED_BY(mu)
 	// parked holds closed Readers' streams for NewReader to take over;
@@ -229,8 +229,8 @@ func New(dir string, src Source, o *Options) (*Cache, error) {
 		bootID:    opt.BootID,
 		ctx:       ctx,
 		stop:      stop,
-		blobs:     make(map[blobstore.ID]map[int64]*entry),
-		files:     make(map[blobstore.ID]*blobFile),
+		blobs:     make(map[blobid.ID]map[int64]*entry),
+		files:     make(map[blobid.ID]*blobFile),
 		punchHole: punchHole,
 		lru:       list.New(),
 		parked:    make(map[parkKey]*parked),
@@ -288,7 +288,7 @@ func (c *Cache) Stats() Stats {
 // deleted. Idle blocks are deleted at once; blocks being read or written
 // are deleted as soon as that finishes, and until then reads of them go
 // to the Source without caching.
-func (c *Cache) Invalidate(id blobstore.ID) {
+func (c *Cache) Invalidate(id blobid.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.blobs[id] {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
@@ -95,7 +96,7 @@ func TestSourceErrorNotCached(t *testing.T) {
 	src := newFakeSource()
 	id, data := src.add(3*testBS, 5)
 	c, dir := newTestCache(t, src, &Options{BlockSize: testBS})
-	src.setFault(func(blobstore.ID, int64, int64) ([]byte, error, bool) {
+	src.setFault(func(blobid.ID, int64, int64) ([]byte, error, bool) {
 		return nil, &blobstore.UnavailableError{ID: id, Found: 2, Needed: 5}, true
 	})
 	p := make([]byte, 100)
@@ -119,7 +120,7 @@ func TestSourceErrorNotCached(t *testing.T) {
 		t.Fatalf("bytes ok=%v reads=%d", bytes.Equal(p, data[10:110]), src.reads.Load())
 	}
 	// A missing blob keeps its sentinel too.
-	_, err = c.ReadAt(context.Background(), blobstore.ID{9}, 100, p, 0)
+	_, err = c.ReadAt(context.Background(), blobid.ID{9}, 100, p, 0)
 	if !errors.Is(err, blobstore.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
@@ -130,7 +131,7 @@ func TestShortOrLongSourceAnswerNeverCached(t *testing.T) {
 	id, data := src.add(2*testBS, 6)
 	c, dir := newTestCache(t, src, &Options{BlockSize: testBS})
 	for _, delta := range []int64{-1, +1, -testBS} {
-		src.setFault(func(_ blobstore.ID, off, length int64) ([]byte, error, bool) {
+		src.setFault(func(_ blobid.ID, off, length int64) ([]byte, error, bool) {
 			return make([]byte, length+delta), nil, true
 		})
 		_, err := c.ReadAt(context.Background(), id, int64(len(data)), make([]byte, 10), 0)
@@ -486,7 +487,7 @@ func TestEvictionDoesNotStallReads(t *testing.T) {
 // needs that room is stored rather than refused forever.
 func TestEvictionCountsWholeFiles(t *testing.T) {
 	ctx := context.Background()
-	read := func(t *testing.T, c *Cache, dir string, id blobstore.ID, data []byte, blk int64) {
+	read := func(t *testing.T, c *Cache, dir string, id blobid.ID, data []byte, blk int64) {
 		t.Helper()
 		p := make([]byte, testBS)
 		if _, err := c.ReadAt(ctx, id, int64(len(data)), p, blk*testBS); err != nil {

@@ -16,7 +16,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,7 +47,7 @@ const (
 
 var fileMagic = [slotsOff]byte{'w', 'a', 'l', 'r', 'u', 's', 'f', 's', ' ', 'c', 'a', 'c', 'h', 'e', ' ', '2'}
 
-func (c *Cache) blobPath(id blobstore.ID) string {
+func (c *Cache) blobPath(id blobid.ID) string {
 	h := hex.EncodeToString(id[:])
 	return filepath.Join(c.root, h[:2], h)
 }
@@ -85,7 +85,7 @@ type blobFile struct {
 // claimFileLocked counts one more block in the file of id, which keeps
 // the file until the claim is dropped (dropClaimLocked). The overhead the
 // caller must reserve on top of the block is fileExtraLocked.
-func (c *Cache) claimFileLocked(id blobstore.ID) {
+func (c *Cache) claimFileLocked(id blobid.ID) {
 	bf := c.files[id]
 	if bf == nil {
 		bf = &blobFile{}
@@ -97,19 +97,19 @@ func (c *Cache) claimFileLocked(id blobstore.ID) {
 // fileExtraLocked is the overhead of id's blob file not yet reserved that
 // holding block idx needs (its header pages and extent-tree room grow
 // with the highest block).
-func (c *Cache) fileExtraLocked(id blobstore.ID, idx int64) int64 {
+func (c *Cache) fileExtraLocked(id blobid.ID, idx int64) int64 {
 	return max(0, fileOverhead(idx)-c.files[id].overhead)
 }
 
 // commitClaimLocked records that the overhead from fileExtraLocked was
 // reserved.
-func (c *Cache) commitClaimLocked(id blobstore.ID, extra int64) {
+func (c *Cache) commitClaimLocked(id blobid.ID, extra int64) {
 	c.files[id].overhead += extra
 }
 
 // dropClaimLocked gives back one block's claim on the file of id; the
 // last one deletes the file and frees its overhead.
-func (c *Cache) dropClaimLocked(id blobstore.ID) {
+func (c *Cache) dropClaimLocked(id blobid.ID) {
 	bf := c.files[id]
 	bf.blocks--
 	if bf.blocks > 0 {
@@ -384,11 +384,11 @@ func (c *Cache) load(dir string) error {
 		for _, b := range files {
 			bpath := filepath.Join(ppath, b.Name())
 			raw, herr := hex.DecodeString(b.Name())
-			if !b.Type().IsRegular() || herr != nil || len(raw) != len(blobstore.ID{}) || b.Name()[:2] != p.Name() {
+			if !b.Type().IsRegular() || herr != nil || len(raw) != len(blobid.ID{}) || b.Name()[:2] != p.Name() {
 				junk(bpath)
 				continue
 			}
-			got, err := c.loadFile(blobstore.ID(raw), bpath)
+			got, err := c.loadFile(blobid.ID(raw), bpath)
 			if err != nil {
 				return err
 			}
@@ -425,7 +425,7 @@ func (c *Cache) load(dir string) error {
 // its space in c.files (not yet in c.used). Slots naming impossible blocks
 // (longer than a block, or past the end of the file) are cleared and
 // their bytes punched out. No blocks: the caller deletes the file.
-func (c *Cache) loadFile(id blobstore.ID, path string) ([]found, error) {
+func (c *Cache) loadFile(id blobid.ID, path string) ([]found, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)

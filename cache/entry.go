@@ -4,13 +4,13 @@ import (
 	"container/list"
 	"context"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // key names one block: block idx covers bytes [idx*BlockSize,
 // (idx+1)*BlockSize) of blob id.
 type key struct {
-	id  blobstore.ID
+	id  blobid.ID
 	idx int64
 }
 
@@ -136,7 +136,7 @@ func (c *Cache) reserveLocked(n int64) (bool, []*entry) {
 	}
 	var victims []*entry
 	freeing := int64(0)
-	perFile := map[blobstore.ID]int{}
+	perFile := map[blobid.ID]int{}
 	for v := c.lru.Back(); v != nil && c.used-freeing+n > c.maxBytes; v = v.Prev() {
 		if e := v.Value.(*entry); e.pins == 0 {
 			victims = append(victims, e)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // idleInvariants checks an idle cache: every entry on disk and unpinned,
@@ -25,7 +25,7 @@ func idleInvariants(t *testing.T, c *Cache, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var sum int64
-	perFile := map[blobstore.ID]int{}
+	perFile := map[blobid.ID]int{}
 	for id, m := range c.blobs {
 		for idx, e := range m {
 			if e.state != stPresent {
@@ -105,7 +105,7 @@ func evictionUnderLoad(t *testing.T, mode string) {
 	src := newFakeSource()
 	src.delay.Store(int64(30 * time.Microsecond))
 	type blob struct {
-		id   blobstore.ID
+		id   blobid.ID
 		data []byte
 	}
 	var blobs []blob

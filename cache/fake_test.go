@@ -15,13 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
 // fakeSource is an in-memory Source with counters and injectable faults.
 type fakeSource struct {
 	mu    sync.Mutex
-	blobs map[blobstore.ID][]byte // GUARDED_BY(mu)
+	blobs map[blobid.ID][]byte // GUARDED_BY(mu)
 
 	reads     atomic.Int64 // Read calls
 	bytes     atomic.Int64 // bytes returned
@@ -30,7 +31,7 @@ type fakeSource struct {
 
 	delay atomic.Int64 // nanoseconds each Read sleeps (honouring ctx)
 	// fault, if set, may replace the answer: return (data, err, true).
-	fault atomic.Pointer[func(id blobstore.ID, off, length int64) ([]byte, error, bool)]
+	fault atomic.Pointer[func(id blobid.ID, off, length int64) ([]byte, error, bool)]
 	// stallAt, if > 0, makes Reads at offsets >= stallAt block until ctx is done.
 	stallAt atomic.Int64
 	// gate, if set, blocks every Read until it is closed or ctx is done.
@@ -38,23 +39,23 @@ type fakeSource struct {
 }
 
 func newFakeSource() *fakeSource {
-	return &fakeSource{blobs: make(map[blobstore.ID][]byte)}
+	return &fakeSource{blobs: make(map[blobid.ID][]byte)}
 }
 
 // add stores a blob of n pseudo-random bytes and returns its ID.
-func (s *fakeSource) add(n int64, seed uint64) (blobstore.ID, []byte) {
+func (s *fakeSource) add(n int64, seed uint64) (blobid.ID, []byte) {
 	data := make([]byte, n)
 	var s32 [32]byte
 	s32[0], s32[1] = byte(seed), byte(seed>>8)
 	_, _ = rand.NewChaCha8(s32).Read(data)
-	id := blobstore.ID(sha256.Sum256(data))
+	id := blobid.ID(sha256.Sum256(data))
 	s.mu.Lock()
 	s.blobs[id] = data
 	s.mu.Unlock()
 	return id, data
 }
 
-func (s *fakeSource) Read(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error) {
+func (s *fakeSource) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
 	s.reads.Add(1)
 	s.active.Add(1)
 	defer s.active.Add(-1)
@@ -100,7 +101,7 @@ func (s *fakeSource) Read(ctx context.Context, id blobstore.ID, off, length int6
 	return out, nil
 }
 
-func (s *fakeSource) setFault(f func(id blobstore.ID, off, length int64) ([]byte, error, bool)) {
+func (s *fakeSource) setFault(f func(id blobid.ID, off, length int64) ([]byte, error, bool)) {
 	if f == nil {
 		s.fault.Store(nil)
 		return

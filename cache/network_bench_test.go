@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
+	"github.com/walrusfs/walrusfs/localnet"
 )
 
 // BenchmarkColdSequentialEmbedded reproduces the mount's cold sequential
@@ -31,12 +31,12 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		rd     = 1 << 20
 	)
 	netDir := b.TempDir()
-	nw, err := embedded.Open(context.Background(), netDir, nil)
+	nw, err := localnet.Open(context.Background(), netDir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	ids := make([]blobstore.ID, chunks)
+	ids := make([]blobid.ID, chunks)
 	want := make([][]byte, chunks)
 	for i := range ids {
 		want[i] = blobstoretest.Data(uint64(100+i), chunk)
@@ -68,7 +68,7 @@ func BenchmarkColdSequentialEmbedded(b *testing.B) {
 		b.StopTimer()
 		// A fresh client each round, as after a remount: no metadata
 		// nor rows remembered from the previous round.
-		nw, err := embedded.Open(context.Background(), netDir, nil)
+		nw, err := localnet.Open(context.Background(), netDir, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

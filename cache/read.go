@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // maxParallelBlocks bounds the blocks one ReadAt fetches at a time.
@@ -19,7 +19,7 @@ const maxParallelBlocks = 8
 // touches only the blocks that overlap [off, off+len(p)), fetching the
 // missing ones from the Source in parallel. Source errors are wrapped
 // (%w); a cancelled ctx returns ctx.Err().
-func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (int, error) {
+func (c *Cache) ReadAt(ctx context.Context, id blobid.ID, blobSize int64, p []byte, off int64) (int, error) {
 	segs, n, err := c.readVec(ctx, id, blobSize, p, off, false)
 	Gather(p, segs)
 	return n, err
@@ -31,7 +31,7 @@ func (c *Cache) ReadAt(ctx context.Context, id blobstore.ID, blobSize int64, p [
 // must not be modified; they stay valid (the bytes of a blob never
 // change) as long as the caller holds them. A reply to the kernel can
 // then go out straight from the block fetched for it.
-func (c *Cache) ReadVec(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64) (segs [][]byte, n int, err error) {
+func (c *Cache) ReadVec(ctx context.Context, id blobid.ID, blobSize int64, p []byte, off int64) (segs [][]byte, n int, err error) {
 	return c.readVec(ctx, id, blobSize, p, off, false)
 }
 
@@ -50,7 +50,7 @@ func Gather(p []byte, segs [][]byte) {
 // readVec is ReadVec; stream says the read is part of a sequential stream
 // (a Reader with a read-ahead window), so that blocks it fetches are
 // stored like read-ahead ones (see writeFile).
-func (c *Cache) readVec(ctx context.Context, id blobstore.ID, blobSize int64, p []byte, off int64, stream bool) ([][]byte, int, error) {
+func (c *Cache) readVec(ctx context.Context, id blobid.ID, blobSize int64, p []byte, off int64, stream bool) ([][]byte, int, error) {
 	if off < 0 {
 		return nil, 0, fmt.Errorf("cache: negative offset %d", off)
 	}
@@ -155,7 +155,7 @@ const seqSlack = 1
 // cancelled after the grace period.
 type Reader struct {
 	c    *Cache
-	id   blobstore.ID
+	id   blobid.ID
 	size int64
 
 	mu sync.Mutex
@@ -178,7 +178,7 @@ type Reader struct {
 
 // parkKey names the blob a parked Reader streams.
 type parkKey struct {
-	id   blobstore.ID
+	id   blobid.ID
 	size int64
 }
 
@@ -198,7 +198,7 @@ const maxParked = 64
 // blobSize bytes. The caller must Close it. If a Reader of the same blob
 // was closed less than the grace period ago in the middle of a
 // sequential stream, the new Reader continues that stream.
-func (c *Cache) NewReader(id blobstore.ID, blobSize int64) *Reader {
+func (c *Cache) NewReader(id blobid.ID, blobSize int64) *Reader {
 	r := &Reader{c: c, id: id, size: blobSize, next: -1}
 	c.mu.Lock()
 	p := c.parked[parkKey{id, blobSize}]

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // readAll reads the blob front to back in chunks of n bytes, through a
 // Reader if r != nil, else with plain Cache.ReadAt.
-func readAll(t *testing.T, c *Cache, r *Reader, id blobstore.ID, data []byte, n int) {
+func readAll(t *testing.T, c *Cache, r *Reader, id blobid.ID, data []byte, n int) {
 	t.Helper()
 	p := make([]byte, n)
 	for off := int64(0); off < int64(len(data)); off += int64(n) {

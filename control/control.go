@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -86,7 +87,7 @@ type Daemon interface {
 	// Sync waits until the upload queue is empty or an upload fails.
 	Sync(ctx context.Context) error
 	// Import places blob id at path p of the tree (see vfs.FS.Import).
-	Import(ctx context.Context, p string, id blobstore.ID) (index.Attr, error)
+	Import(ctx context.Context, p string, id blobid.ID) (index.Attr, error)
 	// Unmount unmounts and stops the daemon; it may return at once.
 	Unmount()
 }
@@ -112,7 +113,10 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 		w.WriteHeader(http.StatusOK)
 	})
 	mux.HandleFunc("POST /import", func(w http.ResponseWriter, r *http.Request) {
-		id, err := blobstore.ParseID(r.URL.Query().Get("blob"))
+		id, err := blobid.Parse(r.URL.Query().Get("blob"))
+		if err != nil {
+			err = fmt.Errorf("%w: %w", blobstore.ErrInvalid, err)
+		}
 		if err != nil || r.URL.Query().Get("path") == "" {
 			http.Error(w, fmt.Sprintf("want blob=<blob ID>&path=<path>: %v", err), http.StatusBadRequest)
 			return
@@ -223,7 +227,7 @@ type ImportResult struct {
 
 // Import asks the daemon to place blob id at path p of the tree (see
 // vfs.FS.Import).
-func (c *Client) Import(ctx context.Context, id blobstore.ID, p string) (ImportResult, error) {
+func (c *Client) Import(ctx context.Context, id blobid.ID, p string) (ImportResult, error) {
 	var res ImportResult
 	q := url.Values{"blob": {id.String()}, "path": {p}}
 	b, err := c.do(ctx, http.MethodPost, "/import?"+q.Encode())

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -52,6 +52,6 @@ func (u unmountOnly) Unmount() { u() }
 
 func (unmountOnly) Status(context.Context) (Status, error) { return Status{}, nil }
 func (unmountOnly) Sync(context.Context) error             { return nil }
-func (unmountOnly) Import(context.Context, string, blobstore.ID) (index.Attr, error) {
+func (unmountOnly) Import(context.Context, string, blobid.ID) (index.Attr, error) {
 	return index.Attr{}, nil
 }

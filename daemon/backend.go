@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // BackendFile remembers, in the data directory, which back end the mount's
@@ -115,7 +115,7 @@ func walrusMaxBlob(c *walrus.Config) uint64 {
 	if n == 0 {
 		n = walrus.DefaultNShards
 	}
-	if p, err := encoding.NewParams(n); err == nil {
+	if p, err := rs2.NewParams(n); err == nil {
 		limit = min(limit, p.MaxBlobSize())
 	}
 	return limit &^ 4095

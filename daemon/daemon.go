@@ -12,13 +12,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/control"
-	"github.com/walrusfs/walrusfs/encoding"
 	"github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/localnet"
+	"github.com/walrusfs/walrusfs/rs2"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -223,14 +223,14 @@ func closeLog(log *slog.Logger, what string, fn func() error) {
 func maxBlobSize(cfg DaemonConfig) uint64 {
 	shards := cfg.Shards
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "network.json")); err == nil {
-		if l, err := embedded.LoadLayout(cfg.DataDir, 0, 0); err == nil {
+		if l, err := localnet.LoadLayout(cfg.DataDir, 0, 0); err == nil {
 			shards = l.Shards
 		}
 	}
 	if shards == 0 {
-		shards = embedded.DefaultShards
+		shards = localnet.DefaultShards
 	}
-	p, err := encoding.NewParams(shards)
+	p, err := rs2.NewParams(shards)
 	if err != nil {
 		return 0
 	}

@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/localnet"
 	"github.com/walrusfs/walrusfs/sui"
 )
 
@@ -44,7 +45,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		if err := checkBackend(cfg.DataDir, BackendRecord{Kind: BackendEmbedded}); err != nil {
 			return nil, err
 		}
-		nw, err := embedded.Open(ctx, cfg.DataDir, &embedded.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
+		nw, err := localnet.Open(ctx, cfg.DataDir, &localnet.Options{Nodes: cfg.Nodes, Shards: cfg.Shards, Logger: log.With("component", "store")})
 		if err != nil {
 			return nil, fmt.Errorf("starting the embedded storage network: %w", err)
 		}
@@ -70,7 +71,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		log.Info("no Sui network for a Walrus deployment given by URLs only: the current epoch and expiry dates are unknown (give --network)")
 	}
 	w := &epochWatcher{log: log.With("component", "epochs"), idx: idx, client: client, warn: uint32(cfg.ExpiryWarn),
-		warned: map[blobstore.ID]uint32{}}
+		warned: map[blobid.ID]uint32{}}
 	if cfg.ExpiryWarn <= 0 {
 		w.warn = DefaultExpiryWarn
 	}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/index"
@@ -32,10 +32,10 @@ type epochWatcher struct {
 	warn   uint32
 
 	mu     sync.Mutex
-	state  *sui.State              // GUARDED_BY(mu); nil until read
-	readAt time.Time               // GUARDED_BY(mu)
-	err    string                  // GUARDED_BY(mu)
-	warned map[blobstore.ID]uint32 // GUARDED_BY(mu); end epoch warned about
+	state  *sui.State           // GUARDED_BY(mu); nil until read
+	readAt time.Time            // GUARDED_BY(mu)
+	err    string               // GUARDED_BY(mu)
+	warned map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
 }
 
 // run polls until ctx ends.
@@ -77,7 +77,7 @@ func (w *epochWatcher) poll(ctx context.Context) {
 		w.log.Info("current Walrus epoch", "epoch", st.Epoch, "epoch_duration", st.EpochDuration)
 	}
 	for _, r := range w.store.Expiring(st.Epoch, w.warn) {
-		if n, err := w.idx.BlobRefs(ctx, index.BlobID(r.BlobID)); err != nil || n == 0 {
+		if n, err := w.idx.BlobRefs(ctx, r.BlobID); err != nil || n == 0 {
 			continue
 		}
 		w.mu.Lock()
@@ -101,7 +101,7 @@ func (w *epochWatcher) status(ctx context.Context) *control.StatusExpiry {
 		s.Epoch = st.Epoch
 	}
 	for _, r := range w.store.Records() { // by end epoch
-		if n, err := w.idx.BlobRefs(ctx, index.BlobID(r.BlobID)); err != nil || n == 0 {
+		if n, err := w.idx.BlobRefs(ctx, r.BlobID); err != nil || n == 0 {
 			continue
 		}
 		if s.Blobs == 0 {

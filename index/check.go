@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // maxCheckErrors bounds the problems Check reports.
@@ -230,7 +232,7 @@ func (c *checker) checkTree() {
 // checkChunks verifies every chunk against its file and recounts blob
 // references.
 func (c *checker) checkChunks() {
-	refs := map[BlobID]uint64{}
+	refs := map[blobid.ID]uint64{}
 	_ = c.t.bucket(bucketChunks).ForEach(func(k, v []byte) error {
 		ino, idx, err := splitChunkKey(k)
 		if err != nil {
@@ -263,11 +265,11 @@ func (c *checker) checkChunks() {
 	})
 	_ = c.t.bucket(bucketRefs).ForEach(func(k, v []byte) error {
 		n, err := getU64(v)
-		if len(k) != len(BlobID{}) || err != nil {
+		if len(k) != len(blobid.ID{}) || err != nil {
 			c.bad("refs entry %x", k)
 			return nil
 		}
-		if id := BlobID(k); n != refs[id] || n == 0 {
+		if id := blobid.ID(k); n != refs[id] || n == 0 {
 			c.bad("blob %v: refcount %d, referenced by %d chunks", id, n, refs[id])
 		}
 		return nil
@@ -327,7 +329,7 @@ func (c *checker) checkSets() {
 		return nil
 	})
 	_ = c.t.bucket(bucketDead).ForEach(func(k, v []byte) error {
-		if _, err := getU64(v); err != nil || len(k) != len(BlobID{}) {
+		if _, err := getU64(v); err != nil || len(k) != len(blobid.ID{}) {
 			c.bad("deletion list entry %x", k)
 		}
 		return nil

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // ChunkKind says where the bytes of one chunk live.
@@ -29,7 +31,7 @@ func (k ChunkKind) String() string {
 // Extent is a byte range of a blob. Several chunks (of one or many files)
 // may point into the same blob, e.g. a pack of small files.
 type Extent struct {
-	Blob   BlobID
+	Blob   blobid.ID
 	Offset uint64 // offset of the range in the blob
 	Length uint64 // bytes of the range in the blob (may differ from ChunkState.Len if encoded)
 }

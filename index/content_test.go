@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 const cs = 100 // chunk size used by content tests
@@ -131,7 +133,7 @@ func TestUploadCommit(t *testing.T) {
 		t.Fatalf("queue after commit = %v", q)
 	}
 	fs, err := x.FileState(ctx, f.Ino)
-	if err != nil || fs.State != UploadStored || !reflect.DeepEqual(fs.Blobs, []BlobID{blob(1), blob(2)}) || fs.StagedBytes != 0 {
+	if err != nil || fs.State != UploadStored || !reflect.DeepEqual(fs.Blobs, []blobid.ID{blob(1), blob(2)}) || fs.StagedBytes != 0 {
 		t.Fatalf("FileState = %+v, %v", fs, err)
 	}
 	v, err := x.GetXattr(ctx, f.Ino, XattrBlobIDs)
@@ -163,7 +165,7 @@ func TestCommitStale(t *testing.T) {
 		t.Fatalf("after stale commit: %v, refs %d", a.Upload, refs(t, x, blob(7)))
 	}
 	// The orphaned upload is on the deletion list, not leaked.
-	if exp, _ := x.ExpiredBlobs(ctx, 0); !reflect.DeepEqual(exp, []BlobID{blob(7)}) {
+	if exp, _ := x.ExpiredBlobs(ctx, 0); !reflect.DeepEqual(exp, []blobid.ID{blob(7)}) {
 		t.Fatalf("ExpiredBlobs = %v", exp)
 	}
 	// A truncate also makes an upload stale; a dropped file gives ErrNotFound.
@@ -294,7 +296,7 @@ func TestRefcounts(t *testing.T) {
 		t.Fatalf("expired before grace: %v", exp)
 	}
 	clk.Advance(time.Hour)
-	if exp, _ := x.ExpiredBlobs(ctx, time.Hour); !reflect.DeepEqual(exp, []BlobID{pack}) {
+	if exp, _ := x.ExpiredBlobs(ctx, time.Hour); !reflect.DeepEqual(exp, []blobid.ID{pack}) {
 		t.Fatalf("ExpiredBlobs = %v", exp)
 	}
 	// Re-referencing takes it off the deletion list.

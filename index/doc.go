@@ -3,7 +3,8 @@
 // the content map of every file (which chunks are staged locally, which are
 // stored in which Walrus blob), upload state, and blob reference counts. It
 // is a bbolt file plus its write-ahead journal (<file>-journal, see
-// journal.go). It imports no other walrusfs package.
+// journal.go). Blobs are named by blobid.ID, the only walrusfs package it
+// imports.
 //
 // # Durability
 //

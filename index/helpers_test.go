@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -82,15 +83,15 @@ func names(t *testing.T, x *Index, dir uint64) string {
 }
 
 // blob returns a deterministic blob ID for tests.
-func blob(n byte) BlobID {
-	var id BlobID
+func blob(n byte) blobid.ID {
+	var id blobid.ID
 	for i := range id {
 		id[i] = n
 	}
 	return id
 }
 
-func refs(t *testing.T, x *Index, id BlobID) uint64 {
+func refs(t *testing.T, x *Index, id blobid.ID) uint64 {
 	t.Helper()
 	n, err := x.BlobRefs(t.Context(), id)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // ImportFile creates a regular file named name in parent whose content is
@@ -15,7 +17,7 @@ import (
 // ErrInvalid for a zero blob ID or a non-file type. The caller must have
 // verified that the blob exists and holds at least size bytes, and must
 // serialise this with blob deletion like CommitUpload (refs.go).
-func (x *Index) ImportFile(ctx context.Context, parent uint64, name string, n NewNode, size uint64, blob BlobID) (Attr, error) {
+func (x *Index) ImportFile(ctx context.Context, parent uint64, name string, n NewNode, size uint64, blob blobid.ID) (Attr, error) {
 	if n.Type != TypeFile || n.Target != "" || n.Rdev != 0 {
 		return Attr{}, fmt.Errorf("index: import %q: type %v: %w", name, n.Type, ErrInvalid)
 	}

@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"testing"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 func TestImportFile(t *testing.T) {
@@ -28,7 +30,7 @@ func TestImportFile(t *testing.T) {
 	}
 	_, err = x.ImportFile(ctx, RootIno, "imported", NewNode{Type: TypeFile}, 1, b)
 	wantErr(t, "import over an existing name", err, ErrExist)
-	_, err = x.ImportFile(ctx, RootIno, "zero", NewNode{Type: TypeFile}, 1, BlobID{})
+	_, err = x.ImportFile(ctx, RootIno, "zero", NewNode{Type: TypeFile}, 1, blobid.ID{})
 	wantErr(t, "zero blob", err, ErrInvalid)
 	// A write makes it a normal staged file; the extent's blob is released.
 	if _, err := x.SetChunkStaged(ctx, a.Ino, 0, 4096); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -120,7 +121,7 @@ func TestCrashLeavesOrphans(t *testing.T) {
 	if err != nil || len(released) != 1 || released[0].Blob != blob(5) {
 		t.Fatalf("DropOrphan = %v, %v", released, err)
 	}
-	if exp, _ := x.ExpiredBlobs(t.Context(), 0); !reflect.DeepEqual(exp, []BlobID{blob(5)}) {
+	if exp, _ := x.ExpiredBlobs(t.Context(), 0); !reflect.DeepEqual(exp, []blobid.ID{blob(5)}) {
 		t.Fatalf("ExpiredBlobs = %v", exp)
 	}
 }
@@ -316,26 +317,5 @@ func TestConcurrent(t *testing.T) {
 	}
 	if n, _ := x.DirCount(ctx, shared.Ino); n > 5 {
 		t.Fatalf("shared has %d entries", n)
-	}
-}
-
-func TestBlobID(t *testing.T) {
-	id := blob(0xFB)
-	s := id.String()
-	if len(s) != 43 {
-		t.Fatalf("len(%q) = %d", s, len(s))
-	}
-	got, err := ParseBlobID(s)
-	if err != nil || got != id {
-		t.Fatalf("ParseBlobID(%q) = %v, %v", s, got, err)
-	}
-	var u BlobID
-	if err := u.UnmarshalText([]byte(s)); err != nil || u != id {
-		t.Fatalf("UnmarshalText = %v, %v", u, err)
-	}
-	for _, bad := range []string{"", s[:42], s + "A", strings.Repeat("+", 43), s[:42] + "="} {
-		if _, err := ParseBlobID(bad); !errors.Is(err, ErrInvalid) {
-			t.Errorf("ParseBlobID(%q) = %v", bad, err)
-		}
 	}
 }

@@ -1,49 +1,9 @@
 package index
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 )
-
-// BlobID names a Walrus blob: 32 bytes, written as 43 characters of unpadded
-// base64url (the form the Walrus CLI prints). The index keeps its own type so
-// that it never imports other project packages; converting to and from the
-// blobstore's ID is a plain array conversion.
-type BlobID [32]byte
-
-// String returns the unpadded base64url form of id (43 characters).
-func (id BlobID) String() string { return base64.RawURLEncoding.EncodeToString(id[:]) }
-
-// IsZero reports whether id is all zero bytes (never a valid stored blob).
-func (id BlobID) IsZero() bool { return id == BlobID{} }
-
-// MarshalText implements encoding.TextMarshaler with the String form.
-func (id BlobID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler; see ParseBlobID.
-func (id *BlobID) UnmarshalText(b []byte) error {
-	v, err := ParseBlobID(string(b))
-	if err != nil {
-		return err
-	}
-	*id = v
-	return nil
-}
-
-// ParseBlobID parses the 43-character unpadded base64url form. Any other
-// input returns an error wrapping ErrInvalid.
-func ParseBlobID(s string) (BlobID, error) {
-	var id BlobID
-	if len(s) != 43 {
-		return id, fmt.Errorf("index: blob ID %q: want 43 base64url characters, got %d: %w", s, len(s), ErrInvalid)
-	}
-	n, err := base64.RawURLEncoding.Strict().Decode(id[:], []byte(s))
-	if err != nil || n != len(id) {
-		return BlobID{}, fmt.Errorf("index: blob ID %q: not unpadded base64url: %w", s, ErrInvalid)
-	}
-	return id, nil
-}
 
 // Bucket names. The schema (keys and values) is documented in doc.go; any
 // change to an encoding below must bump schemaVersion.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // Blob reference counting.
@@ -22,7 +24,7 @@ import (
 // blob + ForgetBlob" and "store blob + CommitUpload").
 
 // incRef takes one reference on blob.
-func (t *txn) incRef(blob BlobID) error {
+func (t *txn) incRef(blob blobid.ID) error {
 	refs := t.bucket(bucketRefs)
 	var n uint64
 	if v := refs.Get(blob[:]); v != nil {
@@ -39,7 +41,7 @@ func (t *txn) incRef(blob BlobID) error {
 
 // decRef drops one reference on blob; at zero the blob goes on the
 // deletion list.
-func (t *txn) decRef(blob BlobID) error {
+func (t *txn) decRef(blob blobid.ID) error {
 	refs := t.bucket(bucketRefs)
 	n, err := getU64(refs.Get(blob[:]))
 	if err != nil || n == 0 {
@@ -69,7 +71,7 @@ func (t *txn) deadIfUnreferenced(extents map[uint64]Extent) error {
 }
 
 // BlobRefs returns the reference count of blob (0 if unknown).
-func (x *Index) BlobRefs(ctx context.Context, blob BlobID) (uint64, error) {
+func (x *Index) BlobRefs(ctx context.Context, blob blobid.ID) (uint64, error) {
 	var n uint64
 	err := x.view(ctx, func(t *txn) (err error) {
 		if v := t.bucket(bucketRefs).Get(blob[:]); v != nil {
@@ -82,17 +84,17 @@ func (x *Index) BlobRefs(ctx context.Context, blob BlobID) (uint64, error) {
 
 // ExpiredBlobs returns the blobs that have been unreferenced for at least
 // grace, in blob ID order. It changes nothing.
-func (x *Index) ExpiredBlobs(ctx context.Context, grace time.Duration) ([]BlobID, error) {
-	var out []BlobID
+func (x *Index) ExpiredBlobs(ctx context.Context, grace time.Duration) ([]blobid.ID, error) {
+	var out []blobid.ID
 	err := x.view(ctx, func(t *txn) error {
 		cutoff := t.now.Add(-grace).UnixNano()
 		return t.bucket(bucketDead).ForEach(func(k, v []byte) error {
 			ts, err := getU64(v)
-			if err != nil || len(k) != len(BlobID{}) {
+			if err != nil || len(k) != len(blobid.ID{}) {
 				return fmt.Errorf("index: deletion list entry: %w", ErrCorrupt)
 			}
 			if int64(ts) <= cutoff {
-				out = append(out, BlobID(k))
+				out = append(out, blobid.ID(k))
 			}
 			return nil
 		})
@@ -104,7 +106,7 @@ func (x *Index) ExpiredBlobs(ctx context.Context, grace time.Duration) ([]BlobID
 // from the store. ErrExist means the blob is referenced again (the caller
 // broke the contract above and must re-upload it); ErrNotFound means it was
 // not on the list.
-func (x *Index) ForgetBlob(ctx context.Context, blob BlobID) error {
+func (x *Index) ForgetBlob(ctx context.Context, blob blobid.ID) error {
 	return x.update(ctx, func(t *txn) error {
 		if t.bucket(bucketRefs).Get(blob[:]) != nil {
 			return fmt.Errorf("index: forget blob %v: still referenced: %w", blob, ErrExist)

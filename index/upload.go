@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // UploadState is where the content of a regular file lives, as a whole.
@@ -258,7 +260,7 @@ func decodeFailure(k, v []byte) (Failure, error) {
 // FileState is what the user.walrus.* attributes show for one file.
 type FileState struct {
 	State       UploadState
-	Blobs       []BlobID // distinct blobs of stored chunks, in chunk order
+	Blobs       []blobid.ID // distinct blobs of stored chunks, in chunk order
 	StagedBytes uint64
 	LastError   string // empty unless the last upload failed
 }
@@ -279,7 +281,7 @@ func (x *Index) FileState(ctx context.Context, ino uint64) (FileState, error) {
 
 func (t *txn) fileState(a *Attr) (FileState, error) {
 	st := FileState{State: a.Upload}
-	seen := make(map[BlobID]bool)
+	seen := make(map[blobid.ID]bool)
 	prefix := u64(a.Ino)
 	c := t.bucket(bucketChunks).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Live cross-check of encoding/ against the real Walrus encoder
+# Live cross-check of rs2/ against the real Walrus encoder
 # (@mysten/walrus-wasm under node). Skips, saying so clearly, when node/npm
 # are missing or the npm registry cannot be reached; fails on any mismatch.
-# UPDATE=1 also rewrites encoding/testdata/vectors.json from the oracle.
+# UPDATE=1 also rewrites rs2/testdata/vectors.json from the oracle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORACLE_DIR=${ORACLE_DIR:-$PWD/.cache/oracle}
@@ -23,6 +23,6 @@ fi
 args=()
 [ "${UPDATE:-}" = 1 ] && args+=(-update-vectors)
 echo "live cross-check against $pkg ..."
-WALRUSFS_ORACLE="$ORACLE_DIR" "$GO" test -count=1 -timeout 20m -run 'TestCrossCheckLive' -v ./encoding/ "${args[@]}" \
+WALRUSFS_ORACLE="$ORACLE_DIR" "$GO" test -count=1 -timeout 20m -run 'TestCrossCheckLive' -v ./rs2/ "${args[@]}" \
   | grep -E 'live cross-check|^(--- )?(PASS|FAIL|ok)|crosscheck_test' 
 exit "${PIPESTATUS[0]}"

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // errShort is returned when BCS bytes end early.
@@ -171,7 +171,7 @@ func parseBlob(b []byte, shared bool) (Blob, error) {
 	if r.err != nil {
 		return Blob{}, fmt.Errorf("blob object: %w", r.err)
 	}
-	if bl.EncodingType != encoding.EncodingTypeRS2 {
+	if bl.EncodingType != rs2.EncodingTypeRS2 {
 		return Blob{}, fmt.Errorf("blob object %s: unsupported encoding type %d", bl.ObjectID, bl.EncodingType)
 	}
 	return bl, nil

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // Prices are in FROST per 1 MiB unit of encoded length; storage per epoch.
@@ -44,7 +44,7 @@ func (s State) EpochStart(e uint32, now time.Time) time.Time {
 type Blob struct {
 	ObjectID        string
 	SharedObjectID  string // set for a SharedBlob
-	BlobID          encoding.BlobID
+	BlobID          blobid.ID
 	Size            uint64
 	EncodingType    uint8
 	RegisteredEpoch uint32

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -24,7 +24,7 @@ type Handle struct {
 	released    atomic.Bool
 	rmu         sync.Mutex
 	rd          *cache.Reader // read-ahead state of the blob read last. GUARDED_BY(rmu)
-	rdID        blobstore.ID  // GUARDED_BY(rmu)
+	rdID        blobid.ID     // GUARDED_BY(rmu)
 	rdSize      int64         // GUARDED_BY(rmu)
 	Ino         uint64        // the open inode
 }
@@ -207,7 +207,7 @@ func (h *Handle) Release(ctx context.Context) {
 
 // reader returns the read-ahead stream of the handle for blob id, replacing
 // the stream of a previous blob. Nil h gives nil (plain cache reads).
-func (h *Handle) reader(c *cache.Cache, id blobstore.ID, size int64) *cache.Reader {
+func (h *Handle) reader(c *cache.Cache, id blobid.ID, size int64) *cache.Reader {
 	if h == nil {
 		return nil
 	}

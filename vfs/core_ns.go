@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -230,11 +229,7 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 	if len(st.Blobs) == 0 {
 		return []byte("none"), true, nil
 	}
-	ids := make([]blobstore.ID, len(st.Blobs))
-	for i, b := range st.Blobs {
-		ids[i] = blobstore.ID(b)
-	}
-	e, ok := f.epochs.EndEpoch(ids)
+	e, ok := f.epochs.EndEpoch(st.Blobs)
 	if !ok {
 		return []byte("unknown"), true, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -132,7 +133,7 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 // readStoredVec is readStored that may answer with views of cached blocks
 // instead of filling p (see readVec).
 func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([][]byte, error) {
-	id := blobstore.ID(c.Extent.Blob)
+	id := c.Extent.Blob
 	off := int64(c.Extent.Offset) + lo
 	if uint64(lo)+uint64(len(p)) > c.Extent.Length {
 		return nil, &BlobError{Ino: ino, Chunk: ci, Blob: id, Err: fmt.Errorf("extent of %d bytes too short for %d bytes at %d: %w",
@@ -182,7 +183,7 @@ func (f *FS) readAheadNext(ctx context.Context, ino, ci uint64, spill int64) {
 	if err != nil || !ok || c.Kind != index.ChunkStored || c.Len == 0 {
 		return
 	}
-	id := blobstore.ID(c.Extent.Blob)
+	id := c.Extent.Blob
 	size, err := f.blobSize(ctx, id)
 	if err != nil {
 		return
@@ -193,7 +194,7 @@ func (f *FS) readAheadNext(ctx context.Context, ino, ci uint64, spill int64) {
 }
 
 // blobSize returns the size of blob id, asking the store once per ID.
-func (f *FS) blobSize(ctx context.Context, id blobstore.ID) (int64, error) {
+func (f *FS) blobSize(ctx context.Context, id blobid.ID) (int64, error) {
 	if n, ok := f.sizes.get(id); ok {
 		return n, nil
 	}

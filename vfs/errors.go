@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // Errors of the core (besides those of index and blobstore).
@@ -32,7 +32,7 @@ var (
 type BlobError struct {
 	Ino   uint64
 	Chunk uint64
-	Blob  blobstore.ID
+	Blob  blobid.ID
 	Err   error
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/index"
@@ -161,7 +162,7 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 	}
 	f := &FS{idx: idx, store: store, cache: opt.Cache, log: opt.Logger, clock: opt.Clock, opt: opt,
 		staging: opt.StagingDir, states: make(map[uint64]*inodeState), dropping: make(map[uint64]bool)}
-	f.sizes.m = make(map[blobstore.ID]int64)
+	f.sizes.m = make(map[blobid.ID]int64)
 	f.forget, _ = blobstore.As[blobstore.Forgetter](store)
 	f.epochs, _ = blobstore.As[blobstore.EpochReporter](store)
 	if err := f.dropCrashOrphans(ctx); err != nil {
@@ -276,10 +277,10 @@ func (f *FS) stagingPath(ino uint64) string {
 // blob; extents only give a range). Sizes never change for an ID.
 type blobSizes struct {
 	mu sync.Mutex
-	m  map[blobstore.ID]int64 // GUARDED_BY(mu)
+	m  map[blobid.ID]int64 // GUARDED_BY(mu)
 }
 
-func (b *blobSizes) put(id blobstore.ID, n int64) {
+func (b *blobSizes) put(id blobid.ID, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.m) > 1<<16 {
@@ -288,7 +289,7 @@ func (b *blobSizes) put(id blobstore.ID, n int64) {
 	b.m[id] = n
 }
 
-func (b *blobSizes) get(id blobstore.ID) (int64, bool) {
+func (b *blobSizes) get(id blobid.ID) (int64, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n, ok := b.m[id]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -36,7 +37,7 @@ func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
+func (f *FS) deleteBlob(ctx context.Context, id blobid.ID) error {
 	f.gcMu.Lock()
 	defer f.gcMu.Unlock()
 	if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 {
@@ -51,12 +52,12 @@ func (f *FS) deleteBlob(ctx context.Context, id index.BlobID) error {
 	if f.forget != nil {
 		del = f.forget.Forget
 	}
-	err := del(ctx, blobstore.ID(id))
+	err := del(ctx, id)
 	if err != nil && !errors.Is(err, blobstore.ErrNotFound) {
 		return err
 	}
 	if f.cache != nil {
-		f.cache.Invalidate(blobstore.ID(id))
+		f.cache.Invalidate(id)
 	}
 	err = f.idx.ForgetBlob(ctx, id)
 	if errors.Is(err, index.ErrNotFound) {

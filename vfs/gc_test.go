@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -15,10 +16,10 @@ import (
 // and the blob leaves the deletion list instead of failing forever.
 func TestGCForget(t *testing.T) {
 	var mu sync.Mutex
-	var forgot []blobstore.ID
+	var forgot []blobid.ID
 	e := newEnv(t, envOptions{Tweak: func(o *Options) { o.GCGrace = time.Minute },
 		Wrap: func(s blobstore.Store) blobstore.Store {
-			return forgetStore{Store: s, forget: func(_ context.Context, id blobstore.ID) error {
+			return forgetStore{Store: s, forget: func(_ context.Context, id blobid.ID) error {
 				mu.Lock()
 				defer mu.Unlock()
 				forgot = append(forgot, id)
@@ -38,7 +39,7 @@ func TestGCForget(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(forgot) != len(blobs) || forgot[0] != blobstore.ID(blobs[0]) {
+	if len(forgot) != len(blobs) || forgot[0] != blobs[0] {
 		t.Fatalf("forgot %v, want %v", forgot, blobs)
 	}
 	if _, err := e.mem.Stat(ctxb, forgot[0]); err != nil {
@@ -56,7 +57,7 @@ func TestGCForget(t *testing.T) {
 func TestEndEpochXattr(t *testing.T) {
 	known := true
 	e := newEnv(t, envOptions{Wrap: func(s blobstore.Store) blobstore.Store {
-		return epochStore{Store: s, endEpoch: func(ids []blobstore.ID) (uint32, bool) { return 77, known && len(ids) > 0 }}
+		return epochStore{Store: s, endEpoch: func(ids []blobid.ID) (uint32, bool) { return 77, known && len(ids) > 0 }}
 	}})
 	a := e.create("f", randBytes(testChunk, 4))
 	e.sync()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/mem"
 	"github.com/walrusfs/walrusfs/cache"
@@ -70,20 +71,20 @@ func (s *flakyStore) Unwrap() blobstore.Store { return s.Store }
 // forgetStore is a Store that is a blobstore.Forgetter.
 type forgetStore struct {
 	blobstore.Store
-	forget func(ctx context.Context, id blobstore.ID) error
+	forget func(ctx context.Context, id blobid.ID) error
 }
 
-func (s forgetStore) Forget(ctx context.Context, id blobstore.ID) error { return s.forget(ctx, id) }
-func (s forgetStore) Unwrap() blobstore.Store                           { return s.Store }
+func (s forgetStore) Forget(ctx context.Context, id blobid.ID) error { return s.forget(ctx, id) }
+func (s forgetStore) Unwrap() blobstore.Store                        { return s.Store }
 
 // epochStore is a Store that is a blobstore.EpochReporter.
 type epochStore struct {
 	blobstore.Store
-	endEpoch func(ids []blobstore.ID) (uint32, bool)
+	endEpoch func(ids []blobid.ID) (uint32, bool)
 }
 
-func (s epochStore) EndEpoch(ids []blobstore.ID) (uint32, bool) { return s.endEpoch(ids) }
-func (s epochStore) Unwrap() blobstore.Store                    { return s.Store }
+func (s epochStore) EndEpoch(ids []blobid.ID) (uint32, bool) { return s.endEpoch(ids) }
+func (s epochStore) Unwrap() blobstore.Store                 { return s.Store }
 
 // env is a core FS over a mem store and a test index.
 type env struct {

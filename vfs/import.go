@@ -7,7 +7,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -25,7 +25,7 @@ const ImportMode = 0o444
 // blob (a single extent when it fits one chunk), owned by the daemon's
 // user, mode ImportMode. The kernel may cache a negative lookup of the
 // name for up to the negative-entry timeout (1 s).
-func (f *FS) Import(ctx context.Context, p string, id blobstore.ID) (index.Attr, error) {
+func (f *FS) Import(ctx context.Context, p string, id blobid.ID) (index.Attr, error) {
 	clean := path.Clean("/" + p)
 	dir, name := path.Split(clean)
 	if name == "" || name == "." || name == ".." {
@@ -52,7 +52,7 @@ func (f *FS) Import(ctx context.Context, p string, id blobstore.ID) (index.Attr,
 	f.gcMu.RLock() // the collector must not delete the blob under us
 	defer f.gcMu.RUnlock()
 	a, err := f.idx.ImportFile(ctx, parent, name, index.NewNode{Type: index.TypeFile, Mode: ImportMode,
-		Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}, info.Size, index.BlobID(id))
+		Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid())}, info.Size, id)
 	if err != nil {
 		return index.Attr{}, fmt.Errorf("import: %s: %w", clean, err)
 	}

@@ -127,7 +127,7 @@ func (p *packer) flush(batch []packItem) {
 	errs := make([]error, len(batch))
 	var off uint64
 	for i, it := range batch {
-		ext := index.Extent{Blob: index.BlobID(info.ID), Offset: off, Length: uint64(len(it.data))}
+		ext := index.Extent{Blob: info.ID, Offset: off, Length: uint64(len(it.data))}
 		off += uint64(len(it.data))
 		errs[i] = f.commit(ctx, it.st, it.up, map[uint64]index.Extent{0: ext})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 )
@@ -34,7 +35,7 @@ var specialNodes = []struct {
 // kernel's xattr rules hold.
 func TestSpecialCore(t *testing.T) {
 	e := newEnv(t, envOptions{Wrap: func(s blobstore.Store) blobstore.Store {
-		return epochStore{Store: s, endEpoch: func([]blobstore.ID) (uint32, bool) { return 9, true }}
+		return epochStore{Store: s, endEpoch: func([]blobid.ID) (uint32, bool) { return 9, true }}
 	}})
 	d, err := e.fs.Mknod(ctxb, index.RootIno, "d", index.NewNode{Type: index.TypeDir, Mode: 0o755})
 	if err != nil {

@@ -333,7 +333,7 @@ func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Up
 		info, err := f.store.Put(ctx, data)
 		if err == nil {
 			f.sizes.put(info.ID, int64(len(data)))
-			ext := index.Extent{Blob: index.BlobID(info.ID), Length: uint64(len(data))}
+			ext := index.Extent{Blob: info.ID, Length: uint64(len(data))}
 			err = f.commit(ctx, st, up, map[uint64]index.Extent{ci: ext})
 		}
 		f.gcMu.RUnlock()

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 )
 
@@ -25,7 +25,7 @@ func TestPackSmallFiles(t *testing.T) {
 		inos[i] = e.create(fmt.Sprintf("small%03d", i), randBytes(1000+i, uint64(i))).Ino
 	}
 	e.sync()
-	packs := map[index.BlobID]int{}
+	packs := map[blobid.ID]int{}
 	for _, ino := range inos {
 		s := e.state(ino)
 		if s.State != index.UploadStored || len(s.Blobs) != 1 {
@@ -189,7 +189,7 @@ func TestGCAfterGrace(t *testing.T) {
 		t.Fatalf("after grace: %d, %v", n, err)
 	}
 	for _, id := range blobs {
-		if _, err := e.mem.Stat(ctxb, blobstore.ID(id)); err == nil {
+		if _, err := e.mem.Stat(ctxb, id); err == nil {
 			t.Errorf("blob %v still in the store", id)
 		}
 	}
@@ -250,7 +250,7 @@ func TestUnreadableBlobIsEIO(t *testing.T) {
 	a := e.create("f", randBytes(testChunk, 4))
 	e.sync()
 	for _, id := range e.state(a.Ino).Blobs {
-		if err := e.mem.Delete(ctxb, blobstore.ID(id)); err != nil {
+		if err := e.mem.Delete(ctxb, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,16 +5,17 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Store is the in-memory store. The zero value is not usable; call New.
 type Store struct {
-	enc *encoding.Encoder
+	enc *rs2.Encoder
 
 	mu    sync.Mutex
-	blobs map[blobstore.ID][]byte // GUARDED_BY(mu); values are never mutated in place except by Corrupt
+	blobs map[blobid.ID][]byte // GUARDED_BY(mu); values are never mutated in place except by Corrupt
 }
 
 var _ blobstore.Store = (*Store)(nil)
@@ -22,14 +23,14 @@ var _ blobstore.Store = (*Store)(nil)
 // New returns an empty store whose blob IDs are those of an n-shard
 // Walrus network.
 func New(n int) (*Store, error) {
-	enc, err := encoding.NewEncoder(n)
+	enc, err := rs2.NewEncoder(n)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{enc: enc, blobs: make(map[blobstore.ID][]byte)}, nil
+	return &Store{enc: enc, blobs: make(map[blobid.ID][]byte)}, nil
 }
 
-func (s *Store) info(id blobstore.ID, size int) blobstore.Info {
+func (s *Store) info(id blobid.ID, size int) blobstore.Info {
 	return blobstore.Info{ID: id, Size: uint64(size), Location: "memory"}
 }
 
@@ -45,7 +46,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	if err != nil {
 		return blobstore.Info{}, err
 	}
-	id := blobstore.ID(m.BlobID())
+	id := m.BlobID()
 	cp := append([]byte(nil), data...)
 	s.mu.Lock()
 	s.blobs[id] = cp
@@ -54,7 +55,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 }
 
 // get returns the stored bytes after checking them against id.
-func (s *Store) get(ctx context.Context, id blobstore.ID) ([]byte, error) {
+func (s *Store) get(ctx context.Context, id blobid.ID) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,14 +72,14 @@ func (s *Store) get(ctx context.Context, id blobstore.ID) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if blobstore.ID(m.BlobID()) != id {
+	if m.BlobID() != id {
 		return nil, &blobstore.UnavailableError{ID: id, Needed: 1, Detail: "stored bytes do not match the blob ID"}
 	}
 	return b, nil
 }
 
 // Read implements blobstore.Store.
-func (s *Store) Read(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error) {
+func (s *Store) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
 	b, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func (s *Store) Read(ctx context.Context, id blobstore.ID, off, length int64) ([
 }
 
 // Stat implements blobstore.Store.
-func (s *Store) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, error) {
+func (s *Store) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
 	b, err := s.get(ctx, id)
 	if err != nil {
 		return blobstore.Info{}, err
@@ -100,7 +101,7 @@ func (s *Store) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, erro
 }
 
 // Delete implements blobstore.Store.
-func (s *Store) Delete(ctx context.Context, id blobstore.ID) error {
+func (s *Store) Delete(ctx context.Context, id blobid.ID) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (s *Store) List(ctx context.Context, fn func(blobstore.Info) error) error {
 
 // Corrupt flips one byte of blob id in place (test hook). It reports
 // whether the blob exists and is non-empty.
-func (s *Store) Corrupt(id blobstore.ID) bool {
+func (s *Store) Corrupt(id blobid.ID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.blobs[id]

@@ -7,7 +7,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 func newStore(t *testing.T) *Store {
@@ -31,9 +31,9 @@ func TestIDsAreWalrusIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, _ := encoding.NewEncoder(10)
+	enc, _ := rs2.NewEncoder(10)
 	m, _ := enc.ComputeMetadata(data)
-	if info.ID != blobstore.ID(m.BlobID()) {
+	if info.ID != m.BlobID() {
 		t.Fatalf("ID %s, encoding says %s", info.ID, m.BlobID())
 	}
 	if !s.Corrupt(info.ID) {

@@ -5,7 +5,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // blobCache is a byte-bounded LRU of verified whole blobs. Only bytes
@@ -13,15 +13,15 @@ import (
 // from it keeps the "no aggregator is trusted" guarantee.
 type blobCache struct {
 	mu    sync.Mutex
-	max   int64                          // bytes; < 0 disables
-	used  int64                          // GUARDED_BY(mu)
-	ll    *list.List                     // GUARDED_BY(mu); front = most recent; values *cacheEntry
-	items map[blobstore.ID]*list.Element // GUARDED_BY(mu)
-	sizes map[blobstore.ID]uint64        // GUARDED_BY(mu); unverified sizes (TrustAggregator)
+	max   int64                       // bytes; < 0 disables
+	used  int64                       // GUARDED_BY(mu)
+	ll    *list.List                  // GUARDED_BY(mu); front = most recent; values *cacheEntry
+	items map[blobid.ID]*list.Element // GUARDED_BY(mu)
+	sizes map[blobid.ID]uint64        // GUARDED_BY(mu); unverified sizes (TrustAggregator)
 }
 
 type cacheEntry struct {
-	id   blobstore.ID
+	id   blobid.ID
 	data []byte // never modified after insertion
 }
 
@@ -32,10 +32,10 @@ const entryOverhead = 128
 const maxSizes = 4096
 
 func newBlobCache(max int64) *blobCache {
-	return &blobCache{max: max, ll: list.New(), items: map[blobstore.ID]*list.Element{}, sizes: map[blobstore.ID]uint64{}}
+	return &blobCache{max: max, ll: list.New(), items: map[blobid.ID]*list.Element{}, sizes: map[blobid.ID]uint64{}}
 }
 
-func (c *blobCache) get(id blobstore.ID) ([]byte, bool) {
+func (c *blobCache) get(id blobid.ID) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.items[id]
@@ -47,7 +47,7 @@ func (c *blobCache) get(id blobstore.ID) ([]byte, bool) {
 }
 
 // add inserts verified data; a blob larger than the whole cache is not kept.
-func (c *blobCache) add(id blobstore.ID, data []byte) {
+func (c *blobCache) add(id blobid.ID, data []byte) {
 	cost := int64(len(data)) + entryOverhead
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -69,7 +69,7 @@ func (c *blobCache) add(id blobstore.ID, data []byte) {
 	}
 }
 
-func (c *blobCache) remove(id blobstore.ID) {
+func (c *blobCache) remove(id blobid.ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.sizes, id)
@@ -81,7 +81,7 @@ func (c *blobCache) remove(id blobstore.ID) {
 }
 
 // size returns a blob's size from a cached blob or an unverified size.
-func (c *blobCache) size(id blobstore.ID) (uint64, bool) {
+func (c *blobCache) size(id blobid.ID) (uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[id]; ok {
@@ -91,7 +91,7 @@ func (c *blobCache) size(id blobstore.ID) (uint64, bool) {
 	return s, ok
 }
 
-func (c *blobCache) setSize(id blobstore.ID, size uint64) {
+func (c *blobCache) setSize(id blobid.ID, size uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.sizes) >= maxSizes {
@@ -106,7 +106,7 @@ func (c *blobCache) setSize(id blobstore.ID, size uint64) {
 // flight deduplicates concurrent fetches of one blob.
 type flight struct {
 	mu    sync.Mutex
-	calls map[blobstore.ID]*call // GUARDED_BY(mu)
+	calls map[blobid.ID]*call // GUARDED_BY(mu)
 }
 
 type call struct {
@@ -117,11 +117,11 @@ type call struct {
 
 // do runs fn once for id among concurrent callers. A caller whose own ctx
 // is live but who got another caller's cancellation runs fn again.
-func (f *flight) do(ctx context.Context, id blobstore.ID, fn func(context.Context) ([]byte, error)) ([]byte, error) {
+func (f *flight) do(ctx context.Context, id blobid.ID, fn func(context.Context) ([]byte, error)) ([]byte, error) {
 	for {
 		f.mu.Lock()
 		if f.calls == nil {
-			f.calls = map[blobstore.ID]*call{}
+			f.calls = map[blobid.ID]*call{}
 		}
 		c, ok := f.calls[id]
 		if !ok {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
@@ -17,7 +18,7 @@ import (
 
 // putForeign stores data through a separate store so that s has no
 // record of it (reads of it are reads of someone else's blob).
-func putForeign(t *testing.T, srv *walrustest.Server, data []byte) blobstore.ID {
+func putForeign(t *testing.T, srv *walrustest.Server, data []byte) blobid.ID {
 	t.Helper()
 	info, err := newStore(t, srv, nil).Put(context.Background(), data)
 	if err != nil {
@@ -148,7 +149,7 @@ func TestNotFoundNeedsAgreement(t *testing.T) {
 	srv := walrustest.NewServer(t, &walrustest.Options{Aggregators: 2})
 	s := newStore(t, srv, func(c *walrus.Config) { c.MaxAttempts = 2 })
 	ctx := context.Background()
-	var unknown blobstore.ID
+	var unknown blobid.ID
 	copy(unknown[:], blobstoretest.Data(5, 32))
 	if _, err := s.Read(ctx, unknown, 0, -1); !errors.Is(err, blobstore.ErrNotFound) {
 		t.Fatalf("both say 404: %v", err)

@@ -1,6 +1,9 @@
 package walrus
 
-import "github.com/walrusfs/walrusfs/blobstore"
+import (
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
+)
 
 // The store implements the optional interfaces of blobstore: the blob
 // collector forgets instead of deleting (Forget, in store.go), and files
@@ -12,9 +15,9 @@ var (
 
 // EndEpoch implements blobstore.EpochReporter from the store's record:
 // the earliest recorded end epoch of ids.
-func (s *Store) EndEpoch(ids []blobstore.ID) (uint32, bool) {
+func (s *Store) EndEpoch(ids []blobid.ID) (uint32, bool) {
 	recs := s.Records()
-	ends := make(map[blobstore.ID]uint32, len(recs))
+	ends := make(map[blobid.ID]uint32, len(recs))
 	for _, r := range recs {
 		ends[r.BlobID] = r.EndEpoch
 	}

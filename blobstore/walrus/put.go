@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
@@ -72,7 +73,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	if err != nil {
 		return blobstore.Info{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
 	}
-	id := blobstore.ID(m.BlobID())
+	id := m.BlobID()
 	encLen, _ := s.enc.Params().EncodedLength(uint64(len(data)))
 	resp, err := s.putRetry(ctx, data)
 	if err != nil {
@@ -90,10 +91,10 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 
 // checkStored validates a publisher answer against the local blob ID and
 // size and turns it into the record to keep.
-func (s *Store) checkStored(r *storeResponse, id blobstore.ID, size, encLen uint64) (Record, error) {
+func (s *Store) checkStored(r *storeResponse, id blobid.ID, size, encLen uint64) (Record, error) {
 	rec := Record{BlobID: id, Size: size, EncodedLength: encLen, Publisher: s.cfg.Publisher, StoredAt: s.now()}
 	same := func(got string) error {
-		g, err := blobstore.ParseID(got)
+		g, err := blobid.Parse(got)
 		if err != nil {
 			return fmt.Errorf("publisher %s answered a malformed blob ID %q", s.cfg.Publisher, got)
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
@@ -16,7 +17,7 @@ import (
 // once, its blob ID re-derived locally (no aggregator is trusted), kept in
 // the LRU of verified blobs, and the range served from it. With
 // TrustAggregator, ranges are HTTP Range requests (see Config).
-func (s *Store) Read(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error) {
+func (s *Store) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -39,7 +40,7 @@ func (s *Store) Read(ctx context.Context, id blobstore.ID, off, length int64) ([
 // verified returns the whole verified blob, from the cache or fetched
 // (one fetch per blob among concurrent callers). The slice is shared:
 // callers must not modify it.
-func (s *Store) verified(ctx context.Context, id blobstore.ID) ([]byte, error) {
+func (s *Store) verified(ctx context.Context, id blobid.ID) ([]byte, error) {
 	if data, ok := s.cache.get(id); ok {
 		return data, nil
 	}
@@ -57,7 +58,7 @@ func (s *Store) verified(ctx context.Context, id blobstore.ID) ([]byte, error) {
 
 // fetchWhole GETs the blob from one aggregator and re-derives its blob ID;
 // bytes that do not match are never returned.
-func (s *Store) fetchWhole(ctx context.Context, agg string, id blobstore.ID) ([]byte, error) {
+func (s *Store) fetchWhole(ctx context.Context, agg string, id blobid.ID) ([]byte, error) {
 	max := int64(s.enc.Params().MaxBlobSize())
 	data, _, err := s.get(ctx, agg, id, "", max)
 	if err != nil {
@@ -67,7 +68,7 @@ func (s *Store) fetchWhole(ctx context.Context, agg string, id blobstore.ID) ([]
 	if err != nil {
 		return nil, &attemptError{kind: badAggregator, err: fmt.Errorf("aggregator %s: %d bytes cannot be blob %s: %v", agg, len(data), id, err)}
 	}
-	if got := blobstore.ID(m.BlobID()); got != id {
+	if got := m.BlobID(); got != id {
 		return nil, &attemptError{kind: badAggregator, err: fmt.Errorf("%w: aggregator %s served %d bytes whose blob ID is %s, not %s",
 			ErrMismatch, agg, len(data), got, id)}
 	}
@@ -94,7 +95,7 @@ func (e *attemptError) Unwrap() error { return e.err }
 // every aggregator answers 404 in one round and the blob is not one this
 // store put (a fresh blob can be a CDN's cached 404, §4.2); otherwise the
 // error wraps ErrUnavailable (and ErrMismatch if an aggregator lied).
-func (s *Store) failover(ctx context.Context, id blobstore.ID, op func(context.Context, string, blobstore.ID) ([]byte, error)) ([]byte, error) {
+func (s *Store) failover(ctx context.Context, id blobid.ID, op func(context.Context, string, blobid.ID) ([]byte, error)) ([]byte, error) {
 	skip := make([]bool, len(s.cfg.Aggregators))
 	var msgs []string
 	lied := false
@@ -153,7 +154,7 @@ func (s *Store) failover(ctx context.Context, id blobstore.ID, op func(context.C
 
 // get makes one GET /v1/blobs/{id} (with a Range header if rng != "") and
 // reads at most max bytes of body under the read and stall timeouts.
-func (s *Store) get(ctx context.Context, agg string, id blobstore.ID, rng string, max int64) ([]byte, *http.Response, error) {
+func (s *Store) get(ctx context.Context, agg string, id blobid.ID, rng string, max int64) ([]byte, *http.Response, error) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, s.cfg.ReadTimeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)

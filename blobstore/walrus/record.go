@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
 
@@ -26,17 +26,17 @@ const RecordFile = "blobs.jsonl"
 // and its lifetime, as the publisher reported them (§4.1). status and the
 // expiry warnings read these.
 type Record struct {
-	BlobID          blobstore.ID `json:"blobId"`
-	Size            uint64       `json:"size"`                     // unencoded bytes, computed locally
-	EncodedLength   uint64       `json:"encodedLength"`            // what Sui charges for (§1.7)
-	ObjectID        string       `json:"objectId,omitempty"`       // Sui Blob object, if known
-	RegisteredEpoch uint32       `json:"registeredEpoch,omitzero"` // 0 = unknown
-	CertifiedEpoch  uint32       `json:"certifiedEpoch,omitzero"`  // 0 = unknown
-	EndEpoch        uint32       `json:"endEpoch"`                 // first epoch it is no longer stored
-	Deletable       bool         `json:"deletable"`
-	Cost            uint64       `json:"cost"` // FROST paid by the publisher, excluding gas
-	Publisher       string       `json:"publisher,omitempty"`
-	StoredAt        time.Time    `json:"storedAt"`
+	BlobID          blobid.ID `json:"blobId"`
+	Size            uint64    `json:"size"`                     // unencoded bytes, computed locally
+	EncodedLength   uint64    `json:"encodedLength"`            // what Sui charges for (§1.7)
+	ObjectID        string    `json:"objectId,omitempty"`       // Sui Blob object, if known
+	RegisteredEpoch uint32    `json:"registeredEpoch,omitzero"` // 0 = unknown
+	CertifiedEpoch  uint32    `json:"certifiedEpoch,omitzero"`  // 0 = unknown
+	EndEpoch        uint32    `json:"endEpoch"`                 // first epoch it is no longer stored
+	Deletable       bool      `json:"deletable"`
+	Cost            uint64    `json:"cost"` // FROST paid by the publisher, excluding gas
+	Publisher       string    `json:"publisher,omitempty"`
+	StoredAt        time.Time `json:"storedAt"`
 	// Forgotten marks a log line that removes the blob from the record.
 	Forgotten bool `json:"forgotten,omitempty"`
 }
@@ -47,14 +47,14 @@ type Record struct {
 // flock on the log for its lifetime, so two stores never share one.
 type records struct {
 	mu   sync.Mutex
-	m    map[blobstore.ID]Record // GUARDED_BY(mu)
-	file *os.File                // GUARDED_BY(mu); nil = memory only
-	shut bool                    // GUARDED_BY(mu); set by close
+	m    map[blobid.ID]Record // GUARDED_BY(mu)
+	file *os.File             // GUARDED_BY(mu); nil = memory only
+	shut bool                 // GUARDED_BY(mu); set by close
 }
 
 // openRecords loads (and compacts) dir/blobs.jsonl; dir "" = memory only.
 func openRecords(dir string) (*records, error) {
-	r := &records{m: map[blobstore.ID]Record{}}
+	r := &records{m: map[blobid.ID]Record{}}
 	if dir == "" {
 		return r, nil
 	}
@@ -109,8 +109,8 @@ func LoadRecords(dir string) ([]Record, error) {
 // readLog replays a log. A torn last line (a crash mid-append: no final
 // newline) is ignored; a bad complete line is an error. good is the byte
 // length of the complete lines, where the next append must start.
-func readLog(f *os.File) (m map[blobstore.ID]Record, lines int, good int64, err error) {
-	m = map[blobstore.ID]Record{}
+func readLog(f *os.File) (m map[blobid.ID]Record, lines int, good int64, err error) {
+	m = map[blobid.ID]Record{}
 	br := bufio.NewReader(f)
 	for {
 		line, rerr := br.ReadBytes('\n')
@@ -213,7 +213,7 @@ func (r *records) append(rec Record) error {
 	return nil
 }
 
-func (r *records) get(id blobstore.ID) (Record, bool) {
+func (r *records) get(id blobid.ID) (Record, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rec, ok := r.m[id]
@@ -239,7 +239,7 @@ func (r *records) close() error {
 }
 
 // sorted returns the records by end epoch, then blob ID.
-func sorted(m map[blobstore.ID]Record) []Record {
+func sorted(m map[blobid.ID]Record) []Record {
 	out := make([]Record, 0, len(m))
 	for _, rec := range m {
 		out = append(out, rec)

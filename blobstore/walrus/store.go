@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Store is a blobstore.Store over a Walrus publisher and aggregators.
 // It is safe for concurrent use. Close releases the record file.
 type Store struct {
 	cfg    Config
-	enc    *encoding.Encoder
+	enc    *rs2.Encoder
 	rec    *records
 	cache  *blobCache
 	flight flight
@@ -27,7 +28,7 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := encoding.NewEncoder(c.NShards)
+	enc, err := rs2.NewEncoder(c.NShards)
 	if err != nil {
 		return nil, fmt.Errorf("walrus: n_shards %d: %w", c.NShards, err)
 	}
@@ -65,7 +66,7 @@ func (s *Store) info(r Record) blobstore.Info {
 // blob is read whole and verified (then served from the cache), because
 // no aggregator header can be checked against the blob ID; with
 // TrustAggregator a one-byte range request's Content-Range is used.
-func (s *Store) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, error) {
+func (s *Store) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return blobstore.Info{}, err
 	}
@@ -91,7 +92,7 @@ func (s *Store) Stat(ctx context.Context, id blobstore.ID) (blobstore.Info, erro
 // Delete returns an error wrapping ErrNotSupported and changes nothing
 // (use Forget to drop the local record). Blobs this store did not put
 // give ErrNotFound; permanent blobs cannot be deleted (ErrInvalid).
-func (s *Store) Delete(ctx context.Context, id blobstore.ID) error {
+func (s *Store) Delete(ctx context.Context, id blobid.ID) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ func (s *Store) Delete(ctx context.Context, id blobstore.ID) error {
 // Forget drops blob id from the record (List, status, expiry warnings)
 // without touching Walrus: the blob stays readable until its end epoch.
 // It returns ErrNotFound if the record has no such blob.
-func (s *Store) Forget(ctx context.Context, id blobstore.ID) error {
+func (s *Store) Forget(ctx context.Context, id blobid.ID) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/blobstore/walrus/walrustest"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // newStore opens a store on srv with fast retries; mut may adjust cfg.
@@ -79,9 +80,9 @@ func TestRealShardCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, _ := encoding.NewEncoder(1000)
+	enc, _ := rs2.NewEncoder(1000)
 	m, _ := enc.ComputeMetadata(data)
-	if info.ID != blobstore.ID(m.BlobID()) {
+	if info.ID != m.BlobID() {
 		t.Fatalf("ID %s, encoder says %s", info.ID, m.BlobID())
 	}
 	got, err := s.Read(context.Background(), info.ID, 10, 20)
@@ -111,7 +112,7 @@ func TestRecordPersists(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	var ids []blobstore.ID
+	var ids []blobid.ID
 	for i := range 3 {
 		info, err := s.Put(ctx, blobstoretest.Data(uint64(i), 1000+i))
 		if err != nil {
@@ -164,7 +165,7 @@ func TestRecordPersists(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, walrus.RecordFile)); bytes.Count(b, []byte("\n")) != 2 || b[len(b)-1] != '\n' {
 		t.Fatalf("record not compacted on open, or torn line kept: %q", b)
 	}
-	got := map[blobstore.ID]bool{}
+	got := map[blobid.ID]bool{}
 	for _, r := range s2.Records() {
 		got[r.BlobID] = true
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 )
 
@@ -14,7 +15,7 @@ import (
 
 // readTrusted serves a range with one Range request (after learning the
 // blob's size, needed because aggregators only take closed ranges).
-func (s *Store) readTrusted(ctx context.Context, id blobstore.ID, off, length int64) ([]byte, error) {
+func (s *Store) readTrusted(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
 	size, err := s.trustedSize(ctx, id)
 	if err != nil {
 		return nil, err
@@ -34,7 +35,7 @@ func (s *Store) readTrusted(ctx context.Context, id blobstore.ID, off, length in
 		return append([]byte{}, data...), nil
 	}
 	rng := fmt.Sprintf("bytes=%d-%d", off, uint64(off)+n-1)
-	return s.failover(ctx, id, func(ctx context.Context, agg string, id blobstore.ID) ([]byte, error) {
+	return s.failover(ctx, id, func(ctx context.Context, agg string, id blobid.ID) ([]byte, error) {
 		data, resp, err := s.get(ctx, agg, id, rng, int64(n))
 		if err != nil {
 			if resp != nil && resp.StatusCode == http.StatusOK {
@@ -60,7 +61,7 @@ func (s *Store) readTrusted(ctx context.Context, id blobstore.ID, off, length in
 }
 
 // rangeOfWhole reads the whole blob verified from agg and slices it.
-func (s *Store) rangeOfWhole(ctx context.Context, agg string, id blobstore.ID, off int64, n uint64) ([]byte, error) {
+func (s *Store) rangeOfWhole(ctx context.Context, agg string, id blobid.ID, off int64, n uint64) ([]byte, error) {
 	data, err := s.fetchWhole(ctx, agg, id)
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (s *Store) rangeOfWhole(ctx context.Context, agg string, id blobstore.ID, o
 // trustedSize returns a blob's size: recorded or cached if known, else
 // from the Content-Range of a one-byte range request (unverified). An
 // empty blob answers 416 with "bytes */0".
-func (s *Store) trustedSize(ctx context.Context, id blobstore.ID) (uint64, error) {
+func (s *Store) trustedSize(ctx context.Context, id blobid.ID) (uint64, error) {
 	if r, ok := s.rec.get(id); ok {
 		return r.Size, nil
 	}
@@ -83,7 +84,7 @@ func (s *Store) trustedSize(ctx context.Context, id blobstore.ID) (uint64, error
 		return size, nil
 	}
 	var size uint64
-	_, err := s.failover(ctx, id, func(ctx context.Context, agg string, id blobstore.ID) ([]byte, error) {
+	_, err := s.failover(ctx, id, func(ctx context.Context, agg string, id blobid.ID) ([]byte, error) {
 		_, resp, err := s.get(ctx, agg, id, "bytes=0-0", 1)
 		switch {
 		case resp == nil:

@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // runBlobID: walrusfs blob-id [--shards N] FILE...
@@ -26,16 +27,16 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 	// once per process), as long as reading a large file from the page
 	// cache: do both at once.
 	type encoderResult struct {
-		enc *encoding.Encoder
+		enc *rs2.Encoder
 		err error
 	}
 	encCh := make(chan encoderResult, 1)
 	go func() {
-		enc, err := encoding.NewEncoder(*shards)
+		enc, err := rs2.NewEncoder(*shards)
 		encCh <- encoderResult{enc, err}
 	}()
 	var first []byte
-	p, firstErr := encoding.NewParams(*shards)
+	p, firstErr := rs2.NewParams(*shards)
 	if firstErr == nil {
 		first, firstErr = readBlobInput(env, fs.Arg(0), p.MaxBlobSize(), p.N)
 	}
@@ -56,7 +57,7 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 			data, err = readBlobInput(env, name, enc.Params().MaxBlobSize(), enc.Params().N)
 		}
 		first = nil
-		var id encoding.BlobID
+		var id blobid.ID
 		if err == nil {
 			id, err = blobIDOfData(enc, data)
 		}
@@ -74,10 +75,10 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // blobIDOfData computes the blob ID of data.
-func blobIDOfData(enc *encoding.Encoder, data []byte) (encoding.BlobID, error) {
+func blobIDOfData(enc *rs2.Encoder, data []byte) (blobid.ID, error) {
 	m, err := enc.ComputeMetadata(data)
 	if err != nil {
-		return encoding.BlobID{}, err
+		return blobid.ID{}, err
 	}
 	return m.BlobID(), nil
 }
@@ -90,7 +91,7 @@ func blobIDOfData(enc *encoding.Encoder, data []byte) (encoding.BlobID, error) {
 func readBlobInput(env *cliEnv, name string, limit uint64, n int) ([]byte, error) {
 	tooLarge := func(size uint64) error {
 		return fmt.Errorf("%w: %d bytes exceeds the maximum of %d bytes for %d shards",
-			encoding.ErrDataTooLarge, size, limit, n)
+			rs2.ErrDataTooLarge, size, limit, n)
 	}
 	var r io.Reader = env.stdin
 	if name != "-" {

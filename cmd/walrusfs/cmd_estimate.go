@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 	"github.com/walrusfs/walrusfs/sui"
 )
 
@@ -49,7 +49,7 @@ func runEstimate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	params, err := encoding.NewParams(state.NShards)
+	params, err := rs2.NewParams(state.NShards)
 	if err != nil {
 		return fmt.Errorf("network has %d shards: %w", state.NShards, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/sui"
@@ -37,13 +38,13 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	if len(pos) != want {
 		return usageError{"want BLOB_ID PATH, or --object 0x... PATH"}
 	}
-	var id blobstore.ID
+	var id blobid.ID
 	if *object != "" {
 		if id, err = blobOfObject(ctx, *object, firstSet(*network, os.Getenv(envNetwork), "testnet"), firstSet(*suiURL, os.Getenv(envSuiURL))); err != nil {
 			return err
 		}
-	} else if id, err = blobstore.ParseID(pos[0]); err != nil {
-		return fmt.Errorf("blob ID %q: %w", pos[0], err)
+	} else if id, err = blobid.Parse(pos[0]); err != nil {
+		return fmt.Errorf("blob ID %q: %w: %w", pos[0], blobstore.ErrInvalid, err)
 	}
 	dd, err := resolveDataDir(*dataDir)
 	if err != nil {
@@ -79,21 +80,21 @@ func mountRelative(mnt, p string) (string, error) {
 }
 
 // blobOfObject reads the blob ID of the Sui Blob object objectID.
-func blobOfObject(ctx context.Context, objectID, network, suiURL string) (blobstore.ID, error) {
+func blobOfObject(ctx context.Context, objectID, network, suiURL string) (blobid.ID, error) {
 	net, ok := sui.Networks[network]
 	if !ok {
-		return blobstore.ID{}, usageError{fmt.Sprintf("unknown network %q (want testnet or mainnet)", network)}
+		return blobid.ID{}, usageError{fmt.Sprintf("unknown network %q (want testnet or mainnet)", network)}
 	}
 	client, err := sui.Dial(net, suiURL)
 	if err != nil {
-		return blobstore.ID{}, err
+		return blobid.ID{}, err
 	}
 	defer client.Close()
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	b, err := client.Blob(rctx, objectID)
 	if err != nil {
-		return blobstore.ID{}, fmt.Errorf("reading Blob object %s from Sui: %w", objectID, err)
+		return blobid.ID{}, fmt.Errorf("reading Blob object %s from Sui: %w", objectID, err)
 	}
-	return blobstore.ID(b.BlobID), nil
+	return b.BlobID, nil
 }

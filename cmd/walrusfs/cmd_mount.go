@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/daemon"
+	"github.com/walrusfs/walrusfs/localnet"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -152,7 +152,7 @@ func resolveDataDir(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	return embedded.DefaultDataDir()
+	return localnet.DefaultDataDir()
 }
 
 // parseSize parses "123", "64K", "512M", "1G", "2T" (powers of 1024; an

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"net"
 
-	"github.com/walrusfs/walrusfs/blobstore/node"
+	"github.com/walrusfs/walrusfs/localnet/node"
 )
 
 // runNode: walrusfs node --dir DIR --listen 127.0.0.1:PORT --shards LIST [--n-shards N]

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 )
@@ -30,9 +31,9 @@ func runRead(ctx context.Context, env *cliEnv, args []string) error {
 	if len(pos) != 1 {
 		return usageError{"want exactly one blob ID"}
 	}
-	id, err := blobstore.ParseID(pos[0])
+	id, err := blobid.Parse(pos[0])
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", blobstore.ErrInvalid, err)
 	}
 	off, length := int64(0), int64(-1)
 	if *rng != "" {

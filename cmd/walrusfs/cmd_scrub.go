@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/walrusfs/walrusfs/blobstore/network"
+	"github.com/walrusfs/walrusfs/localnet/committee"
 )
 
 // runScrub: walrusfs scrub [--data-dir D]
@@ -23,7 +23,7 @@ func runScrub(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer b.close()
-	sum, err := b.Scrub(ctx, func(r *network.BlobReport) {
+	sum, err := b.Scrub(ctx, func(r *committee.BlobReport) {
 		state := "ok"
 		switch {
 		case r.Healthy():

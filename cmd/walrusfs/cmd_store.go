@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
-	"github.com/walrusfs/walrusfs/blobstore/embedded"
-	"github.com/walrusfs/walrusfs/blobstore/network"
+	"github.com/walrusfs/walrusfs/localnet"
+	"github.com/walrusfs/walrusfs/localnet/committee"
 )
 
 // storeFlags are the back-end flags shared by store, read and scrub.
@@ -28,15 +28,15 @@ func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 	return &storeFlags{
 		dataDir:   fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)"),
 		committee: fs.String("committee", "", "JSON committee file ([{name,url,shards}]) of separate node processes instead of the embedded network"),
-		nodes:     fs.Int("nodes", 0, fmt.Sprintf("nodes of a new embedded network (default %d; fixed at creation)", embedded.DefaultNodes)),
-		shards:    fs.Int("shards", 0, fmt.Sprintf("shards of a new embedded network (default %d; fixed at creation)", embedded.DefaultShards)),
+		nodes:     fs.Int("nodes", 0, fmt.Sprintf("nodes of a new embedded network (default %d; fixed at creation)", localnet.DefaultNodes)),
+		shards:    fs.Int("shards", 0, fmt.Sprintf("shards of a new embedded network (default %d; fixed at creation)", localnet.DefaultShards)),
 		verbose:   fs.Bool("v", false, "log warnings (lying or failing nodes, repairs) to stderr"),
 	}
 }
 
 // backend is an opened blob store plus what scrub needs.
 type backend struct {
-	*network.Client
+	*committee.Client
 	close func() error
 }
 
@@ -49,7 +49,7 @@ func (f *storeFlags) open(ctx context.Context, env *cliEnv) (*backend, error) {
 	}
 	dir := *f.dataDir
 	if dir == "" {
-		d, err := embedded.DefaultDataDir()
+		d, err := localnet.DefaultDataDir()
 		if err != nil {
 			return nil, err
 		}
@@ -59,17 +59,17 @@ func (f *storeFlags) open(ctx context.Context, env *cliEnv) (*backend, error) {
 		if *f.nodes != 0 || *f.shards != 0 {
 			return nil, usageError{"--nodes and --shards apply to the embedded network, not to --committee"}
 		}
-		nodes, err := network.LoadCommittee(*f.committee)
+		nodes, err := committee.LoadCommittee(*f.committee)
 		if err != nil {
 			return nil, err
 		}
-		c, err := network.Open(ctx, network.Config{Committee: nodes, DataDir: filepath.Join(dir, "client"), Logger: log})
+		c, err := committee.Open(ctx, committee.Config{Committee: nodes, DataDir: filepath.Join(dir, "client"), Logger: log})
 		if err != nil {
 			return nil, err
 		}
 		return &backend{Client: c, close: c.Close}, nil
 	}
-	nw, err := embedded.Open(ctx, dir, &embedded.Options{Nodes: *f.nodes, Shards: *f.shards, Logger: log})
+	nw, err := localnet.Open(ctx, dir, &localnet.Options{Nodes: *f.nodes, Shards: *f.shards, Logger: log})
 	if err != nil {
 		return nil, err
 	}

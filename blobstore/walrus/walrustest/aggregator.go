@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // serveAggregator implements GET (and, as axum does for GET routes, HEAD)
@@ -30,7 +30,7 @@ func (s *Server) serveAggregator(a *endpoint, w http.ResponseWriter, r *http.Req
 			return
 		}
 	}
-	if _, err := encoding.ParseBlobID(rest); err != nil {
+	if _, err := blobid.Parse(rest); err != nil {
 		writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "invalid blob ID: "+err.Error())
 		return
 	}

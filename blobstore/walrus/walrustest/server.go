@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/walrusfs/walrusfs/encoding"
+	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // Options configure a fake. Zero values mean the defaults shown.
@@ -71,7 +71,7 @@ const (
 // Server is a fake publisher plus aggregators over one shared blob set.
 type Server struct {
 	opts Options
-	enc  *encoding.Encoder
+	enc  *rs2.Encoder
 
 	mu      sync.Mutex
 	epoch   uint32            // GUARDED_BY(mu)
@@ -158,7 +158,7 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	if o.StallDelay == 0 {
 		o.StallDelay = 5 * time.Second
 	}
-	enc, err := encoding.NewEncoder(o.NShards)
+	enc, err := rs2.NewEncoder(o.NShards)
 	if err != nil {
 		t.Fatalf("walrustest: %v", err)
 	}

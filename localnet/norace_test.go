@@ -1,0 +1,5 @@
+//go:build !race
+
+package localnet
+
+const raceEnabled = false

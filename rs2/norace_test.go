@@ -1,0 +1,5 @@
+//go:build !race
+
+package rs2
+
+const raceEnabled = false
