@@ -137,11 +137,29 @@ func (c *Client) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	// Metadata first (nodes accept slivers only after it), slivers on
 	// demand: Prepare hashes once, Slivers redoes only the Reed-Solomon
 	// work and keeps at most about a blob's worth of slivers in memory.
-	x, err := c.enc.Prepare(data)
+	// A throttled Put (background work) yields between encoding batches
+	// and before each sliver it sends, and encodes with the workers it is
+	// given; see blobstore.Throttle.
+	var opts []encoding.PrepareOption
+	th := blobstore.ThrottleFrom(ctx)
+	if th != nil {
+		opts = append(opts, encoding.WithYield(func() error { return th.Yield(ctx) }), encoding.WithJobWorkers(th.Workers()))
+	}
+	x, err := c.enc.Prepare(data, opts...)
 	if err != nil {
 		return blobstore.Info{}, err
 	}
 	meta, produce := x.Metadata(), x.Slivers
+	if th != nil {
+		produce = func(emit encoding.SliverFunc) error {
+			return x.Slivers(func(s *encoding.Sliver) error {
+				if err := th.Yield(ctx); err != nil {
+					return err
+				}
+				return emit(s)
+			})
+		}
+	}
 	id := meta.BlobID()
 	ent, err := c.queue.begin(ctx, id, meta.Length)
 	if err != nil {
