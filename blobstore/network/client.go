@@ -232,9 +232,17 @@ func (c *Client) upload(ctx context.Context, id encoding.BlobID, meta *encoding.
 	var mu sync.Mutex // guards res.failed during the upload
 	jobs := make(chan upJob, c.cfg.Concurrency)
 	var wg sync.WaitGroup
+	// A throttled upload also yields before each sliver PUT, so the
+	// slivers already queued do not keep the nodes' disks busy while the
+	// encoder pauses.
+	th := blobstore.ThrottleFrom(ctx)
 	for range c.cfg.Concurrency {
 		wg.Go(func() {
 			for j := range jobs {
+				if th != nil {
+					// Its error is ctx's, which the PUT reports.
+					_ = th.Yield(ctx)
+				}
 				if err := c.put(ctx, j.node, sliverPath(id, j.pair, j.t), j.body); err != nil {
 					c.log.Warn("storing sliver failed", "blob", id, "node", c.cfg.Committee[j.node].Name, "pair", j.pair, "type", j.t, "err", err)
 					mu.Lock()
