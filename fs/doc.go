@@ -10,7 +10,8 @@
 //     them directly over blobstore/mem and index.TestIndex.
 //   - upload*.go, pack.go, gc.go: the uploader (bounded workers, packing of
 //     small files, generation-checked commits, retries) and the blob
-//     collector.
+//     collector; foreground.go: the uploads yield to the user's requests
+//     (a throttle on their Puts, lifted while someone waits in Sync).
 //   - node.go, dir_*.go, file_*.go, rename.go, xattr.go: the adapter. Each
 //     method converts arguments, calls the core and maps the error with
 //     toErrno (errno.go), the only place errors become errnos.
