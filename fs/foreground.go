@@ -21,9 +21,10 @@ import (
 //   - uploadThrottle is the blobstore.Throttle on the uploader's Puts: the
 //     store calls Yield between encoding batches and before each sliver it
 //     sends, and Yield sleeps while a request is in flight or one ended
-//     less than throttleQuiet ago. One pause lasts at most throttleMaxPause,
-//     after which one unit of work runs, so uploads always progress even
-//     under a user who never stops.
+//     less than throttleQuiet ago. Every throttleMaxPause one paused caller
+//     may do one unit of work, so uploads always progress, slowly, even
+//     under a user who never stops (and at full speed in the user's first
+//     pause of throttleQuiet).
 //   - Background Puts run one at a time (uploader.bgSlot) with one encoding
 //     goroutine (Workers), so at least one core's worth of Go scheduler
 //     slots stays free for FUSE requests: a request that finds every P
@@ -78,23 +79,35 @@ type uploadThrottle struct {
 	urgent *atomic.Int64 // waiters for uploads (uploader.urgent)
 	// sleep waits d or until ctx ends (sleepCtx; a fake in tests).
 	sleep func(ctx context.Context, d time.Duration) error
-	// pauses counts the steps Yield slept (tests, status).
+	// pauses counts the steps Yield slept (tests).
 	pauses atomic.Int64
+	// lastPass is when (act.now) a caller last went on because it had
+	// paused throttleMaxPause.
+	lastPass atomic.Int64
 }
 
 // Yield sleeps in throttleStep steps while the mount is busy and nobody
-// waits for uploads, for at most throttleMaxPause.
+// waits for uploads. After throttleMaxPause a caller may go on, but only
+// one per throttleMaxPause across all callers (the encoder's worker and
+// every sliver sender share the bound): under a user who never stops, the
+// upload does one unit of work per throttleMaxPause.
 func (t *uploadThrottle) Yield(ctx context.Context) error {
-	for slept := time.Duration(0); slept < throttleMaxPause; slept += throttleStep {
+	start := t.act.now()
+	for {
 		if t.urgent.Load() > 0 || !t.act.busy(throttleQuiet) {
 			return nil
+		}
+		if now := t.act.now(); now-start >= int64(throttleMaxPause) {
+			last := t.lastPass.Load()
+			if now-last >= int64(throttleMaxPause) && t.lastPass.CompareAndSwap(last, now) {
+				return nil
+			}
 		}
 		t.pauses.Add(1)
 		if err := t.sleep(ctx, throttleStep); err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
 // Workers is one encoding goroutine in the background, the store's

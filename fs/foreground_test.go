@@ -44,11 +44,12 @@ func fakeThrottle() (*uploadThrottle, *fakeNanos, *atomic.Int64) {
 }
 
 // TestThrottleYield: Yield pauses while a request is in flight (at most
-// throttleMaxPause, then lets one unit of work through) and for
+// throttleMaxPause, then lets one unit of work through, one per
+// throttleMaxPause across callers) and for
 // throttleQuiet after the last one ended, never while a waiter is
 // urgent, and not at all on an idle mount.
 func TestThrottleYield(t *testing.T) {
-	th, _, urgent := fakeThrottle()
+	th, clk, urgent := fakeThrottle()
 	yield := func() int64 {
 		t.Helper()
 		before := th.pauses.Load()
@@ -67,6 +68,14 @@ func TestThrottleYield(t *testing.T) {
 	th.act.begin()
 	if n, want := yield(), int64(throttleMaxPause/throttleStep); n != want {
 		t.Fatalf("request in flight: %d pauses, want %d (the bound)", n, want)
+	}
+	// The bound is shared: a caller that began pausing 200 ms before
+	// another one was let through (the clock is set back to its start)
+	// waits until throttleMaxPause after that pass, not after its own
+	// start.
+	clk.t.Add(-int64(200 * time.Millisecond))
+	if n, want := yield(), int64((throttleMaxPause+200*time.Millisecond)/throttleStep); n != want {
+		t.Fatalf("request in flight, another caller let through 200 ms after this one began: %d pauses, want %d", n, want)
 	}
 	urgent.Add(1)
 	if n := yield(); n != 0 {
