@@ -82,6 +82,9 @@ func runBusy(work, bin string, rounds int) {
 				syscall.Sync()
 				staged = filepath.Join(t.root, tag+"-open.bin")
 				holder = writeOpen(staged, busyRead)
+				// Its dirty pages must not be written back during the
+				// operations (the busy phase's are part of being busy).
+				syscall.Sync()
 			} else {
 				t.sync()
 				syscall.Sync()
