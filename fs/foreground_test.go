@@ -3,12 +3,15 @@ package fs
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/mem"
@@ -272,5 +275,45 @@ func TestSyncUploadsUnthrottled(t *testing.T) {
 	fs, err := f.idx.FileState(ctxb, ino)
 	if err != nil || fs.State != index.UploadStored {
 		t.Fatalf("after Sync: %+v %v", fs, err)
+	}
+}
+
+// TestMountCountsActivity: requests through a kernel mount stamp the
+// activity clock when they end and leave nothing in flight.
+func TestMountCountsActivity(t *testing.T) {
+	skipNoFUSE(t)
+	e := newEnvWith(t, testChunk, nil, true, true)
+	clk := newFakeNanos()
+	e.fs.up.act.now = clk.now
+	if err := e.fs.Start(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	m := mountOn(t, e)
+	act := e.fs.up.act
+	p := filepath.Join(m.mnt, "f")
+	clk.t.Store(int64(2 * time.Hour))
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := act.last.Load(); got != int64(2*time.Hour) {
+		t.Fatalf("after a create through the mount: last request ended at %v, want 2h", time.Duration(got))
+	}
+	clk.t.Store(int64(3 * time.Hour))
+	// Extended attributes are never cached by the kernel: this is a
+	// request.
+	if _, err := unix.Getxattr(p, "user.walrus.state", make([]byte, 64)); err != nil {
+		t.Fatal(err)
+	}
+	if got := act.last.Load(); got != int64(3*time.Hour) {
+		t.Fatalf("after a getxattr through the mount: last request ended at %v, want 3h", time.Duration(got))
+	}
+	// The kernel sends RELEASE after close(2) returns: wait for it.
+	eventually(t, "no request in flight", func() bool { return act.inFlight.Load() == 0 })
+	if !act.busy(throttleQuiet) {
+		t.Fatal("not busy right after a request")
+	}
+	clk.t.Add(int64(throttleQuiet))
+	if act.busy(throttleQuiet) {
+		t.Fatal("still busy throttleQuiet after the last request")
 	}
 }
