@@ -8,7 +8,9 @@
 //   - node.go, dir_*.go, file_*.go, rename.go, xattr.go: each method
 //     converts arguments, calls the core and maps the error with toErrno
 //     (errno.go), the only place errors become errnos.
-//   - mount.go: mount options and mounting.
+//   - mount.go: mount options and mounting; activity.go: every request is
+//     counted as foreground activity, which background uploads yield to
+//     (vfs/foreground.go).
 //
 // Special files (FIFOs, sockets, devices): the kernel serves their data
 // itself, attached to its own in-memory inode, so no read, write or open

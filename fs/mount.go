@@ -77,8 +77,15 @@ func Mount(dir string, f *vfs.FS, o *MountOptions) (*fuse.Server, error) {
 			Logger:       log.New(slogWriter{f.Logger()}, "", 0),
 		},
 	}
-	server, err := fusefs.Mount(dir, &node{fsys: f}, opts)
+	// fusefs.Mount, with every request counted as foreground activity
+	// (activity.go).
+	raw := &activityFS{RawFileSystem: fusefs.NewNodeFS(&node{fsys: f}, opts), fsys: f}
+	server, err := fuse.NewServer(raw, dir, &opts.MountOptions)
 	if err != nil {
+		return nil, fmt.Errorf("mounting %s: %w", dir, err)
+	}
+	go server.Serve()
+	if err := server.WaitMount(); err != nil {
 		return nil, fmt.Errorf("mounting %s: %w", dir, err)
 	}
 	if err := raiseReadAhead(dir, readAheadKB); err != nil {

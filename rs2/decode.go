@@ -109,7 +109,7 @@ func (e *Encoder) decodeRows(rows [][]byte, missing []int, ss, c0, c1 int) ([][]
 		l := newLayout(ss, per)
 		return &state{l: l, sc: e.cols.newScratch(l.size), shards: make([][]byte, p.N), bufs: makeShards(p.N, l.size)}
 	}
-	err := parallel(e.workers, batches, newState, func(st *state, b int) error {
+	err := parallel(e.workers, batches, nil, newState, func(st *state, b int) error {
 		b0 := c0 + b*per
 		b1 := min(b0+per, c1)
 		l := st.l

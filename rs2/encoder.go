@@ -98,11 +98,33 @@ type Encoding struct {
 	meta *Metadata
 }
 
+// PrepareOption configures one Prepare (and the Slivers calls of its
+// Encoding).
+type PrepareOption func(*encodeJob)
+
+// WithYield makes every worker call yield before each unit of work (a
+// batch of rows or columns: a few hundred KiB of input), so the caller
+// can pause a background encoding while more urgent work runs. An error
+// from yield stops the encoding and is returned.
+func WithYield(yield func() error) PrepareOption {
+	return func(j *encodeJob) { j.yield = yield }
+}
+
+// WithJobWorkers bounds the goroutines of this encoding to n (n <= 0:
+// the Encoder's default).
+func WithJobWorkers(n int) PrepareOption {
+	return func(j *encodeJob) {
+		if n > 0 {
+			j.workers = n
+		}
+	}
+}
+
 // Prepare computes the metadata of data and keeps what is needed to emit
 // the slivers later (the P x F row-repair symbols, about half the blob).
 // data must not change until the Encoding is no longer used.
-func (e *Encoder) Prepare(data []byte) (*Encoding, error) {
-	job, err := e.newJob(data)
+func (e *Encoder) Prepare(data []byte, opts ...PrepareOption) (*Encoding, error) {
+	job, err := e.newJob(data, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +146,15 @@ func (x *Encoding) Slivers(emit SliverFunc) error {
 	return x.job.emitAll(false)
 }
 
-func (e *Encoder) newJob(data []byte) (*encodeJob, error) {
+func (e *Encoder) newJob(data []byte, opts ...PrepareOption) (*encodeJob, error) {
 	ss, err := e.p.SymbolSize(uint64(len(data)))
 	if err != nil {
 		return nil, err
 	}
-	job := &encodeJob{e: e, data: data, ss: ss}
+	job := &encodeJob{e: e, data: data, ss: ss, workers: e.workers}
+	for _, o := range opts {
+		o(job)
+	}
 	if err := job.rowPhase(); err != nil {
 		return nil, err
 	}
@@ -175,10 +200,12 @@ func (j *encodeJob) metadata() *Metadata {
 }
 
 type encodeJob struct {
-	e    *Encoder
-	data []byte
-	ss   int
-	emit SliverFunc
+	e       *Encoder
+	data    []byte
+	ss      int
+	emit    SliverFunc
+	workers int          // goroutines of each phase
+	yield   func() error // called before each batch; nil: never
 
 	repair []byte // P rows x F row-repair symbols, row-major
 
@@ -199,8 +226,9 @@ func (j *encodeJob) symbol(r, c int) []byte {
 }
 
 // parallel runs fn(i) for i in [0, n) on the encoder's workers; each worker
-// gets its own state from newState.
-func parallel[S any](workers, n int, newState func() S, fn func(st S, i int) error) error {
+// gets its own state from newState and calls yield (if not nil) before
+// each fn.
+func parallel[S any](workers, n int, yield func() error, newState func() S, fn func(st S, i int) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -215,7 +243,14 @@ func parallel[S any](workers, n int, newState func() S, fn func(st S, i int) err
 				if i >= n {
 					return
 				}
-				if err := fn(st, i); err != nil {
+				err := error(nil)
+				if yield != nil {
+					err = yield()
+				}
+				if err == nil {
+					err = fn(st, i)
+				}
+				if err != nil {
 					once.Do(func() { first = err })
 					next.Store(int64(n)) // stop handing out work
 					return
@@ -249,7 +284,7 @@ func (j *encodeJob) rowPhase() error {
 		st.out = makeShards(p.F, l.size)
 		return st
 	}
-	return parallel(j.e.workers, batches, newState, func(st *state, b int) error {
+	return parallel(j.workers, batches, j.yield, newState, func(st *state, b int) error {
 		r0 := b * per
 		r1 := min(r0+per, p.P)
 		l := st.l
@@ -335,7 +370,7 @@ func (j *encodeJob) columnPhase(hash, emitSecondary bool, keepLo, keepHi int) er
 			rowLeafs: make([]b2.Digest, bc*n),
 		}
 	}
-	return parallel(j.e.workers, batches, newState, func(st *state, b int) error {
+	return parallel(j.workers, batches, j.yield, newState, func(st *state, b int) error {
 		c0 := b * bc
 		c1 := min(c0+bc, n)
 		w := c1 - c0

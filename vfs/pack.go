@@ -114,8 +114,16 @@ func (p *packer) flush(batch []packItem) {
 		blob = append(blob, it.data...)
 	}
 	ctx := u.ctx
+	free, err := u.bgSlot(ctx)
+	if err != nil {
+		for _, it := range batch {
+			u.finish(it.st, err)
+		}
+		return
+	}
 	f.gcMu.RLock()
 	info, err := f.store.Put(ctx, blob)
+	free()
 	if err != nil {
 		f.gcMu.RUnlock()
 		for _, it := range batch {

@@ -13,6 +13,9 @@ import (
 
 // LOCK ORDERING (acquire top to bottom, never upwards):
 //
+//  0. uploader.bg    the background upload slot (a one-place semaphore,
+//                    foreground.go): held across one background Store.Put,
+//                    taken before gcMu; waiting for it holds no lock.
 //  1. FS.gcMu        RLock: an upload from Store.Put through CommitUpload
 //                    (and the staging release after it). Lock: the blob
 //                    collector's Store.Delete + index.ForgetBlob.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -60,6 +61,15 @@ type uploader struct {
 	// committing counts commits between CommitUpload and the release of
 	// their staging bytes (see FS.commit). GUARDED_BY(mu)
 	committing int
+
+	// Yielding to the user's work (foreground.go): act is bumped by every
+	// FUSE request, urgent counts the callers waiting for uploads (Sync,
+	// waitUploaded), th is the Throttle carried by ctx to the store, and
+	// bg (buffered(1)) is the slot a background Put holds.
+	act    *activity
+	urgent atomic.Int64
+	th     *uploadThrottle
+	bg     chan struct{}
 }
 
 type queued struct {
@@ -78,9 +88,37 @@ func newUploader(f *FS) *uploader {
 		settling: list.New(), ready: list.New(),
 		running: make(map[uint64]bool), attempts: make(map[uint64]int), lastErr: make(map[uint64]error),
 		inFlight: make(map[uint64]time.Time), startGen: make(map[uint64]uint64), errGen: make(map[uint64]uint64)}
-	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.act = newActivity()
+	u.th = &uploadThrottle{act: u.act, urgent: &u.urgent, sleep: sleepCtx}
+	u.bg = make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	u.ctx, u.cancel = blobstore.WithThrottle(ctx, u.th), cancel
 	u.pk = &packer{u: u}
 	return u
+}
+
+// bgSlot waits for the background slot: one Put at a time while nobody
+// waits for uploads. The returned func gives it back. A waiter arriving
+// (urgent) or the uploader stopping ends the wait without the slot.
+func (u *uploader) bgSlot(ctx context.Context) (func(), error) {
+	for {
+		if u.urgent.Load() > 0 {
+			return func() {}, nil
+		}
+		t := time.NewTimer(throttleQuiet)
+		select {
+		case u.bg <- struct{}{}:
+			t.Stop()
+			return func() { <-u.bg }, nil
+		case <-u.stopCh:
+			t.Stop()
+			return func() {}, nil
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 func (u *uploader) start() {
@@ -329,8 +367,13 @@ func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Up
 		if err != nil {
 			return err
 		}
+		free, err := u.bgSlot(ctx)
+		if err != nil {
+			return err
+		}
 		f.gcMu.RLock()
 		info, err := f.store.Put(ctx, data)
+		free()
 		if err == nil {
 			f.sizes.put(info.ID, int64(len(data)))
 			ext := index.Extent{Blob: info.ID, Length: uint64(len(data))}

@@ -83,6 +83,9 @@ func sortedKeys[V any](m map[uint64]V) iter.Seq[uint64] {
 // and no commit is freeing staging bytes, or its upload fails (the error
 // is returned).
 func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
+	// The waiter is the foreground: uploads run unthrottled meanwhile.
+	u.urgent.Add(1)
+	defer u.urgent.Add(-1)
 	u.mu.Lock()
 	gen := u.newWait()
 	u.mu.Unlock()
@@ -123,6 +126,9 @@ func (u *uploader) waitUploaded(ctx context.Context, ino uint64) error {
 // freeing staging bytes, then makes the index durable;
 // or returns the first upload failure that happens meanwhile.
 func (f *FS) Sync(ctx context.Context) error {
+	// The waiter is the foreground: uploads run unthrottled meanwhile.
+	f.up.urgent.Add(1)
+	defer f.up.urgent.Add(-1)
 	q, err := f.idx.UploadQueue(ctx)
 	if err != nil {
 		return err

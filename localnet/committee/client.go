@@ -138,11 +138,29 @@ func (c *Client) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	// Metadata first (nodes accept slivers only after it), slivers on
 	// demand: Prepare hashes once, Slivers redoes only the Reed-Solomon
 	// work and keeps at most about a blob's worth of slivers in memory.
-	x, err := c.enc.Prepare(data)
+	// A throttled Put (background work) yields between encoding batches
+	// and before each sliver it sends, and encodes with the workers it is
+	// given; see blobstore.Throttle.
+	var opts []rs2.PrepareOption
+	th := blobstore.ThrottleFrom(ctx)
+	if th != nil {
+		opts = append(opts, rs2.WithYield(func() error { return th.Yield(ctx) }), rs2.WithJobWorkers(th.Workers()))
+	}
+	x, err := c.enc.Prepare(data, opts...)
 	if err != nil {
 		return blobstore.Info{}, err
 	}
 	meta, produce := x.Metadata(), x.Slivers
+	if th != nil {
+		produce = func(emit rs2.SliverFunc) error {
+			return x.Slivers(func(s *rs2.Sliver) error {
+				if err := th.Yield(ctx); err != nil {
+					return err
+				}
+				return emit(s)
+			})
+		}
+	}
 	id := meta.BlobID()
 	ent, err := c.queue.begin(ctx, id, meta.Length)
 	if err != nil {
@@ -215,9 +233,17 @@ func (c *Client) upload(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 	var mu sync.Mutex // guards res.failed during the upload
 	jobs := make(chan upJob, c.cfg.Concurrency)
 	var wg sync.WaitGroup
+	// A throttled upload also yields before each sliver PUT, so the
+	// slivers already queued do not keep the nodes' disks busy while the
+	// encoder pauses.
+	th := blobstore.ThrottleFrom(ctx)
 	for range c.cfg.Concurrency {
 		wg.Go(func() {
 			for j := range jobs {
+				if th != nil {
+					// Its error is ctx's, which the PUT reports.
+					_ = th.Yield(ctx)
+				}
 				if err := c.put(ctx, j.node, sliverPath(id, j.pair, j.t), j.body); err != nil {
 					c.log.Warn("storing sliver failed", "blob", id, "node", c.cfg.Committee[j.node].Name, "pair", j.pair, "type", j.t, "err", err)
 					mu.Lock()

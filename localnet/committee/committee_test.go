@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -336,5 +337,46 @@ func TestRepairQueue(t *testing.T) {
 	}
 	if rep := c.checkBlob(ctx, info.ID, false); !rep.Healthy() {
 		t.Fatalf("after repair: %+v", rep)
+	}
+}
+
+// countThrottle counts Yield and Workers calls.
+type countThrottle struct {
+	yields, workers atomic.Int64
+	fail            error // returned by Yield when set
+}
+
+func (c *countThrottle) Yield(ctx context.Context) error {
+	c.yields.Add(1)
+	return c.fail
+}
+
+func (c *countThrottle) Workers() int { c.workers.Add(1); return 1 }
+
+// TestPutThrottle: a Put whose ctx carries a Throttle yields at least once
+// per sliver sent, asks for its workers, stores a readable blob, and stops
+// with Yield's error.
+func TestPutThrottle(t *testing.T) {
+	nodes, _ := committee(t, 4, 10, nil)
+	c := open(t, Config{Committee: nodes})
+	th := &countThrottle{}
+	data := bytes.Repeat([]byte("walrus"), 50000)
+	info, err := c.Put(blobstore.WithThrottle(context.Background(), th), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := th.yields.Load(); n < 2*10 {
+		t.Errorf("%d yields for 20 slivers", n)
+	}
+	if th.workers.Load() == 0 {
+		t.Error("Workers never asked")
+	}
+	got, err := c.Read(context.Background(), info.ID, 0, -1)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back: %v", err)
+	}
+	th.fail = errors.New("yield failed")
+	if _, err := c.Put(blobstore.WithThrottle(context.Background(), th), data[1:]); !errors.Is(err, th.fail) {
+		t.Fatalf("Put with a failing Yield: %v", err)
 	}
 }

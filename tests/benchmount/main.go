@@ -13,7 +13,7 @@
 // goes through FUSE. Its ratios are printed too. (Before 2026-11-30 the
 // "loopback FUSE" column was the passthrough one.)
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss] [-rounds N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss|busy] [-rounds N]
 //
 // The figures that swing most on a shared machine (cold sequential read,
 // creating 2000 small files) are measured -rounds times (5 by default),
@@ -43,7 +43,10 @@
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
 // before/after comparisons of the read path; -only small only the
-// small-file creation and the stat run; -only rss only the peak RSS.
+// small-file creation and the stat run; -only rss only the peak RSS;
+// -only busy only the responsiveness while uploading (busy.go: the user's
+// operations idle and while a 768 MiB upload runs, and the ratios), which
+// a full run prints as a second table.
 package main
 
 import (
@@ -68,12 +71,12 @@ func main() {
 	dir := flag.String("dir", ".cache/benchmount", "work directory (on the disk to measure)")
 	size := flag.Int64("size", 1<<30, "bytes of the sequential write/read file")
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
-	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "small": only the small-file creation and the stat run; "rss": only the peak RSS run`)
+	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "small": only the small-file creation and the stat run; "rss": only the peak RSS run; "busy": only the responsiveness while uploading`)
 	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
 	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
-	if *only != "" && *only != "read" && *only != "small" && *only != "rss" {
-		fail(fmt.Errorf("-only %q: want read, small or rss", *only))
+	if *only != "" && *only != "read" && *only != "small" && *only != "rss" && *only != "busy" {
+		fail(fmt.Errorf("-only %q: want read, small, rss or busy", *only))
 	}
 	if os.Geteuid() != 0 {
 		fail(fmt.Errorf("run as root (the mounts use FUSE directly)"))
@@ -88,6 +91,11 @@ func main() {
 	build(filepath.Join(bin, "passthrough"), "github.com/hanwen/go-fuse/v2/example/loopback")
 	build(filepath.Join(bin, "loopback"), "./tests/benchmount/loopback")
 
+	if *only == "busy" {
+		runBusy(work, bin, max(*rounds, 1))
+		_ = os.RemoveAll(work)
+		return
+	}
 	if *only == "rss" {
 		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin, "walrusfs"), *copySize)
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", *copySize>>20, rss>>20)
@@ -131,6 +139,10 @@ func main() {
 		rss = peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin, "walrusfs"), *copySize)
 	}
 	report(targets, results, *size, *copySize, rss, max(*rounds, 1))
+	if *only == "" {
+		fmt.Println()
+		runBusy(work, bin, max(*rounds, 1))
+	}
 	_ = os.RemoveAll(work)
 }
 
