@@ -11,7 +11,6 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
-	"github.com/walrusfs/walrusfs/rs2"
 )
 
 // BackendFile remembers, in the data directory, which back end the mount's
@@ -101,22 +100,4 @@ func checkBackend(dataDir string, want BackendRecord) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dataDir, BackendFile), append(b, '\n'), nil)
-}
-
-// walrusMaxBlob is the largest blob a walrus.Store with config c accepts
-// (walrus.New's rule: the publisher limit, capped by the encoding's limit
-// for the shard count), rounded down to 4 KiB.
-func walrusMaxBlob(c *walrus.Config) uint64 {
-	limit := uint64(c.MaxBlobSize)
-	if limit == 0 {
-		limit = walrus.DefaultMaxBlobSize
-	}
-	n := c.NShards
-	if n == 0 {
-		n = walrus.DefaultNShards
-	}
-	if p, err := rs2.NewParams(n); err == nil {
-		limit = min(limit, p.MaxBlobSize())
-	}
-	return limit &^ 4095
 }

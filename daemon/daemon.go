@@ -17,8 +17,6 @@ import (
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/index"
-	"github.com/walrusfs/walrusfs/localnet"
-	"github.com/walrusfs/walrusfs/rs2"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -215,24 +213,4 @@ func closeLog(log *slog.Logger, what string, fn func() error) {
 	if err := fn(); err != nil {
 		log.Error("closing "+what, "err", err)
 	}
-}
-
-// maxBlobSize is the largest blob of the data directory's network (its
-// shard count from network.json, or the configured or default count for a
-// new one), rounded down to 4 KiB; 0 if unknown.
-func maxBlobSize(cfg DaemonConfig) uint64 {
-	shards := cfg.Shards
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, "network.json")); err == nil {
-		if l, err := localnet.LoadLayout(cfg.DataDir, 0, 0); err == nil {
-			shards = l.Shards
-		}
-	}
-	if shards == 0 {
-		shards = localnet.DefaultShards
-	}
-	p, err := rs2.NewParams(shards)
-	if err != nil {
-		return 0
-	}
-	return p.MaxBlobSize() &^ 4095
 }

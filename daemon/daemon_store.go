@@ -29,9 +29,9 @@ type daemonStore struct {
 // index can be opened (and locked) first with the right chunk size.
 func daemonMaxBlob(cfg DaemonConfig) uint64 {
 	if cfg.Walrus != nil {
-		return walrusMaxBlob(cfg.Walrus)
+		return uint64(max(walrus.MaxBlobSize(*cfg.Walrus), 0)) &^ 4095
 	}
-	return maxBlobSize(cfg)
+	return localnet.MaxBlobSize(cfg.DataDir, cfg.Shards) &^ 4095
 }
 
 // openDaemonStore checks the data directory's back-end record (a mismatch

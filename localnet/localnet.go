@@ -154,6 +154,28 @@ type Network struct {
 	wg   sync.WaitGroup // node servers
 }
 
+// MaxBlobSize is the largest blob the embedded network of dataDir stores,
+// without starting it: what RS2 can encode with its shard count (from
+// network.json; for a network not created yet, shards, or DefaultShards
+// if 0). 0 if the layout cannot be read.
+func MaxBlobSize(dataDir string, shards int) uint64 {
+	if _, err := os.Stat(filepath.Join(dataDir, "network.json")); err == nil {
+		l, err := LoadLayout(dataDir, 0, 0)
+		if err != nil {
+			return 0
+		}
+		shards = l.Shards
+	}
+	if shards == 0 {
+		shards = DefaultShards
+	}
+	p, err := rs2.NewParams(shards)
+	if err != nil {
+		return 0
+	}
+	return p.MaxBlobSize()
+}
+
 // Open starts the embedded network of dataDir and returns it; Close stops
 // it. The returned *Network is a blobstore.Store (via its Client).
 func Open(ctx context.Context, dataDir string, o *Options) (*Network, error) {

@@ -300,3 +300,18 @@ func TestStoppedNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxBlobSize: before the network exists the limit follows the shard
+// count asked for; once it exists, the one in network.json.
+func TestMaxBlobSize(t *testing.T) {
+	dir := t.TempDir()
+	if got := MaxBlobSize(dir, 10); got != 1834952 {
+		t.Fatalf("new network of 10 shards: %d, want 1834952", got)
+	}
+	if _, err := LoadLayout(dir, 4, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := MaxBlobSize(dir, 1000); got != 1834952 {
+		t.Fatalf("existing network of 10 shards asked with 1000: %d, want 1834952", got)
+	}
+}

@@ -32,14 +32,36 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walrus: n_shards %d: %w", c.NShards, err)
 	}
-	if max := enc.Params().MaxBlobSize(); uint64(c.MaxBlobSize) > max {
-		c.MaxBlobSize = int64(max)
-	}
+	c.MaxBlobSize = maxBlob(c.MaxBlobSize, enc.Params())
 	rec, err := openRecords(c.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	return &Store{cfg: c, enc: enc, rec: rec, cache: newBlobCache(c.CacheBytes)}, nil
+}
+
+// MaxBlobSize is the largest blob a store with configuration c accepts,
+// without opening one: the publisher's request limit, capped by what RS2
+// can encode with c.NShards shards (0 if c is invalid). The daemon sizes
+// chunks and packs with it before it opens the store.
+func MaxBlobSize(c Config) int64 {
+	c, err := c.withDefaults()
+	if err != nil {
+		return 0
+	}
+	p, err := rs2.NewParams(c.NShards)
+	if err != nil {
+		return 0
+	}
+	return maxBlob(c.MaxBlobSize, p)
+}
+
+// maxBlob is the one rule behind MaxBlobSize and Store.MaxBlobSize.
+func maxBlob(publisherLimit int64, p rs2.Params) int64 {
+	if max := p.MaxBlobSize(); uint64(publisherLimit) > max {
+		return int64(max)
+	}
+	return publisherLimit
 }
 
 // Close releases the record log. The store must not be used afterwards.

@@ -250,3 +250,30 @@ func TestNoPublisher(t *testing.T) {
 		t.Fatal("a request was sent")
 	}
 }
+
+// TestMaxBlobSize: the limit known before a store is opened is the one
+// the store then enforces: the publisher's limit, capped by RS2's for the
+// shard count.
+func TestMaxBlobSize(t *testing.T) {
+	for _, c := range []struct {
+		cfg  walrus.Config
+		want int64
+	}{
+		{walrus.Config{Publisher: "http://p", Aggregators: []string{"http://a"}}, walrus.DefaultMaxBlobSize},
+		{walrus.Config{Publisher: "http://p", Aggregators: []string{"http://a"}, NShards: 10, MaxBlobSize: 10 << 20}, 1834952},
+		{walrus.Config{Publisher: "http://p", Aggregators: []string{"http://a"}, MaxBlobSize: 1 << 20}, 1 << 20},
+	} {
+		got := walrus.MaxBlobSize(c.cfg)
+		s, err := walrus.New(c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want || s.MaxBlobSize() != got {
+			t.Errorf("%+v: MaxBlobSize %d, store's %d, want %d", c.cfg, got, s.MaxBlobSize(), c.want)
+		}
+		_ = s.Close()
+	}
+	if got := walrus.MaxBlobSize(walrus.Config{Epochs: -1}); got != 0 {
+		t.Errorf("invalid config: %d, want 0", got)
+	}
+}
