@@ -8,6 +8,7 @@ import (
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/walrusfs/walrusfs/internal/fusetest"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -21,12 +22,7 @@ type mounted struct {
 // skipNoFUSE skips tests that need a kernel mount.
 func skipNoFUSE(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("kernel mount tests need root (go-fuse direct mount)")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
-	}
+	fusetest.Need(t)
 }
 
 // mountEnv mounts a fresh env on a temp dir. The mount is removed when the

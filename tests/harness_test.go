@@ -19,6 +19,7 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 
+	"github.com/walrusfs/walrusfs/internal/fusetest"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
@@ -49,12 +50,7 @@ func needFUSE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end mount test skipped in -short mode")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("end-to-end mount tests need root (direct FUSE mount)")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
-	}
+	fusetest.Need(t)
 }
 
 // needTool skips when a tool is missing; .ci/run installs them.

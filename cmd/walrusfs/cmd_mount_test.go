@@ -15,6 +15,7 @@ import (
 	"github.com/moby/sys/mountinfo"
 
 	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/internal/fusetest"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 )
 
@@ -42,12 +43,7 @@ func isMounted(t *testing.T, mnt string) bool {
 // with status, sync and umount, and checks that a second daemon on the
 // same data directory fails at once with a clear message.
 func TestMountCommand(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a FUSE mount without fusermount3")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
-	}
+	fusetest.Need(t)
 	dd, mnt := t.TempDir(), t.TempDir()
 	var logs syncbuf.Buffer
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")

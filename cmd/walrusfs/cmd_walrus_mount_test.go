@@ -16,6 +16,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/blobstore/walrus/walrustest"
+	"github.com/walrusfs/walrusfs/internal/fusetest"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
 	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/sui/suitest"
@@ -108,12 +109,7 @@ func getxattr(t *testing.T, path, name string) string {
 // failure leaves the file staged and listed in status, and it is stored
 // after the next mount; a different back end on the data dir is refused.
 func TestWalrusMount(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a FUSE mount without fusermount3")
-	}
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		t.Skip("no /dev/fuse")
-	}
+	fusetest.Need(t)
 	const maxBlob = 256 << 10
 	srv := walrustest.NewServer(t, &walrustest.Options{NShards: 10, MaxBlobSize: maxBlob, Epoch: 100})
 	// A blob stored directly on Walrus (not through the mount), to import
