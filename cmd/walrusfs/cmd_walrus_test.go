@@ -10,8 +10,9 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore/walrus/walrustest"
 )
 
-// TestWalrusStoreRead is the CLI contract of issue 5: store prints
-// "<blob-id> <file>" per file to a publisher, read fetches and verifies one
+// TestWalrusStoreRead is the CLI contract of store and read on Walrus:
+// store prints "<blob-id> <file>" per file to a publisher, read fetches
+// and verifies one
 // blob from an aggregator with no data directory, and any failure (here
 // an aggregator serving wrong bytes) is a non-zero exit with one line on
 // stderr and no -o file.
