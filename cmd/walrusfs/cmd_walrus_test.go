@@ -12,10 +12,9 @@ import (
 
 // TestWalrusStoreRead is the CLI contract of store and read on Walrus:
 // store prints "<blob-id> <file>" per file to a publisher, read fetches
-// and verifies one
-// blob from an aggregator with no data directory, and any failure (here
-// an aggregator serving wrong bytes) is a non-zero exit with one line on
-// stderr and no -o file.
+// and verifies one blob from an aggregator with no data directory, and
+// any failure (here an aggregator serving wrong bytes) is a non-zero exit
+// with one line on stderr and no -o file.
 func TestWalrusStoreRead(t *testing.T) {
 	srv := walrustest.NewServer(t, &walrustest.Options{NShards: 1000})
 	dir := t.TempDir()
