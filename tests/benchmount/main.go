@@ -53,6 +53,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -554,7 +555,12 @@ func writeFile(path string, size int64, fsync bool) {
 	check(err)
 	w := bufio.NewWriterSize(f, 1<<20)
 	buf := make([]byte, 1<<20)
-	rng := rand.New(rand.NewPCG(uint64(size), 3))
+	// Seeded by the path: files of the same size must not hold the same
+	// bytes (they would be the same blobs, and a "cold" read of one would
+	// be served from the cache blocks of another).
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	rng := rand.New(rand.NewPCG(uint64(size), h.Sum64()))
 	for left := size; left > 0; {
 		for i := 0; i+8 <= len(buf); i += 8 {
 			v := rng.Uint64()
