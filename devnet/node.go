@@ -1,0 +1,116 @@
+package devnet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/certificate"
+	"github.com/walrusfs/walrusfs/devnet/chain"
+	"github.com/walrusfs/walrusfs/localnet/node"
+	"github.com/walrusfs/walrusfs/sui"
+)
+
+// Fault is how a storage node misbehaves, for tests and rehearsals.
+type Fault int32
+
+const (
+	// Healthy serves normally.
+	Healthy Fault = iota
+	// Down drops every connection, as a stopped node would.
+	Down
+	// BadSignatures answers confirmations with signatures that do not
+	// verify (a lying or broken node).
+	BadSignatures
+)
+
+// Node is one storage node of a devnet.
+type Node struct {
+	Name  string
+	node  *node.Node
+	h     http.Handler
+	fault atomic.Int32
+}
+
+// SetFault changes how the node behaves from now on.
+func (n *Node) SetFault(f Fault) { n.fault.Store(int32(f)) }
+
+// ServeHTTP implements http.Handler.
+func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if Fault(n.fault.Load()) == Down {
+		panic(http.ErrAbortHandler)
+	}
+	n.h.ServeHTTP(w, r)
+}
+
+func newNode(dir string, nl NodeLayout, shards int, k *nodeKeys, reg node.Registry, log *slog.Logger) (*Node, error) {
+	n := &Node{Name: nl.Name}
+	nd, err := node.Open(dir+"/data", node.Options{NShards: shards, Shards: nl.Shards, Logger: log,
+		Registry: reg, Confirmer: &signer{sk: k.bls, fault: &n.fault}})
+	if err != nil {
+		return nil, err
+	}
+	n.node, n.h = nd, nd.Handler()
+	return n, nil
+}
+
+// signer signs storage confirmations with the node's BLS key.
+type signer struct {
+	sk    *certificate.SecretKey
+	fault *atomic.Int32
+}
+
+func (s *signer) Confirm(epoch uint32, id blobid.ID, deletable *[32]byte) (msg, sig []byte, err error) {
+	msg = certificate.Message(epoch, id, deletable)
+	if Fault(s.fault.Load()) == BadSignatures {
+		// A valid signature by a key that is not the node's.
+		other, err := certificate.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		return msg, other.Sign(msg), nil
+	}
+	return msg, s.sk.Sign(msg), nil
+}
+
+// registry answers the nodes' "is this blob registered?" from the chain.
+type registry struct{ c *chain.Chain }
+
+func (r registry) Epoch() uint32 { return r.c.Epoch() }
+
+func (r registry) Registered(ctx context.Context, id blobid.ID) (node.Registration, bool, error) {
+	infos, err := r.c.Registered(ctx, id)
+	if err != nil || len(infos) == 0 {
+		return node.Registration{}, false, err
+	}
+	var reg node.Registration
+	for _, in := range infos {
+		oid, err := objectID(in.ObjectID)
+		if err != nil {
+			return node.Registration{}, false, err
+		}
+		reg.ObjectIDs = append(reg.ObjectIDs, oid)
+		if in.Deletable {
+			reg.Deletable = true
+		} else {
+			reg.Permanent = true
+		}
+		reg.EndEpoch = max(reg.EndEpoch, in.EndEpoch)
+	}
+	return reg, true, nil
+}
+
+// objectID decodes an object ID (0x + 64 hex).
+func objectID(s string) ([32]byte, error) {
+	var out [32]byte
+	n, err := sui.NormalizeAddress(s)
+	if err != nil {
+		return out, err
+	}
+	_, err = hex.Decode(out[:], []byte(n[2:]))
+	return out, err
+}
