@@ -1,0 +1,338 @@
+// Package onchain sends the Walrus transactions of one wallet: it
+// registers blobs (reserving their storage), certifies them with a
+// storage certificate, and later extends or deletes them. It selects the
+// coins, finds the gas budget by simulation, signs, executes, and waits
+// until a checkpoint holds each transaction before the next step relies on
+// its objects. A Client runs one transaction at a time: two transactions
+// in flight on the same coin would lock it until the epoch ends
+// (equivocation).
+package onchain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/sui"
+	"github.com/walrusfs/walrusfs/suitx"
+	"github.com/walrusfs/walrusfs/wallet"
+)
+
+// Errors a caller can act on. Both leave nothing changed on chain.
+var (
+	// ErrInsufficientWAL: the wallet's WAL coins cannot pay for storage.
+	ErrInsufficientWAL = errors.New("not enough WAL")
+	// ErrInsufficientSUI: the wallet's SUI coins cannot pay for gas.
+	ErrInsufficientSUI = errors.New("not enough SUI for gas")
+)
+
+// SUIType is the coin type of SUI.
+const SUIType = "0x2::sui::SUI"
+
+// dryRunBudget is the budget of a simulation (the Rust client's).
+const dryRunBudget = 50_000_000_000
+
+// Config configures a Client.
+type Config struct {
+	Sui *sui.Client
+	Key *wallet.Key
+	// System is the Walrus System object's ID.
+	System string
+	// WALType is the WAL coin type ("<pkg>::wal::WAL"); "" means: find
+	// it among the wallet's coins.
+	WALType string
+	// Owner receives new Blob objects; "" means the wallet's address.
+	Owner  string
+	Logger *slog.Logger
+}
+
+// Client sends one wallet's Walrus transactions.
+type Client struct {
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex // one transaction at a time
+	walrus suitx.Walrus
+}
+
+// New prepares a client; it reads the System object to learn the package
+// to call.
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Sui == nil || cfg.Key == nil {
+		return nil, errors.New("onchain: a Sui client and a key are required")
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = cfg.Key.Address()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{cfg: cfg, log: log}
+	if err := c.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Address is the wallet's address.
+func (c *Client) Address() string { return c.cfg.Key.Address() }
+
+// refresh reads the System object: its current package and its initial
+// shared version.
+func (c *Client) refresh(ctx context.Context) error {
+	sys, err := c.cfg.Sui.SharedObject(ctx, c.cfg.System)
+	if err != nil {
+		return fmt.Errorf("onchain: %w", err)
+	}
+	st, err := c.cfg.Sui.ReadState(ctx)
+	if err != nil {
+		return fmt.Errorf("onchain: %w", err)
+	}
+	c.walrus = suitx.Walrus{Package: st.PackageID, System: sys}
+	if c.cfg.WALType == "" {
+		t, err := c.findWALType(ctx)
+		if err != nil {
+			return err
+		}
+		c.cfg.WALType = t
+	}
+	return nil
+}
+
+// findWALType looks for the WAL coin type among the wallet's coins. A
+// wrong type could not pay: the chain checks the Move types.
+func (c *Client) findWALType(ctx context.Context) (string, error) {
+	types, err := c.cfg.Sui.CoinTypes(ctx, c.Address())
+	if err != nil {
+		return "", fmt.Errorf("onchain: %w", err)
+	}
+	var found []string
+	for _, t := range types {
+		if strings.HasSuffix(t, "::wal::WAL") {
+			found = append(found, t)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return "", fmt.Errorf("onchain: %w: wallet %s holds no WAL coins", ErrInsufficientWAL, c.Address())
+	}
+	return "", fmt.Errorf("onchain: wallet %s holds several coin types named wal::WAL (%s); give the WAL type", c.Address(), strings.Join(found, ", "))
+}
+
+// NewBlob is a blob to register.
+type NewBlob struct {
+	ID          blobid.ID
+	Root        [32]byte
+	Size        uint64 // unencoded
+	EncodedSize uint64
+	Deletable   bool
+}
+
+// Blob is a registered (and maybe certified) Blob object.
+type Blob struct {
+	Ref       sui.ObjectRef
+	BlobID    blobid.ID
+	Size      uint64
+	Deletable bool
+	// StartEpoch and EndEpoch bound its storage; EndEpoch is exclusive.
+	StartEpoch, EndEpoch uint32
+	EncodedSize          uint64
+}
+
+// Spent is what a transaction cost: WAL in FROST, gas in MIST.
+type Spent struct {
+	WAL *big.Int
+	Gas uint64
+}
+
+// Register reserves storage for epochs epochs and registers blobs, in one
+// transaction. It checks first that the wallet can pay for both.
+func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) ([]Blob, Spent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, err := c.cfg.Sui.ReadState(ctx)
+	if err != nil {
+		return nil, Spent{}, fmt.Errorf("onchain: %w", err)
+	}
+	need := new(big.Int)
+	nb := make([]suitx.NewBlob, len(blobs))
+	for i, b := range blobs {
+		need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
+		nb[i] = suitx.NewBlob{BlobID: b.ID, Root: b.Root, Size: b.Size, EncodedSize: b.EncodedSize, Deletable: b.Deletable}
+	}
+	walCoins, err := c.payWAL(ctx, need)
+	if err != nil {
+		return nil, Spent{}, err
+	}
+	r := suitx.Register{WAL: walCoins, Epochs: epochs, Blobs: nb, Owner: c.cfg.Owner}
+	eff, err := c.send(ctx, "register", func(g suitx.Gas) ([]byte, error) { return c.walrus.Register(c.Address(), g, r) })
+	if err != nil {
+		return nil, Spent{}, err
+	}
+	out := make([]Blob, 0, len(blobs))
+	for _, ch := range eff.Created {
+		if !strings.HasSuffix(ch.Type, "::blob::Blob") {
+			continue
+		}
+		ob, err := c.cfg.Sui.Blob(ctx, ch.Ref.ID)
+		if err != nil {
+			return nil, Spent{}, fmt.Errorf("onchain: reading new Blob object: %w", err)
+		}
+		out = append(out, Blob{Ref: ch.Ref, BlobID: ob.BlobID, Size: ob.Size, Deletable: ob.Deletable,
+			StartEpoch: ob.StartEpoch, EndEpoch: ob.EndEpoch, EncodedSize: ob.StorageSize})
+	}
+	if len(out) != len(blobs) {
+		return nil, Spent{}, fmt.Errorf("onchain: register transaction %s created %d Blob objects for %d blobs", eff.Digest, len(out), len(blobs))
+	}
+	// Put them in the order asked for.
+	byID := map[blobid.ID][]Blob{}
+	for _, b := range out {
+		byID[b.BlobID] = append(byID[b.BlobID], b)
+	}
+	for i, b := range blobs {
+		l := byID[b.ID]
+		if len(l) == 0 {
+			return nil, Spent{}, fmt.Errorf("onchain: register transaction %s created no Blob for %s", eff.Digest, b.ID)
+		}
+		out[i], byID[b.ID] = l[0], l[1:]
+	}
+	return out, Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
+}
+
+// Certificate is a storage certificate for one blob.
+type Certificate struct {
+	Signature, Bitmap, Message []byte
+}
+
+// Certify certifies a registered blob and returns its new object ref.
+func (c *Client) Certify(ctx context.Context, b Blob, cert Certificate) (sui.ObjectRef, Spent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cs := []suitx.Certify{{Blob: b.Ref, Signature: cert.Signature, Bitmap: cert.Bitmap, Message: cert.Message}}
+	eff, err := c.send(ctx, "certify", func(g suitx.Gas) ([]byte, error) { return c.walrus.Certify(c.Address(), g, cs) })
+	if err != nil {
+		return sui.ObjectRef{}, Spent{}, err
+	}
+	for _, ch := range eff.Mutated {
+		if ch.Ref.ID == b.Ref.ID {
+			return ch.Ref, Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas)}, nil
+		}
+	}
+	return sui.ObjectRef{}, Spent{}, fmt.Errorf("onchain: certify transaction %s did not change Blob %s", eff.Digest, b.Ref.ID)
+}
+
+// payWAL selects WAL coins worth at least need.
+func (c *Client) payWAL(ctx context.Context, need *big.Int) ([]sui.ObjectRef, error) {
+	coins, err := c.cfg.Sui.Coins(ctx, c.Address(), c.cfg.WALType)
+	if err != nil {
+		return nil, fmt.Errorf("onchain: %w", err)
+	}
+	if !need.IsUint64() {
+		return nil, fmt.Errorf("onchain: %w: %s needed", ErrInsufficientWAL, sui.FormatWAL(need))
+	}
+	sel, err := sui.SelectCoins(coins, need.Uint64(), nil)
+	if err != nil {
+		msg := ""
+		if b, berr := c.cfg.Sui.Balance(ctx, c.Address(), c.cfg.WALType); berr == nil && b.Address > 0 {
+			msg = fmt.Sprintf(" (%s more is held as an address balance, which walrusfs cannot spend yet)", sui.FormatWAL(new(big.Int).SetUint64(b.Address)))
+		}
+		return nil, fmt.Errorf("onchain: %w: storing needs %s, wallet %s has %s in coins%s", ErrInsufficientWAL,
+			sui.FormatWAL(need), c.Address(), sui.FormatWAL(total(coins)), msg)
+	}
+	refs := make([]sui.ObjectRef, len(sel))
+	for i, s := range sel {
+		refs[i] = s.Ref
+	}
+	return refs, nil
+}
+
+func total(coins []sui.Coin) *big.Int {
+	t := new(big.Int)
+	for _, c := range coins {
+		t.Add(t, new(big.Int).SetUint64(c.Balance))
+	}
+	return t
+}
+
+func gasSpent(g sui.GasCost) uint64 {
+	return g.Computation + g.Storage - min(g.Rebate, g.Computation+g.Storage)
+}
+
+// send builds a transaction with build, simulates it for its gas budget,
+// picks a gas coin that covers the budget, signs, executes and waits for
+// a checkpoint. A transaction that aborts is an error naming the abort.
+func (c *Client) send(ctx context.Context, what string, build func(suitx.Gas) ([]byte, error)) (sui.Effects, error) {
+	rgp, err := c.cfg.Sui.ReferenceGasPrice(ctx)
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: %w", err)
+	}
+	dry, err := build(suitx.Gas{Price: rgp, Budget: dryRunBudget})
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: building %s transaction: %w", what, err)
+	}
+	sim, err := c.cfg.Sui.Simulate(ctx, dry)
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: simulating %s transaction: %w", what, err)
+	}
+	if !sim.Success {
+		return sui.Effects{}, c.abortError(what, sim)
+	}
+	budget := sui.GasBudget(sim, rgp)
+	gasCoins, err := c.cfg.Sui.Coins(ctx, c.Address(), SUIType)
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: %w", err)
+	}
+	sel, err := sui.SelectCoins(gasCoins, budget, nil)
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: %w: the %s transaction needs a gas budget of %d MIST, wallet %s has %d MIST in SUI coins",
+			ErrInsufficientSUI, what, budget, c.Address(), total(gasCoins))
+	}
+	pay := make([]sui.ObjectRef, len(sel))
+	for i, s := range sel {
+		pay[i] = s.Ref
+	}
+	tx, err := build(suitx.Gas{Payment: pay, Price: rgp, Budget: budget})
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: building %s transaction: %w", what, err)
+	}
+	sig := c.cfg.Key.SignTransaction(tx)
+	c.log.Debug("sending transaction", "what", what, "digest", suitx.Digest(tx), "budget", budget)
+	eff, err := c.cfg.Sui.Execute(ctx, tx, [][]byte{sig})
+	if err != nil {
+		return sui.Effects{}, fmt.Errorf("onchain: %s transaction %s: %w", what, suitx.Digest(tx), err)
+	}
+	if !eff.Success {
+		return eff, c.abortError(what, eff)
+	}
+	return eff, nil
+}
+
+// AbortError is a transaction that the chain executed and aborted.
+type AbortError struct {
+	What   string // "register", "certify", ...
+	Digest string
+	Module string
+	Code   uint64
+	Msg    string
+}
+
+func (e *AbortError) Error() string {
+	return fmt.Sprintf("onchain: %s transaction %s aborted: %s", e.What, e.Digest, e.Msg)
+}
+
+// Is makes an abort in balance::split (ENotEnough) an ErrInsufficientWAL.
+func (e *AbortError) Is(target error) bool {
+	return target == ErrInsufficientWAL && e.Module == "balance"
+}
+
+func (c *Client) abortError(what string, e sui.Effects) error {
+	return &AbortError{What: what, Digest: e.Digest, Module: e.AbortModule, Code: e.AbortCode, Msg: e.Error}
+}
