@@ -14,6 +14,8 @@ require (
 )
 
 require (
+	github.com/decred/dcrd/bech32 v1.1.4 // indirect
+	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/tidwall/gjson v1.14.4 // indirect
