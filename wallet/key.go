@@ -96,7 +96,7 @@ type Key struct {
 	pub     []byte // 32 bytes ed25519, 33 compressed for ECDSA
 	address string
 
-	ed  ed25519.PrivateKey
+	ed ed25519.PrivateKey
 	k1 *secp256k1.PrivateKey
 	r1 *ecdsa.PrivateKey
 }
