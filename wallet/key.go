@@ -235,13 +235,14 @@ func parseBech32(s string) (*Key, error) {
 		var (
 			cs bech32.ErrInvalidChecksum
 			ch bech32.ErrInvalidCharacter
+			nc bech32.ErrNonCharsetChar
 			mc bech32.ErrMixedCase
 		)
 		reason := "malformed bech32"
 		switch {
 		case errors.As(err, &cs):
 			reason = "bad bech32 checksum (mistyped or truncated?)"
-		case errors.As(err, &ch):
+		case errors.As(err, &ch), errors.As(err, &nc):
 			reason = "character not in the bech32 alphabet"
 		case errors.As(err, &mc):
 			reason = "mixed upper and lower case"
