@@ -185,7 +185,7 @@ func TestParseKeyErrors(t *testing.T) {
 	r1n := mustHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
 	tests := []struct {
 		name, in, want string
-		is         error
+		is             error
 	}{
 		{"empty", " ", "empty key string", nil},
 		{"not base64", "this is no key!", "neither base64", nil},

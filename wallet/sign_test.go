@@ -3,8 +3,8 @@ package wallet
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha256"
 	"crypto/elliptic"
+	"crypto/sha256"
 	"errors"
 	"math/big"
 	mrand "math/rand/v2"
