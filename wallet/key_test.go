@@ -151,8 +151,11 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 		if !strings.Contains(buf.String(), `"key":"`+want+`"`) || !strings.Contains(buf.String(), `key="`+want+`"`) {
 			t.Errorf("slog output: %s", buf.String())
 		}
-		j, _ := json.Marshal(k)
-		assertNoSecret(t, "json", string(j), k)
+		// Inside a JSON payload (say a log record) a key is an empty object.
+		j, _ := json.Marshal(map[string]any{"key": k})
+		if string(j) != `{"key":{}}` {
+			t.Errorf("json of a key: %s", j)
+		}
 	}
 }
 
