@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	github.com/block-vision/sui-go-sdk v1.2.1
+	github.com/decred/dcrd/bech32 v1.1.4
+	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/klauspost/reedsolomon v1.14.2
 	github.com/moby/sys/mountinfo v0.7.3
@@ -14,8 +16,6 @@ require (
 )
 
 require (
-	github.com/decred/dcrd/bech32 v1.1.4 // indirect
-	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/tidwall/gjson v1.14.4 // indirect
