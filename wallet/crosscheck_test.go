@@ -65,9 +65,9 @@ type oracleResult struct {
 var tsSchemeNames = map[Scheme]string{Ed25519: "ED25519", Secp256k1: "Secp256k1", Secp256r1: "Secp256r1"}
 
 // highS returns sig (an ECDSA serialized signature) with s replaced by
-// n - s: the same signature in the form Sui refuses.
-func highS(t testing.TB, sig []byte) []byte {
-	t.Helper()
+// n - s: the same signature in the form Sui refuses. An ed25519 signature
+// is returned unchanged.
+func highS(sig []byte) []byte {
 	var n *big.Int
 	switch Scheme(sig[0]) {
 	case Secp256k1:
@@ -75,7 +75,7 @@ func highS(t testing.TB, sig []byte) []byte {
 	case Secp256r1:
 		n, _ = new(big.Int).SetString("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16)
 	default:
-		t.Fatalf("highS of a %v signature", Scheme(sig[0]))
+		return sig
 	}
 	out := bytes.Clone(sig)
 	s := new(big.Int).SetBytes(sig[33:65])
@@ -130,7 +130,7 @@ func checkVector(t *testing.T, v vector) []string {
 		fail("VerifyTransaction(TS signature) = %s, %v", addr, err)
 	}
 	if scheme != Ed25519 {
-		if _, err := VerifyTransaction(tx, highS(t, tsSig)); err == nil {
+		if _, err := VerifyTransaction(tx, highS(tsSig)); err == nil {
 			fail("VerifyTransaction accepted the high-s form of the TS signature")
 		}
 	}
@@ -245,7 +245,7 @@ func TestCrossCheckLiveWallet(t *testing.T) {
 		sig := k.SignTransaction(tx)
 		bad := tamper(sig, 1+int(rng.Uint64()%64))
 		if s != Ed25519 {
-			bad = highS(t, sig)
+			bad = highS(sig)
 		}
 		c.Verify = []string{
 			base64.StdEncoding.EncodeToString(sig),

@@ -47,7 +47,7 @@ func TestSignVerify(t *testing.T) {
 				t.Fatalf("%v: VerifyTransaction = %s, %v", s, addr, err)
 			}
 			if s != Ed25519 {
-				if _, err := VerifyTransaction(tx, highS(t, sig)); err == nil || !strings.Contains(err.Error(), "high s") {
+				if _, err := VerifyTransaction(tx, highS(sig)); err == nil || !strings.Contains(err.Error(), "high s") {
 					t.Fatalf("%v: high-s form: %v", s, err)
 				}
 			}
@@ -115,7 +115,7 @@ func TestVerifyRejects(t *testing.T) {
 			setR := func(v *big.Int) []byte { return with(func(b []byte) { v.FillBytes(b[1:33]) }) }
 			tests = append(tests,
 				tc{"other curve's flag", tx, with(func(b []byte) { b[0] = byte(other) }), ""},
-				tc{"high s", tx, highS(t, sig), "high s"},
+				tc{"high s", tx, highS(sig), "high s"},
 				tc{"s = 0", tx, setS(big.NewInt(0)), "out of range"},
 				tc{"s = n", tx, setS(n), "out of range"},
 				tc{"r = 0", tx, setR(big.NewInt(0)), "out of range"},
@@ -155,4 +155,49 @@ func offCurveX(t *testing.T, s Scheme) []byte {
 	}
 	t.Fatalf("no x off the %v curve found", s)
 	return nil
+}
+
+// FuzzVerifyTransaction: no input panics, and whatever verifies names the
+// address of the signature's own public key.
+func FuzzVerifyTransaction(f *testing.F) {
+	for _, s := range allSchemes {
+		k := testKey(f, s, 5)
+		f.Add([]byte("tx"), k.SignTransaction([]byte("tx")))
+		f.Add([]byte("tx"), highS(k.SignTransaction([]byte("tx"))))
+	}
+	f.Add([]byte{}, []byte{})
+	f.Add([]byte{}, []byte{3})
+	f.Fuzz(func(t *testing.T, tx, sig []byte) {
+		addr, err := VerifyTransaction(tx, sig)
+		if err != nil {
+			return
+		}
+		if want := addressOf(Scheme(sig[0]), sig[65:]); addr != want {
+			t.Fatalf("address %s, want %s", addr, want)
+		}
+	})
+}
+
+// FuzzParseKey: no input panics, and what parses round-trips.
+func FuzzParseKey(f *testing.F) {
+	for _, s := range allSchemes {
+		k := testKey(f, s, 6)
+		f.Add(k.Encode())
+		f.Add(k.Bech32())
+	}
+	f.Add("")
+	f.Add("suiprivkey1")
+	f.Add("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if err != nil {
+			return
+		}
+		for _, form := range []string{k.Encode(), k.Bech32()} {
+			k2, err := ParseKey(form)
+			if err != nil || k2.Address() != k.Address() {
+				t.Fatalf("round trip of a parsed key: %v, %v", k2, err)
+			}
+		}
+	})
 }
