@@ -89,7 +89,9 @@ func at(err error, where string) error {
 }
 
 // Key is a Sui private key with its public key. It prints (fmt, slog) as
-// "<scheme> <address>", never the secret.
+// "<scheme> <address>", never the secret. Keys come from NewKey, ParseKey,
+// FromBytes or a Keystore (the zero Key is not usable); they are
+// immutable and safe for concurrent use.
 type Key struct {
 	scheme  Scheme
 	secret  [SecretSize]byte
