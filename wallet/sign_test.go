@@ -201,3 +201,28 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// TestSignConcurrent: one key signs from many goroutines (run with -race).
+func TestSignConcurrent(t *testing.T) {
+	for _, s := range allSchemes {
+		k := testKey(t, s, 12)
+		want := k.SignTransaction([]byte("tx"))
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				for range 20 {
+					if !bytes.Equal(k.SignTransaction([]byte("tx")), want) {
+						errs <- errors.New(s.String() + ": concurrent signature differs")
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
