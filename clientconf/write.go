@@ -1,6 +1,7 @@
 package clientconf
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,10 +140,13 @@ func WriteSui(path string, s Sui) error {
 // writeYAML marshals v and replaces path with it via a temporary file in
 // the same directory (mode 0600: the files name the user's keystore).
 func writeYAML(path string, v any) error {
-	data, err := yaml.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2) // as the files of the Walrus and Sui repositories
+	if err := errFirst(enc.Encode(v), enc.Close()); err != nil {
 		return fmt.Errorf("clientconf: write %s: %w", path, err)
 	}
+	data := buf.Bytes()
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("clientconf: write %s: %w", path, err)
