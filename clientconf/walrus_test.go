@@ -114,7 +114,9 @@ func TestLoadNetworkDefaults(t *testing.T) {
 
 func TestLoadContexts(t *testing.T) {
 	dir := t.TempDir()
-	ctx := func(sys string) string { return "    system_object: " + sys + "\n    staking_object: 0x99\n    n_shards: 7\n" }
+	ctx := func(sys string) string {
+		return "    system_object: " + sys + "\n    staking_object: 0x99\n    n_shards: 7\n"
+	}
 	// No default_context and one context: that one.
 	p := writeFile(t, dir, "one.yaml", "contexts:\n  local:\n"+ctx("0x1"))
 	if w, err := Load(p, ""); err != nil || w.Context != "local" || w.NShards != 7 {

@@ -70,8 +70,8 @@ func TestWriteWalrusRoundTrip(t *testing.T) {
 func TestWriteSuiRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	s := Sui{
-		Keystore: filepath.Join(dir, "sui.keystore"),
-		Envs:     []SuiEnv{{Alias: "local", RPC: "http://127.0.0.1:9000"}, {Alias: "auth", RPC: "https://n:443", BasicAuth: "u:p"}},
+		Keystore:  filepath.Join(dir, "sui.keystore"),
+		Envs:      []SuiEnv{{Alias: "local", RPC: "http://127.0.0.1:9000"}, {Alias: "auth", RPC: "https://n:443", BasicAuth: "u:p"}},
 		ActiveEnv: "local", ActiveAddress: "0xAB",
 	}
 	p := filepath.Join(dir, "client.yaml")
