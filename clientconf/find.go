@@ -145,11 +145,15 @@ func absUnder(dir, p string) string {
 }
 
 // resolvePath expands "~/" with home and makes a relative p relative to
-// the directory of the file that names it.
+// the directory of the file that names it (of its target, if the file is
+// a symbolic link, so that a linked configuration keeps its neighbours).
 func resolvePath(p, file, home string) (string, error) {
 	p, err := expandHome(p, home)
 	if err != nil {
 		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(file); err == nil {
+		file = real
 	}
 	return absUnder(filepath.Dir(file), p), nil
 }
