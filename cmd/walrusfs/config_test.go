@@ -206,7 +206,9 @@ func TestResolveClientConfig(t *testing.T) {
 		{"agreeing network", []string{"--network", "testnet", "--config", conf}, nil, "",
 			func(c walrus.Config) bool { return c.Client != nil && c.Publisher == "" }},
 		{"walrus.conf network gives way", []string{"--config", conf}, nil, "network = mainnet\n",
-			func(c walrus.Config) bool { return c.Network == "testnet" && c.Aggregators[0] == testnet.Aggregators[0] }},
+			func(c walrus.Config) bool {
+				return c.Network == "testnet" && c.Aggregators[0] == testnet.Aggregators[0]
+			}},
 		{"lower-level publisher dropped", []string{"--config", conf}, nil, "publisher = http://pub:1\naggregator = http://agg:4\n",
 			func(c walrus.Config) bool { return c.Publisher == "" && c.Aggregators[0] == testnet.Aggregators[0] }},
 		{"explicit publisher kept", []string{"--config", conf, "--publisher", "http://pub:2", "--aggregator", "http://agg:5"}, nil, "",
