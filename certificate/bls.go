@@ -98,14 +98,13 @@ func (sk *SecretKey) Sign(msg []byte) []byte {
 // String hides the key.
 func (sk *SecretKey) String() string { return "certificate.SecretKey(…)" }
 
-// parsePublicKey decodes a compressed G1 point and rejects the identity
-// and points outside the subgroup (blst key_validate does the same).
+// parsePublicKey decodes a G1 point, compressed (48 bytes) or
+// uncompressed (96 bytes, compression flag clear), and rejects the
+// identity and points outside the subgroup. That is what fastcrypto (blst
+// PublicKey::key_validate) accepts, and so Sui's bls12381_min_pk_verify.
 func parsePublicKey(b []byte) (*GG.G1, error) {
-	if len(b) != PublicKeySize {
+	if len(b) != PublicKeySize && len(b) != 2*PublicKeySize {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidPublicKey, len(b), PublicKeySize)
-	}
-	if b[0]&0x80 == 0 {
-		return nil, fmt.Errorf("%w: not in compressed form", ErrInvalidPublicKey)
 	}
 	p := new(GG.G1)
 	if err := p.SetBytes(b); err != nil {
@@ -117,15 +116,13 @@ func parsePublicKey(b []byte) (*GG.G1, error) {
 	return p, nil
 }
 
-// parseSignature decodes a compressed G2 point and rejects the identity
-// and points outside the subgroup (blst sig_validate with the infinity
-// check, as fastcrypto uses it).
+// parseSignature decodes a G2 point, compressed (96 bytes) or
+// uncompressed (192 bytes, compression flag clear), and rejects the
+// identity and points outside the subgroup: what fastcrypto (blst
+// Signature::sig_validate with the infinity check) accepts.
 func parseSignature(b []byte) (*GG.G2, error) {
-	if len(b) != SignatureSize {
+	if len(b) != SignatureSize && len(b) != 2*SignatureSize {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrInvalidSignature, len(b), SignatureSize)
-	}
-	if b[0]&0x80 == 0 {
-		return nil, fmt.Errorf("%w: not in compressed form", ErrInvalidSignature)
 	}
 	p := new(GG.G2)
 	if err := p.SetBytes(b); err != nil {
@@ -151,6 +148,8 @@ func pairingCheck(pk *GG.G1, h, sig *GG.G2) bool {
 
 // Verify checks a signature of msg under the public key pk. It returns an
 // error wrapping ErrInvalidPublicKey, ErrInvalidSignature or ErrVerify.
+// Like fastcrypto, it takes the uncompressed encodings too (96-byte keys,
+// 192-byte signatures).
 func Verify(pk, msg, sig []byte) error {
 	p, err := parsePublicKey(pk)
 	if err != nil {
@@ -167,7 +166,10 @@ func Verify(pk, msg, sig []byte) error {
 }
 
 // Aggregate returns the aggregate (sum) of signatures, 96 bytes. Every
-// signature must be a valid G2 point; the aggregate of none is an error.
+// signature must be a valid signature encoding (a non-identity point of
+// the G2 subgroup); the aggregate of none is an error. This is stricter
+// than walrus-wasm's bls12381_min_pk_aggregate, which adds the identity
+// and points outside the subgroup too; no valid certificate needs them.
 func Aggregate(sigs [][]byte) ([]byte, error) {
 	if len(sigs) == 0 {
 		return nil, fmt.Errorf("%w: no signatures to aggregate", ErrInvalidSignature)

@@ -223,3 +223,28 @@ func TestVerifyAggregateKeysCancel(t *testing.T) {
 		t.Fatalf("err = %v, want ErrInvalidPublicKey", err)
 	}
 }
+
+// TestUncompressedEncodings: fastcrypto (and so the chain) takes the
+// uncompressed encodings; so do Verify, VerifyAggregate and Check.
+func TestUncompressedEncodings(t *testing.T) {
+	sk := testKey(t, 6)
+	msg := []byte("m")
+	pk, sig := uncompressedG1(t, sk.PublicKey()), uncompressedG2(t, sk.Sign(msg))
+	if len(pk) != 2*PublicKeySize || len(sig) != 2*SignatureSize {
+		t.Fatalf("uncompressed sizes %d, %d", len(pk), len(sig))
+	}
+	if err := Verify(pk, msg, sig); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyAggregate([][]byte{pk}, msg, sig); err != nil {
+		t.Fatal(err)
+	}
+	agg, err := Aggregate([][]byte{sig})
+	if err != nil || !bytes.Equal(agg, sk.Sign(msg)) {
+		t.Fatalf("Aggregate of the uncompressed signature = %x, %v; want the compressed one", agg, err)
+	}
+	members := []Member{{PublicKey: sk.PublicKey(), Weight: 1}}
+	if err := Check(members, sig, []byte{1}, msg); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -68,19 +68,33 @@ func g2X(t testing.TB, square bool) []byte {
 	return nil
 }
 
+// uncompressedG1 returns the 96-byte uncompressed encoding of a key.
+func uncompressedG1(t testing.TB, pk []byte) []byte {
+	t.Helper()
+	var p GG.G1
+	if err := p.SetBytes(pk); err != nil {
+		t.Fatal(err)
+	}
+	return p.Bytes()
+}
+
+// uncompressedG2 returns the 192-byte uncompressed encoding of a signature.
+func uncompressedG2(t testing.TB, sig []byte) []byte {
+	t.Helper()
+	var p GG.G2
+	if err := p.SetBytes(sig); err != nil {
+		t.Fatal(err)
+	}
+	return p.Bytes()
+}
+
 // badPublicKeys are G1 encodings a verifier must refuse.
 func badPublicKeys(t testing.TB, valid []byte) []badPoint {
 	t.Helper()
 	var g GG.G1
 	g.SetIdentity()
 	infinity := g.BytesCompressed()
-	uncompressed := func() []byte {
-		var p GG.G1
-		if err := p.SetBytes(valid); err != nil {
-			t.Fatal(err)
-		}
-		return p.Bytes()
-	}()
+	uncompressed := uncompressedG1(t, valid)
 	return []badPoint{
 		{"empty", nil},
 		{"short", valid[:47]},
@@ -89,7 +103,8 @@ func badPublicKeys(t testing.TB, valid []byte) []badPoint {
 		{"not on curve", g1X(t, false)},
 		{"not in subgroup", g1X(t, true)},
 		{"compression flag cleared", func() []byte { b := bytes.Clone(valid); b[0] &^= 0x80; return b }()},
-		{"uncompressed", uncompressed},
+		{"uncompressed, flag set", func() []byte { b := bytes.Clone(uncompressed); b[0] |= 0x80; return b }()},
+		{"uncompressed, short", uncompressed[:95]},
 		{"x not reduced", func() []byte { b := bytes.Repeat([]byte{0xff}, 48); b[0] = 0x9f; return b }()},
 	}
 }
@@ -100,13 +115,7 @@ func badSignatures(t testing.TB, valid []byte) []badPoint {
 	var g GG.G2
 	g.SetIdentity()
 	infinity := g.BytesCompressed()
-	uncompressed := func() []byte {
-		var p GG.G2
-		if err := p.SetBytes(valid); err != nil {
-			t.Fatal(err)
-		}
-		return p.Bytes()
-	}()
+	uncompressed := uncompressedG2(t, valid)
 	return []badPoint{
 		{"empty", nil},
 		{"short", valid[:95]},
@@ -115,7 +124,8 @@ func badSignatures(t testing.TB, valid []byte) []badPoint {
 		{"not on curve", g2X(t, false)},
 		{"not in subgroup", g2X(t, true)},
 		{"compression flag cleared", func() []byte { b := bytes.Clone(valid); b[0] &^= 0x80; return b }()},
-		{"uncompressed", uncompressed},
+		{"uncompressed, flag set", func() []byte { b := bytes.Clone(uncompressed); b[0] |= 0x80; return b }()},
+		{"uncompressed, y changed", func() []byte { b := bytes.Clone(uncompressed); b[191] ^= 1; return b }()},
 		{"zeros", make([]byte, 96)},
 	}
 }

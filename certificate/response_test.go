@@ -94,7 +94,7 @@ func TestDecodeResponseErrors(t *testing.T) {
 		{"url base64 message", `{"success":{"code":200,"data":{"signed":{"serializedMessage":"-_-_","signature":"` + sig + `"}}}}`},
 		{"bad base64 signature", `{"success":{"code":200,"data":{"signed":{"serializedMessage":"AQAD","signature":"!"}}}}`},
 		{"empty message", `{"success":{"code":200,"data":{"signed":{"serializedMessage":"","signature":"` + sig + `"}}}}`},
-		{"short signature", `{"success":{"code":200,"data":{"signed":{"serializedMessage":"AQAD","signature":"AAAA"}}}}`},
+		{"empty signature", `{"success":{"code":200,"data":{"signed":{"serializedMessage":"AQAD","signature":""}}}}`},
 		{"wrong type", `{"success":{"code":200,"data":{"signed":{"serializedMessage":1,"signature":"` + sig + `"}}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

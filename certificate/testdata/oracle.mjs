@@ -46,7 +46,7 @@ for (const c of input.cases) {
     msg: hex(msg),
     pks: pks.map(hex),
     sigs: sigs.map(hex),
-    nobleAgg: hex(ls.Signature.toBytes(ls.aggregateSignatures(sigPoints))),
+    nobleAgg: tryHex(() => ls.Signature.toBytes(ls.aggregateSignatures(sigPoints))),
     wasmAgg: tryHex(() => wasm.bls12381_min_pk_aggregate(sigs)),
     wasmVerifyNoble: sigs.map((s, i) => tryBool(() => wasm.bls12381_min_pk_verify(s, pks[i], msg))),
     bitmap: hex(signersToBitmap(c.signers, c.members)),
