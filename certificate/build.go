@@ -102,8 +102,9 @@ type candidate struct {
 // by committee index. It keeps a confirmation only if its message is
 // byte-equal to msg and its signature verifies against the member's key;
 // the others are returned as Rejected (in member order). It aggregates the
-// kept signatures and verifies the aggregate once, checking confirmations
-// one by one only when that fails. It returns an error wrapping
+// kept signatures and verifies the aggregate once; only when that fails
+// does it look for the bad signatures, by verifying halves of the set
+// (splitBad). It returns an error wrapping
 // ErrNoQuorum, naming the weights, unless the kept signers hold a quorum
 // of the shards (IsQuorum), and ErrInvalidCommittee for weights the
 // contract could not hold.
@@ -153,22 +154,20 @@ func Build(members []Member, msg []byte, confs map[int]Confirmation) (Certificat
 	h := hashToG2(msg)
 	pk, sig := sumCandidates(cands)
 	if !pairingCheck(pk, h, sig) {
-		good := cands[:0]
+		var bad []candidate
+		cands, bad = splitBad(cands, h)
 		weight = 0
 		for _, c := range cands {
-			if pairingCheck(c.pk, h, c.sig) {
-				good = append(good, c)
-				weight += members[c.member].Weight
-			} else {
-				reject(c.member, fmt.Errorf("member %d: %w", c.member, ErrVerify))
-			}
+			weight += members[c.member].Weight
 		}
-		cands = good
+		for _, c := range bad {
+			reject(c.member, fmt.Errorf("member %d: %w", c.member, ErrVerify))
+		}
 		slices.SortFunc(rejected, func(a, b Rejected) int { return a.Member - b.Member })
 		if !IsQuorum(weight, total) {
 			return Certificate{}, rejected, noQuorum(weight)
 		}
-		// Each kept signature verifies, so their sum verifies too.
+		// Each kept group verifies, so their sum verifies too.
 		_, sig = sumCandidates(cands)
 	}
 
@@ -182,6 +181,33 @@ func Build(members []Member, msg []byte, confs map[int]Confirmation) (Certificat
 		Message:   bytes.Clone(msg),
 		Signers:   signers,
 	}, rejected, nil
+}
+
+// splitBad separates cands, whose aggregate does not verify against h,
+// into those in groups that verify and the bad ones, by halving: with b
+// bad signatures among n it needs about 2·b·log2(n) pairing checks
+// instead of n, and at most 2n-1. Both results keep the order of cands.
+func splitBad(cands []candidate, h *GG.G2) (good, bad []candidate) {
+	if len(cands) == 1 {
+		return nil, cands
+	}
+	var walk func(part []candidate)
+	walk = func(part []candidate) {
+		if pk, sig := sumCandidates(part); pairingCheck(pk, h, sig) {
+			good = append(good, part...)
+			return
+		}
+		if len(part) == 1 {
+			bad = append(bad, part[0])
+			return
+		}
+		walk(part[:len(part)/2])
+		walk(part[len(part)/2:])
+	}
+	// The whole set is known to fail: start with its halves.
+	walk(cands[:len(cands)/2])
+	walk(cands[len(cands)/2:])
+	return good, bad
 }
 
 // sumCandidates adds the public keys and the signatures of cands.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -356,5 +358,60 @@ func TestBuildCopiesInputs(t *testing.T) {
 	msg[0] = 0xff
 	if cert.Message[0] != 0x01 {
 		t.Fatal("Certificate.Message aliases the input")
+	}
+}
+
+// TestBuildFindsEveryBadSignature: for random sets of bad signatures,
+// Build rejects exactly those and keeps the rest.
+func TestBuildFindsEveryBadSignature(t *testing.T) {
+	weights := make([]int, 23)
+	for i := range weights {
+		weights[i] = 1 // quorum: 16 of 23
+	}
+	members, keys := committee(t, weights...)
+	msg := Message(2, blobid.ID{2}, nil)
+	all := make([]int, len(members))
+	for i := range all {
+		all[i] = i
+	}
+	good := confirm(keys, msg, all...)
+	// Signatures of another message: no two of them add up to a valid one.
+	wrong := confirm(keys, Message(3, blobid.ID{2}, nil), all...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 24 {
+		nBad := round % 10
+		if round == 23 {
+			nBad = len(members) // all bad
+		}
+		badSet := rng.Perm(len(members))[:nBad]
+		confs := maps.Clone(good)
+		for _, i := range badSet {
+			confs[i] = Confirmation{Message: msg, Signature: wrong[i].Signature}
+		}
+		cert, rej, err := Build(members, msg, confs)
+		var gotBad []int
+		for _, r := range rej {
+			if !errors.Is(r.Err, ErrVerify) {
+				t.Fatalf("round %d: member %d rejected with %v", round, r.Member, r.Err)
+			}
+			gotBad = append(gotBad, r.Member)
+		}
+		slices.Sort(badSet)
+		if !slices.Equal(gotBad, badSet) {
+			t.Fatalf("round %d: rejected %v, want %v", round, gotBad, badSet)
+		}
+		if len(members)-nBad < 16 {
+			if !errors.Is(err, ErrNoQuorum) {
+				t.Fatalf("round %d: err = %v, want ErrNoQuorum", round, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if len(cert.Signers) != len(members)-nBad {
+			t.Fatalf("round %d: %d signers", round, len(cert.Signers))
+		}
+		checkCertificate(t, members, msg, cert)
 	}
 }

@@ -33,10 +33,11 @@
 // checks and the same abort codes.
 //
 // Pitfalls:
-//   - Build verifies the aggregate once and only falls back to one pairing
-//     check per confirmation when that fails. Two colluding members could
-//     submit individually invalid signatures whose sum is valid; the
-//     certificate is then still valid on chain, which is all that matters.
+//   - Build verifies the aggregate once and, only when that fails, finds
+//     the bad confirmations by verifying halves of the set. Two colluding
+//     members could submit individually invalid signatures whose sum is
+//     valid; if they land in a group that verifies, the certificate is
+//     still valid on chain, which is all that matters.
 //   - A certificate is bound to an epoch: certify_blob aborts with
 //     EInvalidIdEpoch when the message's epoch is not the current one.
 //   - All byte slices returned are fresh copies; inputs are not retained.
