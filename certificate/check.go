@@ -6,8 +6,9 @@ import (
 	GG "github.com/cloudflare/circl/ecc/bls12381"
 )
 
-// Abort codes of walrus::bls_aggregate (contracts/walrus/sources/system/
-// bls_aggregate.move).
+// Abort codes of walrus::bls_aggregate (MystenLabs/walrus
+// contracts/walrus/sources/system/bls_aggregate.move, as of commit
+// 3c1cacc11c9292ed498f01f798cf790f02ea5062).
 const (
 	EInvalidBitmap   uint64 = 0
 	ESigVerification uint64 = 1
@@ -36,8 +37,10 @@ func (e *AbortError) Error() string {
 //  2. the signers' weight (n_shards minus the non-signers' weight) is a
 //     quorum, 3*weight >= 2*n_shards+1, else ENotEnoughStake;
 //  3. bls12381_min_pk_verify(sig, aggregate key of the signers, msg),
-//     which is false (not an abort) for malformed signature or key bytes,
-//     else ESigVerification.
+//     which returns false (sui::bls12381: "Otherwise, return false"), not
+//     an abort, for malformed signature or key bytes, else
+//     ESigVerification. Like fastcrypto it takes a 192-byte uncompressed
+//     signature too.
 //
 // Those outcomes are returned as *AbortError. A committee the contract
 // could not hold (a zero weight, more than 65535 shards, an invalid key)
