@@ -141,8 +141,13 @@ func hashToG2(msg []byte) *GG.G2 {
 	return h
 }
 
-// pairingCheck reports whether e(pk, h) == e(g1, sig).
+// pairingCheck reports whether e(pk, h) == e(g1, sig) and pk is not the
+// identity (blst refuses an identity key; with it the equation would hold
+// for the identity signature).
 func pairingCheck(pk *GG.G1, h, sig *GG.G2) bool {
+	if pk.IsIdentity() {
+		return false
+	}
 	return GG.ProdPairFrac([]*GG.G1{pk, GG.G1Generator()}, []*GG.G2{h, sig}, []int{1, -1}).IsIdentity()
 }
 

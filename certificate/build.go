@@ -104,10 +104,11 @@ type candidate struct {
 // the others are returned as Rejected (in member order). It aggregates the
 // kept signatures and verifies the aggregate once; only when that fails
 // does it look for the bad signatures, by verifying halves of the set
-// (splitBad). It returns an error wrapping
-// ErrNoQuorum, naming the weights, unless the kept signers hold a quorum
-// of the shards (IsQuorum), and ErrInvalidCommittee for weights the
-// contract could not hold.
+// (splitBad). It returns an error wrapping ErrNoQuorum, naming the
+// weights, unless the kept signers hold a quorum of the shards (IsQuorum);
+// when the well-formed confirmations could not make a quorum even if all
+// verified, it says so without verifying any. It returns
+// ErrInvalidCommittee for weights the contract could not hold.
 func Build(members []Member, msg []byte, confs map[int]Confirmation) (Certificate, []Rejected, error) {
 	total, err := totalWeight(members)
 	if err != nil {
@@ -168,7 +169,12 @@ func Build(members []Member, msg []byte, confs map[int]Confirmation) (Certificat
 			return Certificate{}, rejected, noQuorum(weight)
 		}
 		// Each kept group verifies, so their sum verifies too.
-		_, sig = sumCandidates(cands)
+		pk, sig = sumCandidates(cands)
+	}
+	if pk.IsIdentity() {
+		// Only keys registered as P and -P can do this; the chain's
+		// verification refuses the identity key.
+		return Certificate{}, rejected, fmt.Errorf("%w: the signers' public keys add up to the point at infinity", ErrVerify)
 	}
 
 	signers := make([]int, len(cands))

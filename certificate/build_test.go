@@ -415,3 +415,33 @@ func TestBuildFindsEveryBadSignature(t *testing.T) {
 		checkCertificate(t, members, msg, cert)
 	}
 }
+
+// TestBuildKeysCancel: members registered as P and -P sign validly (s and
+// -s) but their keys add up to the identity, which the chain refuses;
+// Build must not return such a certificate.
+func TestBuildKeysCancel(t *testing.T) {
+	members, keys := committee(t, 2, 2, 1)
+	msg := Message(1, blobid.ID{}, nil)
+	members[1].PublicKey = bytes.Clone(members[0].PublicKey)
+	members[1].PublicKey[0] ^= 0x20 // -P
+	s := keys[0].Sign(msg)
+	negS := bytes.Clone(s)
+	negS[0] ^= 0x20 // -s, a valid signature by -P
+	if err := Verify(members[1].PublicKey, msg, negS); err != nil {
+		t.Fatal(err)
+	}
+	confs := map[int]Confirmation{0: {msg, s}, 1: {msg, negS}}
+	_, _, err := Build(members, msg, confs)
+	if !errors.Is(err, ErrVerify) {
+		t.Fatalf("Build: err = %v, want ErrVerify", err)
+	}
+	// On chain: the aggregate key is the identity, whatever the signature.
+	checkAbort(t, Check(members, s, Bitmap([]int{0, 1}, 3), msg), int(ESigVerification))
+	// With member 2 as well the key is Q: a valid certificate.
+	confs[2] = confirm(keys, msg, 2)[2]
+	cert, rej, err := Build(members, msg, confs)
+	if err != nil || len(rej) != 0 {
+		t.Fatalf("Build: %v, rejected %v", err, rej)
+	}
+	checkCertificate(t, members, msg, cert)
+}
