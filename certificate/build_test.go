@@ -445,3 +445,22 @@ func TestBuildKeysCancel(t *testing.T) {
 	}
 	checkCertificate(t, members, msg, cert)
 }
+
+// TestBuildSingleMember: a committee of one needs that member's valid
+// signature.
+func TestBuildSingleMember(t *testing.T) {
+	members, keys := committee(t, 5)
+	msg := Message(1, blobid.ID{1}, nil)
+	cert, rej, err := Build(members, msg, confirm(keys, msg, 0))
+	if err != nil || len(rej) != 0 || !bytes.Equal(cert.Bitmap, []byte{1}) {
+		t.Fatalf("Build: %v, rejected %v, bitmap %x", err, rej, cert.Bitmap)
+	}
+	checkCertificate(t, members, msg, cert)
+	_, rej, err = Build(members, msg, map[int]Confirmation{0: {msg, keys[0].Sign(nil)}})
+	if !errors.Is(err, ErrNoQuorum) || len(rej) != 1 || !errors.Is(rej[0].Err, ErrVerify) {
+		t.Fatalf("Build with a bad signature: %v, rejected %v", err, rej)
+	}
+	if !strings.Contains(err.Error(), "signers hold 0 of 5 shards, a quorum needs 4") {
+		t.Fatalf("message %q", err)
+	}
+}

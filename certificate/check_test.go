@@ -133,3 +133,12 @@ func TestCheckEmptyCommittee(t *testing.T) {
 	checkAbort(t, Check(nil, make([]byte, 96), nil, nil), int(ENotEnoughStake))
 	checkAbort(t, Check(nil, nil, []byte{0}, nil), int(EInvalidBitmap))
 }
+
+func TestCheckInvalidMemberKey(t *testing.T) {
+	members, keys := committee(t, 1, 1)
+	members[1].PublicKey = g1X(t, false)
+	msg := Message(1, blobid.ID{}, nil)
+	if err := Check(members, keys[0].Sign(msg), []byte{1}, msg); !errors.Is(err, ErrInvalidCommittee) || !errors.Is(err, ErrInvalidPublicKey) {
+		t.Fatalf("err = %v, want ErrInvalidCommittee and ErrInvalidPublicKey", err)
+	}
+}
