@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/block-vision/sui-go-sdk v1.2.1
+	github.com/cloudflare/circl v1.6.5
 	github.com/decred/dcrd/bech32 v1.1.4
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 	github.com/hanwen/go-fuse/v2 v2.12.1
