@@ -248,6 +248,8 @@ func (w Walrus) Register(sender string, gas Gas, r Register) ([]byte, error) {
 	for i, nb := range r.Blobs {
 		var storage transaction.Argument
 		if nb.Storage != nil {
+			// The reused Storage is the first input of this blob; the System
+			// object is already an input if an earlier blob reserved space.
 			if storage, err = c.object(*nb.Storage, fmt.Sprintf("Storage of blob %d (%s)", i, nb.BlobID)); err != nil {
 				return nil, err
 			}
@@ -285,12 +287,13 @@ func (w Walrus) Certify(sender string, gas Gas, cs []Certify) ([]byte, error) {
 	}
 	b := c.b
 	for i, ct := range cs {
+		system := c.systemArg(false) // first use of an input fixes its position
 		blob, err := c.object(ct.Blob, fmt.Sprintf("Blob %d", i))
 		if err != nil {
 			return nil, err
 		}
 		b.moveCall(c.pkg, "system", "certify_blob",
-			c.systemArg(false), blob, b.bytes(ct.Signature), b.bytes(ct.Bitmap), b.bytes(ct.Message))
+			system, blob, b.bytes(ct.Signature), b.bytes(ct.Bitmap), b.bytes(ct.Message))
 	}
 	return c.finish()
 }
@@ -318,11 +321,12 @@ func (w Walrus) Extend(sender string, gas Gas, walCoins []sui.ObjectRef, es []Ex
 	}
 	b := c.b
 	for i, e := range es {
+		system := c.systemArg(true)
 		blob, err := c.object(e.Blob, fmt.Sprintf("Blob %d", i))
 		if err != nil {
 			return nil, err
 		}
-		b.moveCall(c.pkg, "system", "extend_blob", c.systemArg(true), blob, b.u32(e.Epochs), wal)
+		b.moveCall(c.pkg, "system", "extend_blob", system, blob, b.u32(e.Epochs), wal)
 	}
 	return c.finish()
 }
@@ -348,11 +352,12 @@ func (w Walrus) Delete(sender string, gas Gas, blobs []sui.ObjectRef, owner stri
 	b := c.b
 	storages := make([]transaction.Argument, len(blobs))
 	for i, r := range blobs {
+		system := c.systemArg(false)
 		blob, err := c.object(r, fmt.Sprintf("Blob %d", i))
 		if err != nil {
 			return nil, err
 		}
-		storages[i] = b.moveCall(c.pkg, "system", "delete_blob", c.systemArg(false), blob)
+		storages[i] = b.moveCall(c.pkg, "system", "delete_blob", system, blob)
 	}
 	b.transferObjects(storages, b.address(to))
 	return c.finish()
