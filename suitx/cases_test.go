@@ -37,7 +37,9 @@ type refJSON struct {
 	Digest  string `json:"digest"`
 }
 
-func (r refJSON) ref() sui.ObjectRef { return sui.ObjectRef{ID: r.ID, Version: r.Version, Digest: r.Digest} }
+func (r refJSON) ref() sui.ObjectRef {
+	return sui.ObjectRef{ID: r.ID, Version: r.Version, Digest: r.Digest}
+}
 
 func refs(rs []refJSON) []sui.ObjectRef {
 	out := make([]sui.ObjectRef, len(rs))
