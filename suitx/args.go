@@ -21,6 +21,19 @@ const (
 	objectDigestSize = 32
 )
 
+// wrap gives the errors of a public builder one prefix naming the
+// transaction, and turns a panic of sui-go-sdk (which panics on input it
+// cannot encode, all of which validation should have refused) into an
+// error instead of a crash of the daemon.
+func wrap(err *error, op string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("building transaction: %v", r)
+	}
+	if *err != nil {
+		*err = fmt.Errorf("suitx: %s: %w", op, *err)
+	}
+}
+
 // builder wraps one sui-go-sdk Transaction and is the only place that
 // touches its generic Pure and Object entry points. Every helper takes a
 // value that is already validated; the conversion helpers (address,
@@ -66,7 +79,7 @@ func (b *builder) shared(o transaction.SharedObjectRef, mutable bool) transactio
 // in the error if it is already an input.
 func (b *builder) ownedObject(ref transaction.SuiObjectRef, what string) (transaction.Argument, error) {
 	if prev, ok := b.owned[ref.ObjectId]; ok {
-		return transaction.Argument{}, fmt.Errorf("suitx: object %s is both %s and %s", idString(ref.ObjectId), prev, what)
+		return transaction.Argument{}, fmt.Errorf("object %s is both %s and %s", idString(ref.ObjectId), prev, what)
 	}
 	b.owned[ref.ObjectId] = what
 	return b.tx.Object(transaction.CallArg{Object: &transaction.ObjectArg{ImmOrOwnedObject: &ref}}), nil
@@ -91,11 +104,11 @@ func (b *builder) transferObjects(objs []transaction.Argument, to transaction.Ar
 // gas coins must not be inputs of the transaction.
 func (b *builder) finish(sender models.SuiAddressBytes, gas gasData) ([]byte, error) {
 	if b.commands > MaxCommands {
-		return nil, fmt.Errorf("suitx: %d commands, more than Sui's limit of %d", b.commands, MaxCommands)
+		return nil, fmt.Errorf("%d commands, more than Sui's limit of %d", b.commands, MaxCommands)
 	}
 	for i, ref := range gas.payment {
 		if prev, ok := b.owned[ref.ObjectId]; ok {
-			return nil, fmt.Errorf("suitx: gas payment %d (%s) is also %s", i, idString(ref.ObjectId), prev)
+			return nil, fmt.Errorf("gas payment %d (%s) is also %s", i, idString(ref.ObjectId), prev)
 		}
 	}
 	payment := append([]transaction.SuiObjectRef{}, gas.payment...)
@@ -108,10 +121,10 @@ func (b *builder) finish(sender models.SuiAddressBytes, gas gasData) ([]byte, er
 	v1.GasData.Budget = &budget
 	data, err := b.tx.Data.Marshal()
 	if err != nil {
-		return nil, fmt.Errorf("suitx: encoding TransactionData: %w", err)
+		return nil, fmt.Errorf("encoding TransactionData: %w", err)
 	}
 	if len(data) > MaxTxBytes {
-		return nil, fmt.Errorf("suitx: transaction is %d bytes, more than Sui's limit of %d", len(data), MaxTxBytes)
+		return nil, fmt.Errorf("transaction is %d bytes, more than Sui's limit of %d", len(data), MaxTxBytes)
 	}
 	return data, nil
 }
@@ -133,13 +146,13 @@ func (g Gas) resolve(sender models.SuiAddressBytes) (gasData, error) {
 		d.owner = o
 	}
 	if g.Price == 0 {
-		return d, fmt.Errorf("suitx: gas price is 0 (use the reference gas price)")
+		return d, fmt.Errorf("gas price is 0 (use the reference gas price)")
 	}
 	if g.Budget == 0 {
-		return d, fmt.Errorf("suitx: gas budget is 0")
+		return d, fmt.Errorf("gas budget is 0")
 	}
 	if len(g.Payment) > MaxGasPayment {
-		return d, fmt.Errorf("suitx: %d gas coins, more than Sui's limit of %d", len(g.Payment), MaxGasPayment)
+		return d, fmt.Errorf("%d gas coins, more than Sui's limit of %d", len(g.Payment), MaxGasPayment)
 	}
 	seen := map[models.SuiAddressBytes]bool{}
 	for i, p := range g.Payment {
@@ -148,7 +161,7 @@ func (g Gas) resolve(sender models.SuiAddressBytes) (gasData, error) {
 			return d, err
 		}
 		if seen[ref.ObjectId] {
-			return d, fmt.Errorf("suitx: gas payment %d (%s) is listed twice", i, idString(ref.ObjectId))
+			return d, fmt.Errorf("gas payment %d (%s) is listed twice", i, idString(ref.ObjectId))
 		}
 		seen[ref.ObjectId] = true
 		d.payment = append(d.payment, ref)
@@ -161,10 +174,10 @@ func parseAddress(s, what string) (models.SuiAddressBytes, error) {
 	var a models.SuiAddressBytes
 	n, err := sui.NormalizeAddress(s)
 	if err != nil {
-		return a, fmt.Errorf("suitx: %s: %w", what, err)
+		return a, fmt.Errorf("%s: %w", what, err)
 	}
 	if _, err := hex.Decode(a[:], []byte(n[2:])); err != nil {
-		return a, fmt.Errorf("suitx: %s %q: %w", what, s, err)
+		return a, fmt.Errorf("%s %q: %w", what, s, err)
 	}
 	return a, nil
 }
@@ -177,11 +190,11 @@ func objectRef(r sui.ObjectRef, what string) (transaction.SuiObjectRef, error) {
 		return ref, err
 	}
 	if r.Version == 0 {
-		return ref, fmt.Errorf("suitx: %s %s: version 0 (object versions start at 1)", what, r.ID)
+		return ref, fmt.Errorf("%s %s: version 0 (object versions start at 1)", what, r.ID)
 	}
 	d, err := base58.Decode(r.Digest)
 	if err != nil || len(d) != objectDigestSize {
-		return ref, fmt.Errorf("suitx: %s %s: digest %q is not base58 of %d bytes", what, r.ID, r.Digest, objectDigestSize)
+		return ref, fmt.Errorf("%s %s: digest %q is not base58 of %d bytes", what, r.ID, r.Digest, objectDigestSize)
 	}
 	return transaction.SuiObjectRef{ObjectId: id, Version: r.Version, Digest: models.ObjectDigestBytes(d)}, nil
 }
@@ -195,7 +208,7 @@ func sharedRef(s sui.SharedObject, what string) (transaction.SharedObjectRef, er
 		return ref, err
 	}
 	if s.InitialVersion == 0 {
-		return ref, fmt.Errorf("suitx: %s %s: initial shared version 0", what, s.ID)
+		return ref, fmt.Errorf("%s %s: initial shared version 0", what, s.ID)
 	}
 	return transaction.SharedObjectRef{ObjectId: id, InitialSharedVersion: s.InitialVersion}, nil
 }

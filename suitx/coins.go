@@ -14,13 +14,14 @@ import (
 // transactions need fewer coin inputs.
 //
 // Commands: one MergeCoins.
-func MergeWAL(sender string, gas Gas, coins []sui.ObjectRef) ([]byte, error) {
+func MergeWAL(sender string, gas Gas, coins []sui.ObjectRef) (_ []byte, err error) {
+	defer wrap(&err, "merge")
 	c, err := begin(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(coins) < 2 {
-		return nil, fmt.Errorf("suitx: merge: %d coins, want at least 2", len(coins))
+		return nil, fmt.Errorf("%d coins, want at least 2", len(coins))
 	}
 	if _, err := c.wal(coins); err != nil {
 		return nil, err
@@ -32,15 +33,16 @@ func MergeWAL(sender string, gas Gas, coins []sui.ObjectRef) ([]byte, error) {
 // Storage objects, coins) to recipient.
 //
 // Commands: one TransferObjects.
-func Transfer(sender string, gas Gas, objects []sui.ObjectRef, recipient string) ([]byte, error) {
+func Transfer(sender string, gas Gas, objects []sui.ObjectRef, recipient string) (_ []byte, err error) {
+	defer wrap(&err, "transfer")
 	c, err := begin(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(objects) == 0 {
-		return nil, errors.New("suitx: transfer: no objects")
+		return nil, errors.New("no objects")
 	}
-	to, err := parseAddress(recipient, "transfer: recipient")
+	to, err := parseAddress(recipient, "recipient")
 	if err != nil {
 		return nil, err
 	}

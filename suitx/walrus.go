@@ -152,7 +152,7 @@ func (w Walrus) start(sender string, gas Gas) (*call, error) {
 // first; it returns the argument of the coin that pays.
 func (c *call) wal(coins []sui.ObjectRef) (transaction.Argument, error) {
 	if len(coins) == 0 {
-		return transaction.Argument{}, errors.New("suitx: no WAL coin to pay with")
+		return transaction.Argument{}, errors.New("no WAL coin to pay with")
 	}
 	args := make([]transaction.Argument, len(coins))
 	for i, coin := range coins {
@@ -193,7 +193,7 @@ func (c *call) finish() ([]byte, error) { return c.b.finish(c.sender, c.gas) }
 
 func checkEpochs(e uint32, what string) error {
 	if e == 0 || e > MaxEpochsAhead {
-		return fmt.Errorf("suitx: %s: %d epochs, want 1 to %d", what, e, MaxEpochsAhead)
+		return fmt.Errorf("%s: %d epochs, want 1 to %d", what, e, MaxEpochsAhead)
 	}
 	return nil
 }
@@ -206,36 +206,37 @@ func checkEpochs(e uint32, what string) error {
 // Commands: [MergeCoins] then per blob [reserve_space] register_blob, then
 // TransferObjects. The Blob objects are the results of the register_blob
 // calls, in the order of r.Blobs.
-func (w Walrus) Register(sender string, gas Gas, r Register) ([]byte, error) {
+func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err error) {
+	defer wrap(&err, "register")
 	c, err := w.start(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(r.Blobs) == 0 {
-		return nil, errors.New("suitx: register: no blobs")
+		return nil, errors.New("no blobs")
 	}
 	reserves := false
 	for i, nb := range r.Blobs {
 		if nb.BlobID.IsZero() {
-			return nil, fmt.Errorf("suitx: register: blob %d: zero blob ID", i)
+			return nil, fmt.Errorf("blob %d: zero blob ID", i)
 		}
 		if nb.Storage != nil {
 			continue
 		}
 		reserves = true
 		if nb.EncodedSize == 0 {
-			return nil, fmt.Errorf("suitx: register: blob %d (%s): encoded size 0", i, nb.BlobID)
+			return nil, fmt.Errorf("blob %d (%s): encoded size 0", i, nb.BlobID)
 		}
 		if nb.EncodedSize < nb.Size {
-			return nil, fmt.Errorf("suitx: register: blob %d (%s): encoded size %d is smaller than the size %d", i, nb.BlobID, nb.EncodedSize, nb.Size)
+			return nil, fmt.Errorf("blob %d (%s): encoded size %d is smaller than the size %d", i, nb.BlobID, nb.EncodedSize, nb.Size)
 		}
 	}
 	if reserves {
-		if err := checkEpochs(r.Epochs, "register: storage"); err != nil {
+		if err := checkEpochs(r.Epochs, "storage"); err != nil {
 			return nil, err
 		}
 	}
-	owner, err := c.recipient(r.Owner, "register: blob owner")
+	owner, err := c.recipient(r.Owner, "blob owner")
 	if err != nil {
 		return nil, err
 	}
@@ -267,22 +268,23 @@ func (w Walrus) Register(sender string, gas Gas, r Register) ([]byte, error) {
 
 // Certify builds a transaction that certifies each blob in order
 // (system::certify_blob, with the System object immutable).
-func (w Walrus) Certify(sender string, gas Gas, cs []Certify) ([]byte, error) {
+func (w Walrus) Certify(sender string, gas Gas, cs []Certify) (_ []byte, err error) {
+	defer wrap(&err, "certify")
 	c, err := w.start(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, errors.New("suitx: certify: no blobs")
+		return nil, errors.New("no blobs")
 	}
 	for i, ct := range cs {
 		switch {
 		case len(ct.Signature) != SignatureSize:
-			return nil, fmt.Errorf("suitx: certify: blob %d (%s): signature is %d bytes, want %d", i, ct.Blob.ID, len(ct.Signature), SignatureSize)
+			return nil, fmt.Errorf("blob %d (%s): signature is %d bytes, want %d", i, ct.Blob.ID, len(ct.Signature), SignatureSize)
 		case len(ct.Bitmap) == 0:
-			return nil, fmt.Errorf("suitx: certify: blob %d (%s): empty signers bitmap", i, ct.Blob.ID)
+			return nil, fmt.Errorf("blob %d (%s): empty signers bitmap", i, ct.Blob.ID)
 		case len(ct.Message) < minCertMessage || !bytes.HasPrefix(ct.Message, certIntent):
-			return nil, fmt.Errorf("suitx: certify: blob %d (%s): message of %d bytes is not a certified-blob message (want at least %d bytes starting %x)", i, ct.Blob.ID, len(ct.Message), minCertMessage, certIntent)
+			return nil, fmt.Errorf("blob %d (%s): message of %d bytes is not a certified-blob message (want at least %d bytes starting %x)", i, ct.Blob.ID, len(ct.Message), minCertMessage, certIntent)
 		}
 	}
 	b := c.b
@@ -302,16 +304,17 @@ func (w Walrus) Certify(sender string, gas Gas, cs []Certify) ([]byte, error) {
 // (system::extend_blob), paying from the merged WAL coins.
 //
 // Commands: [MergeCoins] then one extend_blob per blob.
-func (w Walrus) Extend(sender string, gas Gas, walCoins []sui.ObjectRef, es []Extend) ([]byte, error) {
+func (w Walrus) Extend(sender string, gas Gas, walCoins []sui.ObjectRef, es []Extend) (_ []byte, err error) {
+	defer wrap(&err, "extend")
 	c, err := w.start(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(es) == 0 {
-		return nil, errors.New("suitx: extend: no blobs")
+		return nil, errors.New("no blobs")
 	}
 	for i, e := range es {
-		if err := checkEpochs(e.Epochs, fmt.Sprintf("extend: blob %d (%s)", i, e.Blob.ID)); err != nil {
+		if err := checkEpochs(e.Epochs, fmt.Sprintf("blob %d (%s)", i, e.Blob.ID)); err != nil {
 			return nil, err
 		}
 	}
@@ -337,15 +340,16 @@ func (w Walrus) Extend(sender string, gas Gas, walCoins []sui.ObjectRef, es []Ex
 // one command, so that they can be reused for new blobs.
 //
 // Commands: one delete_blob per blob, then TransferObjects.
-func (w Walrus) Delete(sender string, gas Gas, blobs []sui.ObjectRef, owner string) ([]byte, error) {
+func (w Walrus) Delete(sender string, gas Gas, blobs []sui.ObjectRef, owner string) (_ []byte, err error) {
+	defer wrap(&err, "delete")
 	c, err := w.start(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(blobs) == 0 {
-		return nil, errors.New("suitx: delete: no blobs")
+		return nil, errors.New("no blobs")
 	}
-	to, err := c.recipient(owner, "delete: storage owner")
+	to, err := c.recipient(owner, "storage owner")
 	if err != nil {
 		return nil, err
 	}
@@ -366,13 +370,14 @@ func (w Walrus) Delete(sender string, gas Gas, blobs []sui.ObjectRef, owner stri
 // Burn builds a transaction that destroys Blob objects (blob::burn). The
 // data of a permanent blob stays stored until its end epoch; burning only
 // gives up the object (and with it any way to extend it).
-func (w Walrus) Burn(sender string, gas Gas, blobs []sui.ObjectRef) ([]byte, error) {
+func (w Walrus) Burn(sender string, gas Gas, blobs []sui.ObjectRef) (_ []byte, err error) {
+	defer wrap(&err, "burn")
 	c, err := w.start(sender, gas)
 	if err != nil {
 		return nil, err
 	}
 	if len(blobs) == 0 {
-		return nil, errors.New("suitx: burn: no blobs")
+		return nil, errors.New("no blobs")
 	}
 	for i, r := range blobs {
 		blob, err := c.object(r, fmt.Sprintf("Blob %d", i))
