@@ -24,8 +24,10 @@
 //     input, made once and reused (and the same object twice in one
 //     transaction is refused).
 //
-// Inputs are created in the order of their first use, as the TypeScript
-// SDK does; the committed test vectors, produced by @mysten/sui, pin the
+// Inputs are numbered in the order of their first use, reading each
+// command's arguments left to right, which is what the TypeScript SDK does
+// for the same calls; the command lists in each builder's doc fix that
+// order, and the committed test vectors, produced by @mysten/sui, pin the
 // exact bytes and digests of every transaction shape.
 //
 // The shared System object is passed mutable where the Move function takes

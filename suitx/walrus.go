@@ -67,7 +67,7 @@ type NewBlob struct {
 	Size uint64
 	// EncodedSize is the encoded length in bytes (metadata and all
 	// slivers for the committee's shard count), the storage reserved for
-	// the blob when Storage is nil.
+	// the blob when Storage is nil; unused otherwise.
 	EncodedSize uint64
 	// Deletable makes the blob deletable by its owner before it expires.
 	Deletable bool
@@ -249,8 +249,8 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 	for i, nb := range r.Blobs {
 		var storage transaction.Argument
 		if nb.Storage != nil {
-			// The reused Storage is the first input of this blob; the System
-			// object is already an input if an earlier blob reserved space.
+			// A reused Storage becomes an input here, before the
+			// arguments of the register_blob call below.
 			if storage, err = c.object(*nb.Storage, fmt.Sprintf("Storage of blob %d (%s)", i, nb.BlobID)); err != nil {
 				return nil, err
 			}
