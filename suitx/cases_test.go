@@ -2,6 +2,7 @@ package suitx
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -84,7 +85,34 @@ type certifyJSON struct {
 	Blob      refJSON  `json:"blob"`
 	Signature hexBytes `json:"signature"`
 	Bitmap    hexBytes `json:"bitmap"`
-	Message   hexBytes `json:"message"`
+	// Message is what Go builds from Confirmation; the oracle serialises
+	// Confirmation with @mysten/walrus's StorageConfirmation instead, so
+	// equal transactions also prove equal messages.
+	Message      hexBytes         `json:"message"`
+	Confirmation confirmationJSON `json:"confirmation"`
+}
+
+type confirmationJSON struct {
+	Epoch  uint32   `json:"epoch"`
+	BlobID hexBytes `json:"blobId"`
+	Object string   `json:"object,omitempty"` // the Blob object of a deletable blob
+}
+
+// message is the certified-blob message: intent (BLOB_CERT, version 0,
+// Walrus), epoch u32, blob ID, persistence (0 permanent; 1 deletable and
+// the Blob object ID).
+func (c confirmationJSON) message() []byte {
+	m := binary.LittleEndian.AppendUint32([]byte{1, 0, 3}, c.Epoch)
+	m = append(m, c.BlobID...)
+	if c.Object == "" {
+		return append(m, 0)
+	}
+	id, err := sui.NormalizeAddress(c.Object)
+	if err != nil {
+		panic(err)
+	}
+	obj, _ := hex.DecodeString(id[2:])
+	return append(append(m, 1), obj...)
 }
 
 type extendJSON struct {
@@ -246,12 +274,14 @@ func (g gen) orEmpty(s string) string {
 	return s
 }
 
-func (g gen) certMessage() []byte {
-	m := append([]byte{1, 0, 3}, g.bytes(4+32)...)
+func (g gen) certify() certifyJSON {
+	ct := certifyJSON{Blob: g.ref(), Signature: g.bytes(SignatureSize), Bitmap: g.bytes(1 + g.r.IntN(130))}
+	ct.Confirmation = confirmationJSON{Epoch: g.r.Uint32(), BlobID: g.bytes(32)}
 	if g.r.IntN(2) == 0 {
-		return append(m, 0) // permanent
+		ct.Confirmation.Object = ct.Blob.ID
 	}
-	return append(append(m, 1), g.bytes(32)...) // deletable, with the Blob's object ID
+	ct.Message = ct.Confirmation.message()
+	return ct
 }
 
 // testCase draws case i of shape. Gas payment has i%4 coins (0: a dry
@@ -284,7 +314,7 @@ func (g gen) testCase(shape string, i int) testCase {
 		c.Register = r
 	case "certify":
 		for range n {
-			c.Certify = append(c.Certify, certifyJSON{Blob: g.ref(), Signature: g.bytes(SignatureSize), Bitmap: g.bytes(1 + g.r.IntN(130)), Message: g.certMessage()})
+			c.Certify = append(c.Certify, g.certify())
 		}
 	case "extend":
 		e := &extendJSON{WAL: g.refs(nWAL)}

@@ -1,6 +1,7 @@
 package suitx
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,13 +31,14 @@ const (
 type vectors struct {
 	Comment string            `json:"comment"`
 	Seed    uint64            `json:"seed"`
-	Keys    map[string]string `json:"keys"` // scheme -> hex secret key (test keys only)
+	Keys    map[string]string `json:"keys"`      // scheme -> hex secret key (test keys only)
+	Address map[string]string `json:"addresses"` // scheme -> Sui address of the key
 	Cases   []testCase        `json:"cases"`
 }
 
 // runOracle builds and signs cases with @mysten/sui and fills in Tx,
-// Digest and Signatures.
-func runOracle(t *testing.T, cases []testCase, keys map[string]string) {
+// Digest and Signatures; it returns the Sui address of each key.
+func runOracle(t *testing.T, cases []testCase, keys map[string]string) map[string]string {
 	t.Helper()
 	dir := npmoracle.Dir(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -47,20 +50,24 @@ func runOracle(t *testing.T, cases []testCase, keys map[string]string) {
 		Keys  map[string]string `json:"keys"`
 		Cases []testCase        `json:"cases"`
 	}{keys, cases}
-	var out []struct {
-		Tx         string            `json:"tx"`
-		Digest     string            `json:"digest"`
-		Signatures map[string]string `json:"signatures"`
+	var out struct {
+		Addresses map[string]string `json:"addresses"`
+		Results   []struct {
+			Tx         string            `json:"tx"`
+			Digest     string            `json:"digest"`
+			Signatures map[string]string `json:"signatures"`
+		} `json:"results"`
 	}
 	if err := npmoracle.Run(ctx, dir, "suitx-oracle.mjs", oracleScript, in, &out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != len(cases) {
-		t.Fatalf("oracle returned %d results for %d cases", len(out), len(cases))
+	if len(out.Results) != len(cases) {
+		t.Fatalf("oracle returned %d results for %d cases", len(out.Results), len(cases))
 	}
-	for i := range cases {
-		cases[i].Tx, cases[i].Digest, cases[i].Signatures = out[i].Tx, out[i].Digest, out[i].Signatures
+	for i, r := range out.Results {
+		cases[i].Tx, cases[i].Digest, cases[i].Signatures = r.Tx, r.Digest, r.Signatures
 	}
+	return out.Addresses
 }
 
 // compare builds every case in Go and compares bytes and digest with the
@@ -100,16 +107,19 @@ func TestVectors(t *testing.T) {
 	if *update {
 		cases := genCases(vectorsSeed, vectorsPerKind)
 		keys := testKeys()
-		runOracle(t, cases, keys)
+		addrs := runOracle(t, cases, keys)
 		v := vectors{
-			Comment: "Built and signed by @mysten/sui 2.33.1 (suitx/testdata/oracle.mjs); regenerate with WALRUSFS_ORACLE=<npm prefix> go test ./suitx -run TestVectors -update",
-			Seed:    vectorsSeed, Keys: keys, Cases: cases,
+			Comment: "Built and signed by @mysten/sui 2.33.1 (suitx/testdata/oracle.mjs); signatures are of intent 000000 || tx, serialized (flag || sig || pk) in base64. Regenerate with WALRUSFS_ORACLE=<npm prefix> go test ./suitx -run TestVectors -update",
+			Seed:    vectorsSeed, Keys: keys, Address: addrs, Cases: cases,
 		}
-		b, err := json.MarshalIndent(v, "", " ")
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(v); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.FromSlash(vectorsFile), append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(filepath.FromSlash(vectorsFile), buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,7 +154,14 @@ func TestVectors(t *testing.T) {
 func TestCrossCheckLiveSuitx(t *testing.T) {
 	npmoracle.Dir(t)
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if s := os.Getenv("SUITX_SEED"); s != "" { // to replay a failure
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SUITX_SEED: %v", err)
+		}
+		seed = v
+	}
+	t.Logf("seed %d (SUITX_SEED=%d replays it)", seed, seed)
 	cases := genCases(seed, livePerKind)
 	runOracle(t, cases, testKeys())
 	if bad := compare(t, cases); bad != 0 {

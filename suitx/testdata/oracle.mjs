@@ -2,7 +2,8 @@
 // TypeScript SDK (@mysten/sui), offline, and signs each with three fixed
 // test keys. Input on stdin: {keys: {ed25519, secp256k1, secp256r1} (hex
 // secrets), cases: [...]} as suitx's tests write them. Output on stdout:
-// [{tx (base64 TransactionData), digest, signatures: {scheme: base64}}].
+// {addresses: {scheme: address of the key}, results: [{tx (base64
+// TransactionData), digest, signatures: {scheme: base64 serialized}}]}.
 //
 // The calls below are written from the Move signatures (walrus::system,
 // walrus::blob) independently of the Go code; only the order of the calls
@@ -12,6 +13,9 @@ import { toBase64, fromHex } from '@mysten/sui/utils';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Secp256k1Keypair } from '@mysten/sui/keypairs/secp256k1';
 import { Secp256r1Keypair } from '@mysten/sui/keypairs/secp256r1';
+// @mysten/walrus exports only its client; its BCS types are imported by
+// path (this script runs from the npm prefix).
+import { StorageConfirmation, IntentType, blobIdFromBytes } from './node_modules/@mysten/walrus/dist/utils/bcs.mjs';
 
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
@@ -84,13 +88,22 @@ async function build(c) {
     }
     case 'certify':
       for (const ct of c.certify) {
+        const conf = ct.confirmation;
+        const message = StorageConfirmation.serialize({
+          intent: IntentType.BLOB_CERT_MSG,
+          epoch: conf.epoch,
+          messageContents: {
+            blobId: blobIdFromBytes(fromHex(conf.blobId)),
+            blobType: conf.object ? { Deletable: { objectId: conf.object } } : { Permanent: null },
+          },
+        }).toBytes();
         tx.moveCall({
           target: target('system', 'certify_blob'),
           arguments: [
             system(false), owned(tx, ct.blob),
             tx.pure.vector('u8', fromHex(ct.signature)),
             tx.pure.vector('u8', fromHex(ct.bitmap)),
-            tx.pure.vector('u8', fromHex(ct.message)),
+            tx.pure.vector('u8', message),
           ],
         });
       }
@@ -135,6 +148,7 @@ async function build(c) {
   return { tx: toBase64(bytes), digest, signatures };
 }
 
-const out = [];
-for (const c of input.cases) out.push(await build(c));
-process.stdout.write(JSON.stringify(out));
+const results = [];
+for (const c of input.cases) results.push(await build(c));
+const addresses = Object.fromEntries(Object.entries(signers).map(([name, kp]) => [name, kp.toSuiAddress()]));
+process.stdout.write(JSON.stringify({ addresses, results }));
