@@ -36,7 +36,7 @@ func wrap(err *error, op string) {
 
 // builder wraps one sui-go-sdk Transaction and is the only place that
 // touches its generic Pure and Object entry points. Every helper takes a
-// value that is already validated; the conversion helpers (address,
+// value that is already validated; the conversion helpers (parseAddress,
 // objectRef, sharedRef) return errors for bad input.
 type builder struct {
 	tx *transaction.Transaction
