@@ -146,7 +146,10 @@ func TestVectors(t *testing.T) {
 	if bad := compare(t, v.Cases); bad != 0 {
 		t.Fatalf("%d of %d vectors differ", bad, len(v.Cases))
 	}
-	t.Logf("%d vectors equal to the TypeScript SDK's", len(v.Cases))
+	if bad := signatureMismatches(t, v.Keys, v.Address, v.Cases); bad != 0 {
+		t.Fatalf("%d signatures or addresses differ from the TypeScript SDK's", bad)
+	}
+	t.Logf("%d vectors equal to the TypeScript SDK's, and their %d signatures (3 schemes)", len(v.Cases), 3*len(v.Cases))
 }
 
 // TestCrossCheckLiveSuitx builds fresh random transactions of every shape
@@ -163,9 +166,13 @@ func TestCrossCheckLiveSuitx(t *testing.T) {
 	}
 	t.Logf("seed %d (SUITX_SEED=%d replays it)", seed, seed)
 	cases := genCases(seed, livePerKind)
-	runOracle(t, cases, testKeys())
+	keys := testKeys()
+	addrs := runOracle(t, cases, keys)
 	if bad := compare(t, cases); bad != 0 {
 		t.Fatalf("seed %d: %d of %d transactions differ from the TypeScript SDK", seed, bad, len(cases))
 	}
-	t.Logf("seed %d: %d transactions (%d per shape, %d shapes), 0 mismatches", seed, len(cases), livePerKind, len(shapes))
+	if bad := signatureMismatches(t, keys, addrs, cases); bad != 0 {
+		t.Fatalf("seed %d: %d signatures or addresses differ from the TypeScript SDK's", seed, bad)
+	}
+	t.Logf("seed %d: %d transactions (%d per shape, %d shapes) and %d signatures (3 schemes), 0 mismatches", seed, len(cases), livePerKind, len(shapes), 3*len(cases))
 }
