@@ -22,7 +22,9 @@ type reader struct {
 
 func (r *reader) take(n int) []byte {
 	if r.err != nil || n < 0 || n > len(r.b) {
-		r.err = errShort
+		if r.err == nil {
+			r.err = errShort
+		}
 		return make([]byte, max(n, 0))
 	}
 	v := r.b[:n]
