@@ -15,6 +15,7 @@ import (
 	v2proto "github.com/block-vision/sui-go-sdk/pb/sui/rpc/v2"
 	"github.com/walrusfs/walrusfs/devnet/ledger"
 	"github.com/walrusfs/walrusfs/devnet/suirpc/suirpctest"
+	"github.com/walrusfs/walrusfs/sui/suitest"
 	"golang.org/x/crypto/blake2b"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -471,5 +472,34 @@ func TestSender(t *testing.T) {
 	}
 	if e, err := s.Send(ctx, build("ok", 0), nil); err != nil || e.GasObject.Version != 107 {
 		t.Fatalf("after re-reading the coins: %+v, %v", e, err)
+	}
+}
+
+// TestReadsJSONRPCFallback: gas price, coins (one per page) and balance
+// from a node that only speaks JSON-RPC.
+func TestReadsJSONRPCFallback(t *testing.T) {
+	n := newNetwork()
+	n.SetReferenceGasPrice(812)
+	for i, b := range []uint64{5, 7, 11} {
+		n.AddObject(suitest.OID(0x60+i), suiCoinType, owner, (&suitest.BCS{}).ID(suitest.OID(0x60+i)).U64(b).B)
+	}
+	n.AddObject(suitest.OID(0x70), "0x2::coin::Coin<0xfee::wal::WAL>", owner, (&suitest.BCS{}).ID(suitest.OID(0x70)).U64(99).B)
+	c := dial(t, n.ServeJSONRPC(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rgp, err := c.ReferenceGasPrice(ctx)
+	if err != nil || rgp != 812 {
+		t.Fatalf("reference gas price over JSON-RPC: %d, %v", rgp, err)
+	}
+	coins, err := c.Coins(ctx, owner, "")
+	if err != nil || len(coins) != 3 || coins[2].Balance != 11 || coins[0].Ref.ID != suitest.OID(0x60) || coins[0].Ref.Version != 1 {
+		t.Fatalf("coins over JSON-RPC: %+v, %v", coins, err)
+	}
+	b, err := c.Balance(ctx, owner, "0xfee::wal::WAL")
+	if err != nil || b != (Balance{CoinType: "0xfee::wal::WAL", Coins: 99}) {
+		t.Fatalf("balance over JSON-RPC: %+v, %v", b, err)
+	}
+	if n.Count("suix_getCoins") != 3 {
+		t.Fatalf("%d suix_getCoins calls", n.Count("suix_getCoins"))
 	}
 }
