@@ -9,9 +9,11 @@
 //     inner state, the dynamic field keyed by the u64 version:
 //     SystemStateInnerV1 gives the current epoch and n_shards (from the BLS
 //     committee) and storage_price_per_unit_size / write_price_per_unit_size.
+//
 //   - The Staking object's inner StakingInnerV1: epoch_duration and
 //     first_epoch_start, for estimating when an end epoch arrives
 //     (State.EpochStart).
+//
 //   - blob::Blob objects by object ID (or inside a SharedBlob) and those
 //     owned by an address: blob_id (u256, little-endian = the blob ID
 //     bytes), size, registered/certified epoch, storage end epoch,
