@@ -24,8 +24,8 @@
 //     and each member's StakingPool.node_info (name, network address,
 //     BLS and network public keys) from the `pools` ObjectTable.
 //
-// What it writes (tx.go, sender.go): the reference gas price, Coin
-// objects and balances (address balances included), dry runs and signed
+// For transactions (tx.go, sender.go): the reference gas price, Coin
+// objects and balances (address balances included), and dry runs and signed
 // executions over gRPC only (JSON-RPC is deprecated), with effects
 // (status, abort code, gas, changed objects, events) read from the
 // node's protos directly because the SDK's conversion drops the abort
