@@ -261,7 +261,7 @@ func TestSDKTransactions(t *testing.T) {
 	l := fixture()
 	l.Exec = exec(l)
 	l.CheckpointAfter = 1
-	c, _ := sdk(t, suirpctest.Serve(t, l))
+	c, gc := sdk(t, suirpctest.Serve(t, l))
 	key := newSigner(1)
 	all := suiv2.TransactionInclude{Effects: true, Events: true, ObjectTypes: true, Bcs: true}
 
@@ -303,6 +303,22 @@ func TestSDKTransactions(t *testing.T) {
 	}
 	if _, err := c.GetTransaction(ctx, suiv2.GetTransactionOptions{Digest: "nope"}); status.Code(errors.Unwrap(err)) != codes.NotFound {
 		t.Fatalf("unknown digest: %v", err)
+	}
+	ls, err := gc.LedgerService(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := ls.BatchGetTransactions(ctx, &v2proto.BatchGetTransactionsRequest{Digests: []string{r.Digest, "nope"},
+		ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"digest", "checkpoint", "effects.gas_object.output_version"}}})
+	if err != nil || len(batch.Transactions) != 2 {
+		t.Fatalf("batch: %v, %v", batch, err)
+	}
+	if bt := batch.Transactions[0].GetTransaction(); bt.GetDigest() != r.Digest || bt.GetCheckpoint() != 1 ||
+		bt.GetEffects().GetGasObject().GetOutputVersion() != 20 || bt.GetEffects().GetStatus() != nil || bt.GetEffects().GetGasObject().ObjectId != nil {
+		t.Fatalf("batch, found: %v", bt)
+	}
+	if e := batch.Transactions[1].GetError(); codes.Code(e.GetCode()) != codes.NotFound || !strings.Contains(e.GetMessage(), "transaction nope") {
+		t.Fatalf("batch, missing: %v", batch.Transactions[1])
 	}
 
 	ab := []byte("abort")
