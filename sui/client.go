@@ -79,6 +79,11 @@ func Dial(n Network, rawURL string) (*Client, error) {
 		opts = append(opts, grpcconn.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12}))))
 	}
 	gc := grpcconn.NewSuiGrpcClient(target, opts...)
+	// The SDK sets its service clients on first use without a lock; set
+	// them now, before concurrent use. This dials lazily: no I/O yet.
+	if err := gc.Connect(context.Background()); err != nil {
+		return nil, fmt.Errorf("sui: full node %s: %w", rawURL, err)
+	}
 	g, err := suiv2.NewClient(suiv2.ClientOptions{GrpcClient: gc})
 	if err != nil {
 		return nil, fmt.Errorf("sui: %w", err)

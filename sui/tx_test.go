@@ -493,3 +493,36 @@ func TestReadsJSONRPCFallback(t *testing.T) {
 		t.Fatalf("%d suix_getCoins calls", n.Count("suix_getCoins"))
 	}
 }
+
+// TestConcurrentReads: one Client used from many goroutines at once from
+// its first call (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	ch, c := newChain(t, owner, 1, 2, 3)
+	ch.l.SetAddressBalance(owner, SUIType, 4)
+	var wg sync.WaitGroup
+	errs := make([]error, 12)
+	for i := range errs {
+		wg.Go(func() {
+			var err error
+			switch i % 3 {
+			case 0:
+				_, err = c.ReferenceGasPrice(context.Background())
+			case 1:
+				var b Balance
+				if b, err = c.Balance(context.Background(), owner, ""); err == nil && b.Address != 4 {
+					err = fmt.Errorf("balance %+v", b)
+				}
+			default:
+				_, err = c.Transaction(context.Background(), "unknown")
+				if status.Code(err) == codes.NotFound {
+					err = nil
+				}
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
