@@ -96,10 +96,12 @@ func parseHeader(b []byte) (header, error) {
 }
 
 // parseSystemInner decodes the dynamic field Field<u64, SystemStateInnerV1>
-// (contracts/walrus/sources/system/system_state_inner.move): id UID, name
-// u64, then committee BlsCommittee { members: vector<BlsCommitteeMember
-// { public_key: Element<G1> (vector<u8>), weight: u16, node_id: ID }>,
-// n_shards: u16, epoch: u32 }, total_capacity_size, used_capacity_size,
+// (mainnet-contracts/walrus/sources/system/system_state_inner.move and
+// bls_aggregate.move): id UID, name u64, then committee BlsCommittee {
+// members: vector<BlsCommitteeMember { public_key:
+// Element<UncompressedG1> (vector<u8>), weight: u16, node_id: ID }>,
+// n_shards: u16, epoch: u32, total_aggregated_key: Element<G1>
+// (vector<u8>) }, total_capacity_size, used_capacity_size,
 // storage_price_per_unit_size, write_price_per_unit_size (u64 each), and
 // fields not needed here.
 func parseSystemInner(b []byte, version uint64) (State, error) {
@@ -117,6 +119,7 @@ func parseSystemInner(b []byte, version uint64) (State, error) {
 		}
 	}
 	s := State{NShards: int(r.u16()), Epoch: r.u32()}
+	r.take(r.uleb()) // total_aggregated_key
 	r.u64()
 	r.u64()
 	s.Prices = Prices{StoragePerUnit: r.u64(), WritePerUnit: r.u64()}

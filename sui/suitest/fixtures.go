@@ -46,10 +46,10 @@ func (n *Node) AddNetwork(ids Objects, s State) {
 	n.AddObject(ids.System, ids.TypeOrigin+"::system::System", "", header(ids.System))
 	sys := (&BCS{}).ID(sysField).U64(s.Version).ULEB(s.CommitteeMembers)
 	for i := range s.CommitteeMembers {
-		sys.ULEB(48).B = append(sys.B, make([]byte, 48)...) // Element<G1>: compressed point
+		sys.Bytes(make([]byte, 96)) // Element<UncompressedG1>
 		sys.U16(s.NShards / uint16(s.CommitteeMembers)).ID(OID(0x8000 + i))
 	}
-	sys.U16(s.NShards).U32(s.Epoch).U64(1 << 40).U64(1 << 30).U64(s.StoragePrice).U64(s.WritePrice)
+	sys.U16(s.NShards).U32(s.Epoch).Bytes(make([]byte, 48)).U64(1 << 40).U64(1 << 30).U64(s.StoragePrice).U64(s.WritePrice)
 	sys.U64(0xdead) // the first bytes of future_accounting: parsers must not care
 	n.AddObject(sysField, "0x2::dynamic_field::Field<u64, "+ids.TypeOrigin+"::system_state_inner::SystemStateInnerV1>", "", sys.B)
 	n.AddField(ids.System, key, sysField)
