@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	suiv2 "github.com/block-vision/sui-go-sdk/sui/v2"
 )
@@ -28,8 +29,11 @@ type Member struct {
 
 // Committee reads the Staking object's inner state (its `committee`:
 // node ID → shard indices, in committee order) and each member's
-// StakingPool.node_info from the `pools` ObjectTable, whose entries are
-// dynamic (object) fields keyed by the node ID.
+// StakingPool.node_info. A pool is an object whose ID is the node ID
+// (the Rust client reads it so: read_client.rs get_staking_pool); when
+// they are not all found so, they are looked up in the `pools`
+// ObjectTable, whose entries are dynamic (object) fields keyed by the
+// node ID.
 func (c *Client) Committee(ctx context.Context) (Committee, error) {
 	var cm Committee
 	err := c.try(ctx, "reading the Walrus committee", func(cl suiv2.Client) error {
@@ -74,6 +78,11 @@ func members(ctx context.Context, cl suiv2.Client, st stakingInner) (Committee, 
 	}
 	if len(st.Committee) == 0 {
 		return cm, nil
+	}
+	ms, err := poolsByID(ctx, cl, st)
+	if err != nil || ms != nil {
+		cm.Members = ms
+		return cm, err
 	}
 	pools := map[string]poolRef{}
 	var cursor *string
@@ -140,4 +149,37 @@ func members(ctx context.Context, cl suiv2.Client, st stakingInner) (Committee, 
 		cm.Members = append(cm.Members, m)
 	}
 	return cm, nil
+}
+
+// poolsByID reads the committee's pools as objects named by the node IDs.
+// It returns nil, nil when one of them is not such an object.
+func poolsByID(ctx context.Context, cl suiv2.Client, st stakingInner) ([]Member, error) {
+	ids := make([]string, len(st.Committee))
+	for i, e := range st.Committee {
+		ids[i] = e.NodeID
+	}
+	resp, err := cl.GetObjects(ctx, suiv2.GetObjectsOptions{ObjectIds: ids, Include: suiv2.ObjectInclude{Content: true, ObjectBcs: true}})
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Objects) != len(ids) {
+		return nil, fmt.Errorf("asked for %d staking pools, got %d", len(ids), len(resp.Objects))
+	}
+	var out []Member
+	for i, e := range st.Committee {
+		o := resp.Objects[i].Object
+		if o == nil || !strings.HasSuffix(o.Type, "::staking_pool::StakingPool") {
+			return nil, nil
+		}
+		m, err := parseStakingPool(o.Content)
+		if err != nil {
+			return nil, fmt.Errorf("staking pool %s: %w", e.NodeID, err)
+		}
+		if m.NodeID != e.NodeID {
+			return nil, fmt.Errorf("staking pool %s describes node %s", e.NodeID, m.NodeID)
+		}
+		m.Shards = e.Shards
+		out = append(out, m)
+	}
+	return out, nil
 }

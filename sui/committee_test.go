@@ -15,10 +15,11 @@ import (
 )
 
 // stakingChain puts a Staking object (version 2) with its inner state
-// and a pools table into a fake ledger: members[0] and every extra pool
-// as dynamic object fields (the pool is its own object, as ObjectTable
-// stores it), the other members as plain Field<ID, StakingPool>.
-func stakingChain(t *testing.T, members, withPools []suitest.Member, nShards uint16, extra int, edit func(*suirpctest.Ledger)) *Client {
+// and a pools table into a fake ledger: pools as dynamic object fields
+// (the pool is its own object named by the node ID, as ObjectTable
+// stores it), except, if plain, those of members after the first, as
+// plain Field<ID, StakingPool>.
+func stakingChain(t *testing.T, members, withPools []suitest.Member, plain bool, nShards uint16, extra int, edit func(*suirpctest.Ledger)) (*Client, *suirpctest.Ledger) {
 	l := suirpctest.New(ledger.Epoch{Epoch: 1, ReferenceGasPrice: 1000})
 	put := func(id, typ string, owner ledger.Owner, contents []byte) {
 		l.Put(ledger.Object{ID: id, Version: 7, Digest: suirpctest.Digest(1), Type: typ, Owner: owner, Contents: contents})
@@ -37,7 +38,7 @@ func stakingChain(t *testing.T, members, withPools []suitest.Member, nShards uin
 	for i, m := range all {
 		fid := suitest.OID(0xa000 + i)
 		key := (&suitest.BCS{}).ID(m.NodeID).B
-		if i > 0 && i < len(members) {
+		if plain && i > 0 && i < len(members) {
 			put(fid, "0x2::dynamic_field::Field<0x2::object::ID, StakingPool>", ledger.Owner{Address: pools},
 				append((&suitest.BCS{}).ID(fid).ID(m.NodeID).B, suitest.StakingPoolBCS(m, false)...))
 			l.AddField(pools, ledger.Field{NameType: "0x2::object::ID", NameBCS: key, FieldID: fid, ValueType: "StakingPool"})
@@ -56,7 +57,7 @@ func stakingChain(t *testing.T, members, withPools []suitest.Member, nShards uin
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, l
 }
 
 func testMembers() []suitest.Member {
@@ -69,21 +70,32 @@ func testMembers() []suitest.Member {
 	return ms
 }
 
+// TestCommittee: pools read by node ID (one ListDynamicFields call, for
+// the inner state) and, when some are plain fields, from the pools table
+// (63 entries: two pages).
 func TestCommittee(t *testing.T) {
 	ms := testMembers()
-	c := stakingChain(t, ms, ms, 6, 60, nil)
-	cm, err := c.Committee(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cm.Epoch != 9 || cm.NShards != 6 || len(cm.Members) != 3 {
-		t.Fatalf("committee %+v", cm)
-	}
-	for i, m := range cm.Members {
-		w := ms[i]
-		if m.NodeID != w.NodeID || m.Name != w.Name || m.NetworkAddress != w.NetworkAddress || !bytes.Equal(m.PublicKey, w.PublicKey) ||
-			!bytes.Equal(m.NetworkPublicKey, w.NetworkPublicKey) || fmt.Sprint(m.Shards) != fmt.Sprint(w.Shards) {
-			t.Errorf("member %d\n got %+v\nwant %+v", i, m, w)
+	for _, c := range []struct {
+		plain bool
+		lists int
+	}{{false, 1}, {true, 3}} {
+		cl, l := stakingChain(t, ms, ms, c.plain, 6, 60, nil)
+		cm, err := cl.Committee(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cm.Epoch != 9 || cm.NShards != 6 || len(cm.Members) != 3 {
+			t.Fatalf("committee %+v", cm)
+		}
+		for i, m := range cm.Members {
+			w := ms[i]
+			if m.NodeID != w.NodeID || m.Name != w.Name || m.NetworkAddress != w.NetworkAddress || !bytes.Equal(m.PublicKey, w.PublicKey) ||
+				!bytes.Equal(m.NetworkPublicKey, w.NetworkPublicKey) || fmt.Sprint(m.Shards) != fmt.Sprint(w.Shards) {
+				t.Errorf("member %d\n got %+v\nwant %+v", i, m, w)
+			}
+		}
+		if n := l.Count("DynamicFields"); n != c.lists {
+			t.Errorf("plain %v: %d dynamic field listings, want %d", c.plain, n, c.lists)
 		}
 	}
 }
@@ -117,13 +129,13 @@ func TestCommitteeErrors(t *testing.T) {
 			l.Put(ledger.Object{ID: suitest.OID(0xa001), Version: 7, Digest: suirpctest.Digest(1), Type: "Field"}) // a Field with no contents
 		}, "no contents"},
 	} {
-		cl := stakingChain(t, c.members, c.members, c.shards, 0, c.edit)
+		cl, _ := stakingChain(t, c.members, c.members, true, c.shards, 0, c.edit)
 		_, err := cl.Committee(context.Background())
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
-	cl := stakingChain(t, ms, ms[:2], 6, 0, nil)
+	cl, _ := stakingChain(t, ms, ms[:2], true, 6, 0, nil)
 	if _, err := cl.Committee(context.Background()); err == nil || !strings.Contains(err.Error(), "committee member "+ms[2].NodeID+" has no staking pool in table "+suitest.OID(0x7004)) {
 		t.Fatalf("member without a pool: %v", err)
 	}
