@@ -3,7 +3,11 @@ package sui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Signer signs transactions of one address.
@@ -26,17 +30,51 @@ type Build func(gas []ObjectRef, price, budget uint64) ([]byte, error)
 // transaction is in a checkpoint, and takes each gas coin's next
 // reference from the effects instead of re-reading it from a node that
 // may lag. All transactions of an address should go through one Sender.
+//
+// When the outcome of a submission is unknown (the connection or the
+// context ended before an answer), its gas coins are not used again
+// until the node knows the transaction: another transaction over the
+// same coin versions could equivocate with it.
 type Sender struct {
 	c      *Client
 	signer Signer
 
-	mu    sync.Mutex
-	coins []Coin // GUARDED_BY(mu); the SUI coins of signer; nil = read them again
+	mu      sync.Mutex
+	coins   []Coin              // GUARDED_BY(mu); the SUI coins of signer; nil = read them again
+	pending map[string][]string // GUARDED_BY(mu); digest of a transaction with unknown outcome -> its gas coin IDs
 }
 
 // NewSender returns a Sender for signer's address on c.
 func NewSender(c *Client, s Signer) *Sender {
-	return &Sender{c: c, signer: s}
+	return &Sender{c: c, signer: s, pending: map[string][]string{}}
+}
+
+// resolve asks the node about transactions of unknown outcome; those it
+// knows release their coins (which are read again), the others keep
+// theirs out of gas selection, added to exclude.
+func (s *Sender) resolve(ctx context.Context, exclude map[string]bool) (map[string]bool, error) {
+	if len(s.pending) == 0 {
+		return exclude, nil
+	}
+	out := maps.Clone(exclude)
+	if out == nil {
+		out = map[string]bool{}
+	}
+	for d, ids := range s.pending {
+		_, err := s.c.Transaction(ctx, d)
+		switch {
+		case err == nil:
+			delete(s.pending, d)
+			s.coins = nil
+			continue
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 // Send runs one transaction: it dry-runs build(nil, DryRunGasPrice,
@@ -65,6 +103,10 @@ func (s *Sender) Send(ctx context.Context, build Build, exclude map[string]bool)
 		return Effects{}, err
 	}
 	budget := GasBudget(sim, rgp)
+	exclude, err = s.resolve(ctx, exclude)
+	if err != nil {
+		return Effects{}, err
+	}
 	gas, err := s.pick(ctx, addr, budget, exclude)
 	if err != nil {
 		return Effects{}, fmt.Errorf("sui: gas for %s: %w", addr, err)
@@ -83,8 +125,16 @@ func (s *Sender) Send(ctx context.Context, build Build, exclude map[string]bool)
 	}
 	e, err := s.c.Execute(ctx, tx, [][]byte{sig})
 	if e.GasObject.ID == "" {
-		// Not executed, or unknown: the next Send reads the coins again.
+		// Refused (the node said why: InvalidArgument) or unknown; the
+		// next Send reads the coins again.
 		s.coins = nil
+		if status.Code(err) != codes.InvalidArgument {
+			ids := make([]string, len(gas))
+			for i, g := range gas {
+				ids[i] = g.Ref.ID
+			}
+			s.pending[TxDigest(tx)] = ids
+		}
 		return e, err
 	}
 	s.update(gas, e)
@@ -153,10 +203,14 @@ func (s *Sender) update(gas []Coin, e Effects) {
 	s.coins = out
 }
 
-// Forget drops the known coins, so the next Send reads them from the node
-// (after coins were added or spent outside this Sender).
+// Forget drops the known coins, so the next Send reads them from the
+// node (after coins were added or spent outside this Sender), and the
+// transactions of unknown outcome, whose coins become usable again: call
+// it only when those cannot execute any more (Sui releases the objects of
+// uncertified transactions at the end of the epoch).
 func (s *Sender) Forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.coins = nil
+	clear(s.pending)
 }

@@ -64,6 +64,7 @@ type chain struct {
 	mu      sync.Mutex
 	version uint64
 	gas     ledger.GasCost
+	slow    chan bool // ops "slow" and "slowrefuse" wait for it when executing
 }
 
 func newChain(t *testing.T, owner string, coins ...uint64) (*chain, *Client) {
@@ -93,6 +94,12 @@ func (ch *chain) exec(b []byte, dryRun bool) (*ledger.Result, error) {
 	}
 	if tx.Op == "sleep" {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if !dryRun && (tx.Op == "slow" || tx.Op == "slowrefuse") {
+		<-ch.slow
+		if tx.Op == "slowrefuse" {
+			return nil, errors.New("refused late")
+		}
 	}
 	r := &ledger.Result{Success: true, Gas: ch.gas}
 	if tx.Op == "abort" {
@@ -463,6 +470,11 @@ func TestSender(t *testing.T) {
 	if e, err := s.Send(ctx, build("ok", 0), nil); err != nil || e.GasObject.Version != 107 {
 		t.Fatalf("after re-reading the coins: %+v, %v", e, err)
 	}
+	listed := ch.l.Count("OwnedObjects")
+	s.Forget()
+	if _, err := s.Send(ctx, build("ok", 0), nil); err != nil || ch.l.Count("OwnedObjects") != listed+1 {
+		t.Fatalf("after Forget: %v, coins listed %d times, before %d", err, ch.l.Count("OwnedObjects"), listed)
+	}
 }
 
 // TestReadsJSONRPCFallback: gas price, coins (one per page) and balance
@@ -525,4 +537,57 @@ func TestConcurrentReads(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSenderUnknownOutcome: a submission whose answer is lost keeps its
+// gas coin out of use until the node knows the transaction.
+func TestSenderUnknownOutcome(t *testing.T) {
+	key := newTestSigner(4)
+	ch, c := newChain(t, key.Address(), 100_000_000)
+	ch.slow = make(chan bool)
+	s := NewSender(c, key)
+	build := func(op string) Build {
+		return func(gas []ObjectRef, price, budget uint64) ([]byte, error) {
+			return fakeTx{Sender: key.Address(), Gas: gas, Price: price, Budget: budget, Op: op}.bytes(), nil
+		}
+	}
+	send := func(op string, d time.Duration) (Effects, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		return s.Send(ctx, build(op), nil)
+	}
+	// Refused after the client gave up: never executed, the coin stays out.
+	if _, err := send("slowrefuse", 200*time.Millisecond); status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("lost answer: %v", err)
+	}
+	ch.slow <- true
+	if _, err := send("ok", 5*time.Second); err == nil || !strings.Contains(err.Error(), "(1 more excluded)") {
+		t.Fatalf("coin of an unknown transaction: %v", err)
+	}
+	// Executed after the client gave up: once the node has it, the coin is
+	// read again at its new version.
+	s.Forget() // the caller knows it will never execute
+	done := make(chan error, 1)
+	go func() { _, err := send("slow", 200*time.Millisecond); done <- err }()
+	if err := <-done; status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("lost answer: %v", err)
+	}
+	if _, err := send("ok", 5*time.Second); err == nil || !strings.Contains(err.Error(), "(1 more excluded)") {
+		t.Fatalf("coin of a transaction still running: %v", err)
+	}
+	ch.slow <- true
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		e, err := send("ok", 5*time.Second)
+		if err == nil {
+			if e.GasObject.Version != 102 || len(s.pending) != 0 {
+				t.Fatalf("after the lost transaction: %+v, pending %v", e, s.pending)
+			}
+			return
+		}
+		if !strings.Contains(err.Error(), "excluded") {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the coin was never released")
 }
