@@ -241,7 +241,9 @@ type Event struct {
 
 // Effects is what a transaction did. Success false means it executed
 // and failed (gas was charged): Error is Sui's description and, for a
-// Move abort, AbortCode/AbortModule say where.
+// Move abort, AbortCode/AbortModule say where. Mutated includes the gas
+// coin (also in GasObject); Deleted includes wrapped objects and gas
+// coins merged into the first.
 type Effects struct {
 	Digest      string
 	Success     bool
@@ -367,7 +369,9 @@ func (c *Client) Simulate(ctx context.Context, txData []byte) (Effects, error) {
 // its objects. A transaction that executed and aborted returns its
 // effects with Success false and a nil error (see Effects.Err). If the
 // wait ends first, the effects are returned with an error wrapping the
-// context's.
+// context's. A gRPC InvalidArgument error means the node refused the
+// transaction; after other errors it may still execute
+// (Transaction(ctx, TxDigest(txData)) tells).
 func (c *Client) Execute(ctx context.Context, txData []byte, sigs [][]byte) (Effects, error) {
 	digest := TxDigest(txData)
 	svc, err := c.grpc.TransactionExecutionService(ctx)
