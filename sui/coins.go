@@ -196,4 +196,3 @@ func SelectCoins(coins []Coin, amount uint64, exclude map[string]bool) ([]Coin, 
 	}
 	return out, nil
 }
-
