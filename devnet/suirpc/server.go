@@ -334,8 +334,11 @@ func (s stateService) ListDynamicFields(ctx context.Context, req *v2.ListDynamic
 		ids[i] = f.FieldID
 	}
 	objs, err := s.n.l.Objects(ctx, ids)
-	if err != nil || len(objs) != len(ids) {
+	if err != nil {
 		return nil, fail(codes.Internal, "reading dynamic fields of "+req.GetParent(), err)
+	}
+	if len(objs) != len(ids) {
+		return nil, grpcstatus.Errorf(codes.Internal, "ledger answered %d objects for %d field IDs", len(objs), len(ids))
 	}
 	resp := &v2.ListDynamicFieldsResponse{NextPageToken: next}
 	for i, f := range pg {
