@@ -413,3 +413,40 @@ func TestServeStops(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 }
+
+// broken is a ledger whose reads fail.
+type broken struct {
+	*suirpctest.Ledger
+	err error
+}
+
+func (b broken) Epoch(context.Context) (ledger.Epoch, error) { return ledger.Epoch{}, b.err }
+func (b broken) Objects(context.Context, []string) ([]*ledger.Object, error) {
+	return nil, b.err
+}
+
+func TestLedgerErrors(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		code codes.Code
+	}{
+		{errors.New("disk on fire"), codes.Internal},
+		{fmt.Errorf("waiting: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{fmt.Errorf("epoch: %w", ledger.ErrNotFound), codes.NotFound},
+	} {
+		_, gc := sdk(t, suirpctest.Serve(t, broken{fixture(), c.err}))
+		ls, err := gc.LedgerService(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ls.GetEpoch(ctx, &v2proto.GetEpochRequest{})
+		if status.Code(err) != c.code || !strings.Contains(err.Error(), "reading the epoch: "+c.err.Error()) {
+			t.Errorf("GetEpoch over %v: %v", c.err, err)
+		}
+		id := suirpctest.OID(0x10)
+		_, err = ls.BatchGetObjects(ctx, &v2proto.BatchGetObjectsRequest{Requests: []*v2proto.GetObjectRequest{{ObjectId: &id}}})
+		if status.Code(err) != c.code || !strings.Contains(err.Error(), "reading objects: "+c.err.Error()) {
+			t.Errorf("BatchGetObjects over %v: %v", c.err, err)
+		}
+	}
+}
