@@ -223,8 +223,15 @@ func TestTxDigest(t *testing.T) {
 			t.Errorf("TxDigest(%q) = %s, want %s", tx, got, want)
 		}
 	}
-	if got := base58([]byte{0, 0, 1}); got != "112" {
-		t.Fatalf("base58 with leading zeros: %s", got)
+	for in, want := range map[string]string{
+		"\x00\x00\x01":                     "112",
+		"hello world":                      "StV1DL6CwTryKyV", // the Bitcoin alphabet's usual vector
+		string(make([]byte, 32)):           "11111111111111111111111111111111",
+		"\xff\xff\xff\xff\xff\xff\xff\xff": "jpXCZedGfVQ",
+	} {
+		if got := base58([]byte(in)); got != want {
+			t.Errorf("base58(%x) = %s, want %s", in, got, want)
+		}
 	}
 }
 
