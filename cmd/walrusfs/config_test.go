@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/daemon"
+
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 )
 
@@ -292,5 +294,24 @@ func TestClientConfigOnlyWhenAsked(t *testing.T) {
 	w := &walrusFlags{walrusValues: walrusValues{Context: "testnet"}}
 	if !w.given() {
 		t.Error("--context alone does not select Walrus")
+	}
+}
+
+// TestRemountKeepsClientConfig: a data directory mounted with --config
+// and --context is mounted again with the same wallet and context when
+// no back-end flag is given.
+func TestRemountKeepsClientConfig(t *testing.T) {
+	_, conf := clientSetup(t)
+	dataDir := t.TempDir()
+	rec := `{"kind":"walrus","network":"testnet","n_shards":1000,"client_config":"` + conf + `","context":"testnet"}`
+	if err := os.WriteFile(filepath.Join(dataDir, daemon.BackendFile), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mountWalrusConfig(dataDir, &walrusFlags{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg == nil || cfg.Client == nil || cfg.Client.Walrus.Context != "testnet" || cfg.Client.Walrus.Path != conf {
+		t.Fatalf("remount without flags: %+v", cfg)
 	}
 }
