@@ -192,7 +192,12 @@ func SelectCoins(coins []Coin, amount uint64, exclude map[string]bool) ([]Coin, 
 		if len(out) == maxGasCoins {
 			msg += fmt.Sprintf("; the largest %d hold only %s", maxGasCoins, have.String())
 		}
-		return nil, errors.New(msg)
+		return nil, fmt.Errorf("%w: %s", ErrInsufficientCoins, strings.TrimPrefix(msg, "sui: "))
 	}
 	return out, nil
 }
+
+// ErrInsufficientCoins is returned (wrapped) when coins cannot cover an
+// amount: by SelectCoins, and by Sender.Send when no gas coins cover the
+// budget.
+var ErrInsufficientCoins = errors.New("sui: not enough coins")
