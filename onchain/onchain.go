@@ -34,9 +34,6 @@ var (
 // SUIType is the coin type of SUI.
 const SUIType = "0x2::sui::SUI"
 
-// dryRunBudget is the budget of a simulation (the Rust client's).
-const dryRunBudget = 50_000_000_000
-
 // Config configures a Client.
 type Config struct {
 	Sui *sui.Client
@@ -56,7 +53,11 @@ type Client struct {
 	cfg Config
 	log *slog.Logger
 
-	mu     sync.Mutex // one transaction at a time
+	// mu is held from reading the coins and objects a transaction uses
+	// until it is in a checkpoint: two transactions on the same version
+	// of a WAL coin or Blob would lock it for the epoch (equivocation).
+	mu     sync.Mutex
+	sender *sui.Sender // pays gas; one transaction at a time per wallet
 	walrus suitx.Walrus
 }
 
@@ -73,7 +74,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, log: log}
+	c := &Client{cfg: cfg, log: log, sender: sui.NewSender(cfg.Sui, keySigner{cfg.Key})}
 	if err := c.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (c *Client) Address() string { return c.cfg.Key.Address() }
 // refresh reads the System object: its current package and its initial
 // shared version.
 func (c *Client) refresh(ctx context.Context) error {
-	sys, err := c.cfg.Sui.SharedObject(ctx, c.cfg.System)
+	sys, _, err := c.cfg.Sui.SharedObject(ctx, c.cfg.System)
 	if err != nil {
 		return fmt.Errorf("onchain: %w", err)
 	}
@@ -235,17 +236,17 @@ func (c *Client) payWAL(ctx context.Context, need *big.Int) ([]sui.ObjectRef, er
 	if err != nil {
 		return nil, fmt.Errorf("onchain: %w", err)
 	}
-	if !need.IsUint64() {
-		return nil, fmt.Errorf("onchain: %w: %s needed", ErrInsufficientWAL, sui.FormatWAL(need))
+	var sel []sui.Coin
+	if need.IsUint64() {
+		sel, err = sui.SelectCoins(coins, need.Uint64(), nil)
 	}
-	sel, err := sui.SelectCoins(coins, need.Uint64(), nil)
-	if err != nil {
+	if sel == nil {
 		msg := ""
 		if b, berr := c.cfg.Sui.Balance(ctx, c.Address(), c.cfg.WALType); berr == nil && b.Address > 0 {
 			msg = fmt.Sprintf(" (%s more is held as an address balance, which walrusfs cannot spend yet)", sui.FormatWAL(new(big.Int).SetUint64(b.Address)))
 		}
-		return nil, fmt.Errorf("onchain: %w: storing needs %s, wallet %s has %s in coins%s", ErrInsufficientWAL,
-			sui.FormatWAL(need), c.Address(), sui.FormatWAL(total(coins)), msg)
+		return nil, fmt.Errorf("onchain: %w: storing needs %s, wallet %s has %s in coins%s (%v)", ErrInsufficientWAL,
+			sui.FormatWAL(need), c.Address(), sui.FormatWAL(total(coins)), msg, err)
 	}
 	refs := make([]sui.ObjectRef, len(sel))
 	for i, s := range sel {
@@ -266,62 +267,32 @@ func gasSpent(g sui.GasCost) uint64 {
 	return g.Computation + g.Storage - min(g.Rebate, g.Computation+g.Storage)
 }
 
-// send builds a transaction with build, simulates it for its gas budget,
-// picks a gas coin that covers the budget, signs, executes and waits for
-// a checkpoint. A transaction that aborts is an error naming the abort.
+// send runs one transaction through the wallet's Sender: dry run for the
+// budget, gas coins, signature, execution, checkpoint. A transaction that
+// aborts is an *AbortError.
 func (c *Client) send(ctx context.Context, what string, build func(suitx.Gas) ([]byte, error)) (sui.Effects, error) {
-	rgp, err := c.cfg.Sui.ReferenceGasPrice(ctx)
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: %w", err)
+	eff, err := c.sender.Send(ctx, func(gas []sui.ObjectRef, price, budget uint64) ([]byte, error) {
+		return build(suitx.Gas{Payment: gas, Price: price, Budget: budget})
+	}, nil)
+	switch {
+	case err == nil:
+		return eff, nil
+	case eff.HasAbort || (eff.Digest != "" && !eff.Success):
+		return eff, &AbortError{What: what, Digest: eff.Digest, Module: eff.AbortModule, Code: eff.AbortCode, HasCode: eff.HasAbort, Msg: eff.Error}
+	case errors.Is(err, sui.ErrInsufficientCoins):
+		return eff, fmt.Errorf("onchain: %s transaction: %w: wallet %s: %v", what, ErrInsufficientSUI, c.Address(), err)
 	}
-	dry, err := build(suitx.Gas{Price: rgp, Budget: dryRunBudget})
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: building %s transaction: %w", what, err)
-	}
-	sim, err := c.cfg.Sui.Simulate(ctx, dry)
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: simulating %s transaction: %w", what, err)
-	}
-	if !sim.Success {
-		return sui.Effects{}, c.abortError(what, sim)
-	}
-	budget := sui.GasBudget(sim, rgp)
-	gasCoins, err := c.cfg.Sui.Coins(ctx, c.Address(), SUIType)
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: %w", err)
-	}
-	sel, err := sui.SelectCoins(gasCoins, budget, nil)
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: %w: the %s transaction needs a gas budget of %d MIST, wallet %s has %d MIST in SUI coins",
-			ErrInsufficientSUI, what, budget, c.Address(), total(gasCoins))
-	}
-	pay := make([]sui.ObjectRef, len(sel))
-	for i, s := range sel {
-		pay[i] = s.Ref
-	}
-	tx, err := build(suitx.Gas{Payment: pay, Price: rgp, Budget: budget})
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: building %s transaction: %w", what, err)
-	}
-	sig := c.cfg.Key.SignTransaction(tx)
-	c.log.Debug("sending transaction", "what", what, "digest", suitx.Digest(tx), "budget", budget)
-	eff, err := c.cfg.Sui.Execute(ctx, tx, [][]byte{sig})
-	if err != nil {
-		return sui.Effects{}, fmt.Errorf("onchain: %s transaction %s: %w", what, suitx.Digest(tx), err)
-	}
-	if !eff.Success {
-		return eff, c.abortError(what, eff)
-	}
-	return eff, nil
+	return eff, fmt.Errorf("onchain: %s transaction: %w", what, err)
 }
 
 // AbortError is a transaction that the chain executed and aborted.
 type AbortError struct {
-	What   string // "register", "certify", ...
-	Digest string
-	Module string
-	Code   uint64
-	Msg    string
+	What    string // "register", "certify", ...
+	Digest  string // "" when the dry run failed and nothing was submitted
+	Module  string
+	Code    uint64
+	HasCode bool // a Move abort (Module, Code)
+	Msg     string
 }
 
 func (e *AbortError) Error() string {
@@ -333,6 +304,9 @@ func (e *AbortError) Is(target error) bool {
 	return target == ErrInsufficientWAL && e.Module == "balance"
 }
 
-func (c *Client) abortError(what string, e sui.Effects) error {
-	return &AbortError{What: what, Digest: e.Digest, Module: e.AbortModule, Code: e.AbortCode, Msg: e.Error}
-}
+// keySigner adapts a wallet key to sui.Signer.
+type keySigner struct{ k *wallet.Key }
+
+func (s keySigner) Address() string { return s.k.Address() }
+
+func (s keySigner) SignTransaction(tx []byte) ([]byte, error) { return s.k.SignTransaction(tx), nil }
