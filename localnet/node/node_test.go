@@ -30,7 +30,13 @@ type fixture struct {
 
 // newFixture runs a node holding shards 0-4 of 10 and encodes a blob.
 func newFixture(t *testing.T) *fixture {
-	nd, err := Open(t.TempDir(), Options{NShards: 10, Shards: []int{0, 1, 2, 3, 4}})
+	return newFixtureOpts(t, Options{})
+}
+
+// newFixtureOpts is newFixture with more options (shards are set here).
+func newFixtureOpts(t *testing.T, o Options) *fixture {
+	o.NShards, o.Shards = 10, []int{0, 1, 2, 3, 4}
+	nd, err := Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
