@@ -88,6 +88,7 @@ type chain struct {
 	maxWait time.Duration
 	poll    time.Duration
 	flushMu sync.Mutex // serializes flushes of the pending buffer
+	started time.Time
 }
 
 func newChain(o Options) *chain {
@@ -99,7 +100,7 @@ func newChain(o Options) *chain {
 		now = time.Now
 	}
 	c := &chain{reg: o.Registry, conf: o.Confirmer, pubKey: slices.Clone(o.PublicKey),
-		pend: newPendingBuf(o.Pending, now), maxWait: o.ConfirmationMaxWait, poll: o.PollInterval}
+		pend: newPendingBuf(o.Pending, now), maxWait: o.ConfirmationMaxWait, poll: o.PollInterval, started: time.Now()}
 	if c.maxWait == 0 {
 		c.maxWait = 5 * time.Second
 	}

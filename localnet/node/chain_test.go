@@ -257,6 +257,15 @@ func TestChainHealth(t *testing.T) {
 		h.Success.Data.PublicKey != base64.StdEncoding.EncodeToString(pk) {
 		t.Fatalf("health: %d %s", code, body)
 	}
+	if d := h.Success.Data; d.ShardSummary == nil || d.ShardSummary.Owned != 5 || d.ShardSummary.OwnedShardStatus.Ready != 5 || d.Uptime == nil || d.EventProgress == nil {
+		t.Fatalf("health lacks the Walrus fields: %s", body)
+	}
+	// Without a chain: no epoch, key or Walrus extras.
+	e := newFixture(t)
+	_, body = e.do("GET", "/v1/health", "", nil)
+	if strings.Contains(string(body), "uptime") || !strings.Contains(string(body), `"epoch":0`) || !strings.Contains(string(body), `"publicKey":""`) {
+		t.Fatalf("embedded health: %s", body)
+	}
 }
 
 func TestChainPendingThenRegistration(t *testing.T) {

@@ -68,12 +68,46 @@ type SuccessResponse[T any] struct {
 // Health is the data of GET /v1/health. Epoch, PublicKey and NodeStatus
 // mirror Walrus; NShards and Shards are walrusfs extensions that let a
 // client check a committee file against the node.
+//
+// In chain mode Epoch is the registry's, PublicKey the BLS public key in
+// standard base64 (fastcrypto's JSON form; storage_openapi.yaml calls it
+// Base58 but the serializer writes base64), and Uptime, EventProgress and
+// ShardSummary are filled in as ServiceHealthInfo has them (no events are
+// processed here, so their counts are 0; every shard is ready).
 type Health struct {
-	Epoch      uint32 `json:"epoch"`
-	PublicKey  string `json:"publicKey"`
-	NodeStatus string `json:"nodeStatus"`
-	NShards    int    `json:"nShards"`
-	Shards     string `json:"shards"`
+	Epoch         uint32         `json:"epoch"`
+	PublicKey     string         `json:"publicKey"`
+	NodeStatus    string         `json:"nodeStatus"`
+	NShards       int            `json:"nShards"`
+	Shards        string         `json:"shards"`
+	Uptime        *Uptime        `json:"uptime,omitempty"`
+	EventProgress *EventProgress `json:"eventProgress,omitempty"`
+	ShardSummary  *ShardSummary  `json:"shardSummary,omitempty"`
+}
+
+// Uptime is a Rust Duration as serde writes it.
+type Uptime struct {
+	Secs  uint64 `json:"secs"`
+	Nanos uint32 `json:"nanos"`
+}
+
+// EventProgress is the Sui event progress of a Walrus node.
+type EventProgress struct {
+	Persisted                 uint64  `json:"persisted"`
+	Pending                   uint64  `json:"pending"`
+	HighestFinishedEventIndex *uint64 `json:"highestFinishedEventIndex"`
+}
+
+// ShardSummary summarizes the shards of a Walrus node.
+type ShardSummary struct {
+	Owned            int `json:"owned"`
+	OwnedShardStatus struct {
+		Unknown    int `json:"unknown"`
+		Ready      int `json:"ready"`
+		InTransfer int `json:"inTransfer"`
+		InRecovery int `json:"inRecovery"`
+	} `json:"ownedShardStatus"`
+	ReadOnly int `json:"readOnly"`
 }
 
 const contentTypeBCS = "application/octet-stream"
@@ -233,6 +267,11 @@ func (n *Node) getHealth(w http.ResponseWriter, r *http.Request) {
 		if len(n.chain.pubKey) > 0 {
 			h.PublicKey = base64.StdEncoding.EncodeToString(n.chain.pubKey)
 		}
+		up := time.Since(n.chain.started)
+		h.Uptime = &Uptime{Secs: uint64(up / time.Second), Nanos: uint32(up % time.Second)}
+		h.EventProgress = &EventProgress{}
+		h.ShardSummary = &ShardSummary{Owned: len(n.shards)}
+		h.ShardSummary.OwnedShardStatus.Ready = len(n.shards)
 	}
 	writeJSON(w, 200, h)
 }
@@ -439,7 +478,7 @@ func (n *Node) blobStatus(w http.ResponseWriter, r *http.Request) {
 	if !n.hasMetadata(w, r) {
 		return
 	}
-	// SUI: endEpoch, certification and the status event come from Sui.
+	// In chain mode (blobStatusChain) they come from the registration.
 	writeJSON(w, 200, map[string]any{"permanent": map[string]any{
 		"endEpoch": 0, "isCertified": false, "statusEvent": nil, "initialCertifiedEpoch": nil,
 		"deletableCounts": map[string]int{"count_deletable_total": 0, "count_deletable_certified": 0},
