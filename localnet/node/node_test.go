@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -45,8 +46,12 @@ func newFixtureOpts(t *testing.T, o Options) *fixture {
 	enc, _ := rs2.NewEncoder(10)
 	f := &fixture{t: t, node: nd, srv: srv, slvs: map[[2]int][]byte{}}
 	data := bytes.Repeat([]byte("walrus!"), 1000)
+	var mu sync.Mutex // emit runs on several goroutines
 	f.meta, err = enc.Encode(data, func(s *rs2.Sliver) error {
-		f.slvs[[2]int{s.PairIndex(10), int(s.Type)}] = s.MarshalBCS()
+		b := s.MarshalBCS()
+		mu.Lock()
+		defer mu.Unlock()
+		f.slvs[[2]int{s.PairIndex(10), int(s.Type)}] = b
 		return nil
 	})
 	if err != nil {
