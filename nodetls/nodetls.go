@@ -34,6 +34,7 @@ package nodetls
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -45,6 +46,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -188,4 +190,34 @@ func ClientConfig(networkPublicKey []byte, roots *x509.CertPool) *tls.Config {
 		return nil
 	}
 	return cfg
+}
+
+// Transport returns an HTTP transport for a committee: a connection to
+// an address (host:port, as in the node's URL) found in keys is
+// authenticated by ClientConfig with that node's network public key;
+// any other address gets ClientConfig(nil, roots), the Web PKI. Proxies
+// are not used.
+func Transport(keys map[string][]byte, roots *x509.CertPool) *http.Transport {
+	pins := make(map[string][]byte, len(keys))
+	for addr, k := range keys {
+		pins[addr] = bytes.Clone(k)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.ForceAttemptHTTP2 = false // DialTLSContext below speaks HTTP/1.1
+	tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("nodetls: address %q: %w", addr, err)
+		}
+		cfg := ClientConfig(pins[addr], roots)
+		cfg.ServerName = host
+		d := &tls.Dialer{Config: cfg}
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("nodetls: %s: %w", addr, err)
+		}
+		return c, nil
+	}
+	return tr
 }

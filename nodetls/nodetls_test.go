@@ -261,3 +261,38 @@ func TestClientConfigNeedsPrivateKey(t *testing.T) {
 		t.Fatal("a server without the pinned private key was accepted")
 	}
 }
+
+// TestTransport pins a different key per node address.
+func TestTransport(t *testing.T) {
+	k1, k2 := newKey(t), newKey(t)
+	c1, _ := SelfSigned(k1, []string{"127.0.0.1"})
+	c2, _ := SelfSigned(k2, []string{"127.0.0.1"})
+	u1, u2 := serve(t, c1), serve(t, c2)
+	addr := func(u string) string { return strings.TrimPrefix(u, "https://") }
+	n1, n2 := NetworkPublicKey(&k1.PublicKey), NetworkPublicKey(&k2.PublicKey)
+	getWith := func(tr *http.Transport, url string) error {
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get(url)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	right := map[string][]byte{addr(u1): n1, addr(u2): n2}
+	for _, u := range []string{u1, u2} {
+		if err := getWith(Transport(right, nil), u); err != nil {
+			t.Fatalf("%s with its pinned key: %v", u, err)
+		}
+	}
+	swapped := map[string][]byte{addr(u1): n2, addr(u2): n1}
+	for _, u := range []string{u1, u2} {
+		if err := getWith(Transport(swapped, nil), u); !errors.Is(err, ErrKeyMismatch) {
+			t.Fatalf("%s with another node's key: %v", u, err)
+		}
+	}
+	// Not pinned: the Web PKI, which a self-signed node certificate fails.
+	if err := getWith(Transport(map[string][]byte{addr(u1): n1}, nil), u2); err == nil || !strings.Contains(err.Error(), "unknown authority") {
+		t.Fatalf("unpinned self-signed node: %v", err)
+	}
+}

@@ -3,11 +3,16 @@ package committee
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,6 +26,7 @@ import (
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/blobstoretest"
 	"github.com/walrusfs/walrusfs/localnet/node"
+	"github.com/walrusfs/walrusfs/nodetls"
 )
 
 // registry is a chain the tests control.
@@ -312,4 +318,77 @@ func TestConfirmationErrors(t *testing.T) {
 			t.Fatalf("canceled: %v", err)
 		}
 	})
+}
+
+// TestConfirmationOverPinnedTLS serves chain-mode nodes over TLS with
+// self-signed certificates for their network keys (as Walrus nodes do)
+// and talks to them with the keys pinned.
+func TestConfirmationOverPinnedTLS(t *testing.T) {
+	reg := &registry{epoch: 8, regs: map[blobid.ID]node.Registration{}}
+	keys := map[string][]byte{}
+	swapped := map[string][]byte{}
+	var infos []NodeInfo
+	var prev []byte
+	for i := range 2 {
+		shards := []int{5 * i, 5*i + 1, 5*i + 2, 5*i + 3, 5*i + 4}
+		nd, err := node.Open(t.TempDir(), node.Options{NShards: 10, Shards: shards, NoSync: true, Registry: reg,
+			Confirmer: node.ConfirmerFunc(func(epoch uint32, id blobid.ID, obj *[32]byte) ([]byte, []byte, error) {
+				msg := expectedMessage(epoch, id, obj)
+				return msg, nodeSig(i, msg), nil
+			})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := nodetls.SelfSigned(key, []string{"127.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- nd.Serve(ctx, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+		t.Cleanup(func() { cancel(); <-done })
+		addr := ln.Addr().String()
+		keys[addr] = nodetls.NetworkPublicKey(&key.PublicKey)
+		if prev != nil {
+			swapped[addr] = prev
+		}
+		prev = keys[addr]
+		infos = append(infos, NodeInfo{Name: fmt.Sprint("tls-", i), URL: "https://" + addr, Shards: shards})
+	}
+	swapped[strings.TrimPrefix(infos[0].URL, "https://")] = prev
+
+	// Idle connections are closed before the servers stop (cleanups run
+	// in reverse): a server waits for a connection that never carried a
+	// request.
+	good, wrong := nodetls.Transport(keys, nil), nodetls.Transport(swapped, nil)
+	t.Cleanup(good.CloseIdleConnections)
+	t.Cleanup(wrong.CloseIdleConnections)
+	c := open(t, Config{Committee: infos, HTTPClient: &http.Client{Transport: good}})
+	data := blobstoretest.Data(11, 40_000)
+	id := blobID(t, c, data)
+	reg.set(id, node.Registration{Permanent: true, EndEpoch: 10})
+	if _, err := c.Put(context.Background(), data); err != nil {
+		t.Fatalf("Put over pinned TLS: %v", err)
+	}
+	for i, n := range infos {
+		msg, sig, err := c.Confirmation(context.Background(), n.URL, id, nil)
+		if want := expectedMessage(8, id, nil); err != nil || !bytes.Equal(msg, want) || !bytes.Equal(sig, nodeSig(i, want)) {
+			t.Fatalf("confirmation from %s over TLS: %v", n.Name, err)
+		}
+	}
+	// With each node's key pinned on the other, no connection is made.
+	bad := open(t, Config{Committee: infos, HTTPClient: &http.Client{Transport: wrong}})
+	for _, n := range infos {
+		if _, _, err := bad.Confirmation(context.Background(), n.URL, id, nil); !errors.Is(err, ErrNodeDown) || !errors.Is(err, nodetls.ErrKeyMismatch) {
+			t.Fatalf("confirmation from %s with a wrong pinned key: %v", n.Name, err)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -153,7 +154,8 @@ func (n *Node) Handler() http.Handler {
 // Serve serves the node's API on ln until ctx is done, then shuts down
 // gracefully (in-flight requests get a few seconds).
 func (n *Node) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: n.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelDebug)}
 	if n.chain != nil {
 		pctx, stop := context.WithCancel(ctx)
 		defer stop()
