@@ -305,6 +305,9 @@ func TestChainPendingThenRegistration(t *testing.T) {
 	}
 	code, body = f.confirmation("permanent")
 	wantReason(t, "confirmation before registration", code, body, 400, "NOT_REGISTERED")
+	if n, b := f.node.chain.pend.usage(); n != 1 || b == 0 {
+		t.Fatalf("buffer holds %d blobs, %d bytes", n, b)
+	}
 
 	// The registration appears: the next request naming the blob writes
 	// the buffer out.
@@ -396,6 +399,12 @@ func TestChainPendingLimits(t *testing.T) {
 	}
 	code, body = f.do("PUT", "/v1/blobs/"+m2.BlobID().String()+"/metadata?pending=true", bcs, m2.MarshalBCS())
 	wantOK(t, "second blob after the TTL", code, body, 202)
+	// DELETE (walrusfs extension) drops a buffered blob too.
+	code, body = f.do("DELETE", "/v1/blobs/"+m2.BlobID().String(), "", nil)
+	wantOK(t, "DELETE of a buffered blob", code, body, 200)
+	if n, b := f.node.chain.pend.usage(); n != 0 || b != 0 {
+		t.Fatalf("buffer holds %d blobs, %d bytes after DELETE", n, b)
+	}
 }
 
 // TestChainConfirmationNeedsAllShards stores the slivers one by one: the
@@ -561,4 +570,43 @@ func TestFaultyConfirmers(t *testing.T) {
 	if !bytes.Equal(m, confirmationMessage(3, f.id, nil)) || bytes.Equal(s, fakeSign(m)) || len(s) != 96 {
 		t.Fatalf("garbage node answered %x / %x", m, s)
 	}
+}
+
+// TestChainFlushConcurrent: requests racing with the registration and
+// the poll all see the buffered upload written exactly once, and a
+// confirmation never misses a sliver that was buffered.
+func TestChainFlushConcurrent(t *testing.T) {
+	reg := newRegistry(1)
+	f := chainFixture(t, reg, func(o *Options) { o.PollInterval = time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.node.pollPending(ctx)
+	f.storeAll("?pending=true", 202)
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 30 {
+				if g == 0 && i == 5 {
+					reg.set(f.id, Registration{Permanent: true, EndEpoch: 3})
+				}
+				code, body := f.confirmation("permanent")
+				var e ErrorResponse
+				switch {
+				case code == 200:
+				case json.Unmarshal(body, &e) == nil && e.Reason() == "NOT_REGISTERED":
+				default:
+					errs <- fmt.Sprintf("confirmation: %d %s", code, body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	code, body := f.confirmation("permanent")
+	wantOK(t, "confirmation at the end", code, body, 200)
 }

@@ -494,6 +494,10 @@ func (n *Node) deleteBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	found, err := n.Delete(id)
+	if n.chain != nil && n.chain.pend.take(id) != nil {
+		n.chain.pend.done(id)
+		found = true
+	}
 	switch {
 	case err != nil:
 		writeError(w, err)
