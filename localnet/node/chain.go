@@ -45,6 +45,14 @@ import (
 //     uploads of the blob are buffered, as Walrus does.
 //   - GET .../status reports the registration; GET /v1/health the epoch
 //     and the BLS public key.
+//
+// Known differences from a Walrus node: a sliver PUT without
+// ?pending=true for an unregistered blob whose metadata is buffered is
+// refused (NOT_REGISTERED) where Walrus buffers it; data of an expired
+// blob stays on disk (Walrus deletes it) but further uploads of it are
+// refused; unknown query parameters are ignored (Walrus answers 400);
+// statusEvent in the blob status is null; epochs change only through the
+// Registry and shards never move.
 
 // Registration is a blob's registration on Sui as a node sees it.
 type Registration struct {
