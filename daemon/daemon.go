@@ -93,6 +93,15 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	// flushed once it reaches PackMax, so it can exceed it by one packed
 	// file (at most PackThreshold bytes).
 	packMax := int64(vfs.DefaultPackMax)
+	if w := cfg.Walrus; w != nil && w.Client != nil && w.Publisher == "" {
+		// Direct writes pay a fixed metadata cost per blob: chunks and
+		// packs large enough to make it a small share.
+		size := walrus.DirectBlobSize(w.Client.Walrus.NShards)
+		if cfg.ChunkSize == 0 {
+			cfg.ChunkSize = size
+		}
+		packMax = int64(size)
+	}
 	if cfg.ChunkSize == 0 {
 		cfg.ChunkSize = index.DefaultChunkSize
 	}

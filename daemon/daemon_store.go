@@ -10,6 +10,7 @@ import (
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/directwrite"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/localnet"
 	"github.com/walrusfs/walrusfs/sui"
@@ -61,7 +62,19 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		wc.Logger = log.With("component", "walrus")
 	}
 	var client *sui.Client
-	if net, ok := sui.Networks[wc.Network]; ok {
+	var direct *directwrite.Store
+	if wc.Client != nil && wc.Publisher == "" {
+		epochs := wc.Epochs
+		if epochs == 0 {
+			epochs = walrus.DefaultEpochs
+		}
+		d, err := directwrite.Open(ctx, wc.Client, directwrite.Options{DataDir: cfg.DataDir, Epochs: uint32(epochs),
+			Permanent: wc.Permanent, Owner: wc.SendObjectTo, Logger: log.With("component", "walrus")})
+		if err != nil {
+			return nil, fmt.Errorf("connecting to Walrus with the wallet of %s: %w", wc.Client.Walrus.Path, err)
+		}
+		direct, client, wc.Direct = d, d.Sui, d
+	} else if net, ok := sui.Networks[wc.Network]; ok {
 		c, err := sui.Dial(net, cfg.SuiURL)
 		if err != nil {
 			return nil, err
@@ -78,19 +91,24 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	if client != nil {
 		wc.EpochTime = w.epochTime
 	}
+	closeClients := func() error {
+		if direct != nil {
+			return direct.Close()
+		}
+		if client != nil {
+			return client.Close()
+		}
+		return nil
+	}
 	s, err := walrus.New(wc)
 	if err != nil {
-		if client != nil {
-			_ = client.Close()
-		}
+		_ = closeClients()
 		return nil, err
 	}
 	w.store = s
 	closeAll := func() error {
 		err := s.Close()
-		if client != nil {
-			_ = client.Close()
-		}
+		_ = closeClients()
 		return err
 	}
 	c := s.Config()
@@ -102,8 +120,12 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	if pub == "" {
 		pub = "none (read-only)"
 	}
-	desc += fmt.Sprintf(" (publisher %s, aggregators %s, %d epochs, %d shards, max blob %d)",
-		pub, strings.Join(c.Aggregators, ", "), c.Epochs, c.NShards, s.MaxBlobSize())
+	if direct != nil {
+		desc = fmt.Sprintf("%s, %d epochs, max blob %d", direct, c.Epochs, s.MaxBlobSize())
+	} else {
+		desc += fmt.Sprintf(" (publisher %s, aggregators %s, %d epochs, %d shards, max blob %d)",
+			pub, strings.Join(c.Aggregators, ", "), c.Epochs, c.NShards, s.MaxBlobSize())
+	}
 	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
 		"store", desc)
 	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w}, nil

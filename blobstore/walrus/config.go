@@ -123,6 +123,10 @@ type Config struct {
 	// copies the context's settings into the fields above (NShards,
 	// Network); Validate checks that NShards agrees with the file.
 	Client *clientconf.Resolved
+	// Direct, if set, writes blobs directly to the storage nodes and
+	// reads them from the nodes (see Direct); Publisher and Aggregators
+	// are then not used, and MaxBlobSize defaults to what RS2 encodes.
+	Direct Direct
 }
 
 // Validate reports what is wrong with c, as New would.
@@ -151,6 +155,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBlobSize == 0 {
 		c.MaxBlobSize = DefaultMaxBlobSize
+		if c.Direct != nil || (c.Client != nil && c.Publisher == "") {
+			c.MaxBlobSize = 1 << 62 // capped by RS2 (maxBlob)
+		}
 	}
 	if c.Epochs == 0 {
 		c.Epochs = DefaultEpochs
@@ -168,7 +175,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		c.Publisher = p
 	}
-	if len(c.Aggregators) == 0 {
+	if len(c.Aggregators) == 0 && c.Direct == nil && c.Client == nil {
 		return c, fmt.Errorf("walrus: no aggregator configured (give --aggregator URL or --network testnet|mainnet)")
 	}
 	aggs := make([]string, len(c.Aggregators))

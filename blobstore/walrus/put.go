@@ -58,6 +58,9 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return blobstore.Info{}, err
 	}
+	if s.cfg.Direct != nil {
+		return s.putDirect(ctx, data)
+	}
 	if s.cfg.Publisher == "" {
 		hint := "give --publisher URL"
 		if s.cfg.Network == "mainnet" {

@@ -21,6 +21,9 @@ func (s *Store) Read(ctx context.Context, id blobid.ID, off, length int64) ([]by
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if s.cfg.Direct != nil {
+		return s.cfg.Direct.Read(ctx, id, off, length)
+	}
 	if s.cfg.TrustAggregator {
 		if _, cached := s.cache.get(id); !cached {
 			return s.readTrusted(ctx, id, off, length)

@@ -95,6 +95,9 @@ func (s *Store) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) 
 	if r, ok := s.rec.get(id); ok {
 		return s.info(r), nil
 	}
+	if s.cfg.Direct != nil {
+		return s.cfg.Direct.Stat(ctx, id)
+	}
 	in := blobstore.Info{ID: id, Location: s.cfg.location()}
 	if s.cfg.TrustAggregator {
 		size, err := s.trustedSize(ctx, id)

@@ -1,0 +1,231 @@
+// Package directwrite stores blobs on Walrus the way the official client
+// does, without a publisher (protocol notes §4.6): encode; register the
+// blob on Sui with the user's wallet (reserve_space + register_blob); send
+// the metadata and slivers to the storage nodes of the current committee;
+// collect their signed storage confirmations, verify each, aggregate a
+// quorum into a certificate; certify the blob on Sui. Nothing is trusted:
+// confirmations are checked against each node's on-chain BLS key and the
+// expected message, and the contract checks the certificate again.
+package directwrite
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/certificate"
+	"github.com/walrusfs/walrusfs/localnet/committee"
+	"github.com/walrusfs/walrusfs/onchain"
+	"github.com/walrusfs/walrusfs/rs2"
+	"github.com/walrusfs/walrusfs/sui"
+)
+
+// Config configures a Writer.
+type Config struct {
+	Chain *onchain.Client
+	Sui   *sui.Client
+	// Nodes is the storage-node client of the current committee, its
+	// members in committee order; Members are their BLS keys and shard
+	// weights, in the same order.
+	Nodes   *committee.Client
+	Members []certificate.Member
+	Encoder *rs2.Encoder
+	// Epochs is how many epochs ahead new blobs are stored for.
+	Epochs    uint32
+	Deletable bool
+	Logger    *slog.Logger
+	// ConfirmRetry is the pause before asking nodes again when their
+	// confirmations do not make a quorum yet (default 1 s); ConfirmTries
+	// bounds the rounds (default 10).
+	ConfirmRetry time.Duration
+	ConfirmTries int
+}
+
+// Writer stores blobs directly on the storage nodes. It implements
+// walrus.Direct together with the committee client's reads.
+type Writer struct {
+	cfg Config
+	log *slog.Logger
+
+	mu         sync.Mutex
+	registered map[blobid.ID]onchain.Blob // GUARDED_BY(mu): registered, not yet certified
+}
+
+// New returns a Writer.
+func New(cfg Config) (*Writer, error) {
+	if cfg.Chain == nil || cfg.Sui == nil || cfg.Nodes == nil || cfg.Encoder == nil {
+		return nil, errors.New("directwrite: chain, Sui client, nodes and encoder are required")
+	}
+	if len(cfg.Members) != len(cfg.Nodes.Members()) {
+		return nil, fmt.Errorf("directwrite: %d member keys for %d nodes", len(cfg.Members), len(cfg.Nodes.Members()))
+	}
+	if cfg.ConfirmRetry <= 0 {
+		cfg.ConfirmRetry = time.Second
+	}
+	if cfg.ConfirmTries <= 0 {
+		cfg.ConfirmTries = 10
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Writer{cfg: cfg, log: log, registered: map[blobid.ID]onchain.Blob{}}, nil
+}
+
+// Write stores data as one blob and returns its record.
+func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) {
+	var opts []rs2.PrepareOption
+	if th := blobstore.ThrottleFrom(ctx); th != nil {
+		opts = append(opts, rs2.WithYield(func() error { return th.Yield(ctx) }), rs2.WithJobWorkers(th.Workers()))
+	}
+	x, err := w.cfg.Encoder.Prepare(data, opts...)
+	if err != nil {
+		return walrus.Record{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
+	}
+	meta := x.Metadata()
+	id := meta.BlobID()
+	encLen, err := w.cfg.Encoder.Params().EncodedLength(uint64(len(data)))
+	if err != nil {
+		return walrus.Record{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
+	}
+	b, spent, err := w.register(ctx, id, meta, encLen)
+	if err != nil {
+		return walrus.Record{}, err
+	}
+	up, err := w.cfg.Nodes.Upload(ctx, id, meta, x.Slivers)
+	if err != nil {
+		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
+	}
+	w.log.Debug("slivers stored", "blob", id, "shards", up.Weight)
+	ref, certEpoch, gas, err := w.certify(ctx, id, b)
+	if err != nil {
+		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
+	}
+	w.mu.Lock()
+	delete(w.registered, id)
+	w.mu.Unlock()
+	cost := uint64(0)
+	if spent.WAL != nil && spent.WAL.IsUint64() {
+		cost = spent.WAL.Uint64()
+	}
+	w.log.Info("blob certified", "blob", id, "object", ref.ID, "end_epoch", b.EndEpoch, "gas_mist", spent.Gas+gas)
+	return walrus.Record{BlobID: id, Size: uint64(len(data)), EncodedLength: encLen, ObjectID: ref.ID,
+		RegisteredEpoch: b.StartEpoch, CertifiedEpoch: certEpoch, EndEpoch: b.EndEpoch, Deletable: b.Deletable,
+		Cost: cost, StoredAt: time.Now().UTC()}, nil
+}
+
+// register registers the blob, or reuses this writer's registration of
+// the same blob whose upload or certification failed earlier.
+func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata, encLen uint64) (onchain.Blob, onchain.Spent, error) {
+	w.mu.Lock()
+	b, ok := w.registered[id]
+	w.mu.Unlock()
+	if ok {
+		return b, onchain.Spent{}, nil
+	}
+	root := meta.RootHash()
+	blobs, spent, err := w.cfg.Chain.Register(ctx, []onchain.NewBlob{{ID: id, Root: root, Size: meta.Length,
+		EncodedSize: encLen, Deletable: w.cfg.Deletable}}, w.cfg.Epochs)
+	if err != nil {
+		return onchain.Blob{}, onchain.Spent{}, fmt.Errorf("directwrite: registering blob %s: %w", id, err)
+	}
+	w.mu.Lock()
+	w.registered[id] = blobs[0]
+	w.mu.Unlock()
+	return blobs[0], spent, nil
+}
+
+// certify collects confirmations for the current epoch and certifies b;
+// when the epoch changes in between (the contract aborts with
+// EInvalidIdEpoch, or the nodes sign another epoch), it starts over.
+func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui.ObjectRef, uint32, uint64, error) {
+	var obj *[32]byte
+	if b.Deletable {
+		o, err := objectID(b.Ref.ID)
+		if err != nil {
+			return sui.ObjectRef{}, 0, 0, err
+		}
+		obj = &o
+	}
+	var last error
+	for try := 0; try < w.cfg.ConfirmTries; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return sui.ObjectRef{}, 0, 0, ctx.Err()
+			case <-time.After(w.cfg.ConfirmRetry):
+			}
+		}
+		st, err := w.cfg.Sui.ReadState(ctx)
+		if err != nil {
+			last = err
+			continue
+		}
+		msg := certificate.Message(st.Epoch, id, obj)
+		confs := w.confirmations(ctx, id, obj)
+		cert, rejected, err := certificate.Build(w.cfg.Members, msg, confs)
+		for _, r := range rejected {
+			w.log.Warn("storage confirmation rejected", "blob", id, "node", w.cfg.Nodes.Members()[r.Member].Name, "err", r.Err)
+		}
+		if err != nil {
+			last = fmt.Errorf("confirmations for epoch %d: %w", st.Epoch, err)
+			continue
+		}
+		ref, spent, err := w.cfg.Chain.Certify(ctx, b, onchain.Certificate{Signature: cert.Signature, Bitmap: cert.Bitmap, Message: cert.Message})
+		var abort *onchain.AbortError
+		if errors.As(err, &abort) && abort.HasCode && abort.Code == eInvalidIDEpoch && abort.Module == "system_state_inner" {
+			w.log.Info("epoch changed before the certificate landed; asking the nodes again", "blob", id, "epoch", st.Epoch)
+			last = err
+			continue
+		}
+		if err != nil {
+			return sui.ObjectRef{}, 0, 0, err
+		}
+		return ref, st.Epoch, spent.Gas, nil
+	}
+	return sui.ObjectRef{}, 0, 0, fmt.Errorf("%w: no certificate after %d rounds: %w", blobstore.ErrUnavailable, w.cfg.ConfirmTries, last)
+}
+
+// eInvalidIDEpoch is system_state_inner's abort for a certificate of
+// another epoch.
+const eInvalidIDEpoch = 3
+
+// confirmations asks every member at once; failures are logged and left
+// out (a quorum of the others suffices).
+func (w *Writer) confirmations(ctx context.Context, id blobid.ID, obj *[32]byte) map[int]certificate.Confirmation {
+	members := w.cfg.Nodes.Members()
+	out := map[int]certificate.Confirmation{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, m := range members {
+		wg.Go(func() {
+			msg, sig, err := w.cfg.Nodes.Confirmation(ctx, m.URL, id, obj)
+			if err != nil {
+				w.log.Debug("no confirmation", "blob", id, "node", m.Name, "err", err)
+				return
+			}
+			mu.Lock()
+			out[i] = certificate.Confirmation{Message: msg, Signature: sig}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func objectID(s string) ([32]byte, error) {
+	var out [32]byte
+	n, err := sui.NormalizeAddress(s)
+	if err != nil {
+		return out, err
+	}
+	_, err = hex.Decode(out[:], []byte(n[2:]))
+	return out, err
+}

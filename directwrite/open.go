@@ -1,0 +1,171 @@
+package directwrite
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/certificate"
+	"github.com/walrusfs/walrusfs/clientconf"
+	"github.com/walrusfs/walrusfs/localnet/committee"
+	"github.com/walrusfs/walrusfs/nodetls"
+	"github.com/walrusfs/walrusfs/onchain"
+	"github.com/walrusfs/walrusfs/rs2"
+	"github.com/walrusfs/walrusfs/sui"
+	"github.com/walrusfs/walrusfs/wallet"
+)
+
+// Options are the settings of Open besides the client configuration.
+type Options struct {
+	// DataDir holds the storage-node client's state.
+	DataDir string
+	// Epochs is how many epochs ahead blobs are stored for.
+	Epochs uint32
+	// Permanent stores permanent blobs; otherwise they are deletable.
+	Permanent bool
+	// Owner receives the Blob objects; "" means the wallet's address.
+	Owner  string
+	Logger *slog.Logger
+}
+
+// Store is a Writer with the Sui and storage-node clients it opened;
+// Close releases them.
+type Store struct {
+	*Writer
+	Sui  *sui.Client
+	Key  *wallet.Key
+	desc string
+}
+
+// Open connects to the network of a resolved Walrus client configuration:
+// it dials its Sui full node, loads the wallet's key for the active
+// address, reads the committee (storage nodes, their BLS keys and TLS
+// keys) and returns a Store that writes and reads directly.
+func Open(ctx context.Context, r *clientconf.Resolved, o Options) (*Store, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if r.RPCURL == "" {
+		return nil, fmt.Errorf("directwrite: %s names no Sui RPC URL (rpc_urls, or the wallet's env)", r.Walrus.Path)
+	}
+	ks, err := wallet.OpenKeystore(r.Keystore)
+	if err != nil {
+		return nil, err
+	}
+	if ks.Insecure {
+		log.Warn("the keystore is readable by other users; run chmod 600 on it", "keystore", ks.Path, "mode", fmt.Sprintf("%#o", uint32(ks.Mode)))
+	}
+	if r.Address == "" {
+		return nil, fmt.Errorf("directwrite: no active address in %s or %s", r.Walrus.Path, r.Sui.Path)
+	}
+	key, err := ks.Find(r.Address)
+	if err != nil {
+		return nil, err
+	}
+	network := sui.Network{Name: clientconf.KnownNetwork(r.Walrus.SystemObject), URL: r.RPCURL,
+		SystemObject: r.Walrus.SystemObject, StakingObject: r.Walrus.StakingObject}
+	sc, err := sui.Dial(network, r.RPCURL)
+	if err != nil {
+		return nil, err
+	}
+	// Type names use the walrus package's original ID: the System
+	// object's type says it.
+	_, typ, err := sc.SharedObject(ctx, r.Walrus.SystemObject)
+	sc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("directwrite: %w", err)
+	}
+	origin, _, ok := strings.Cut(typ, "::")
+	if !ok {
+		return nil, fmt.Errorf("directwrite: System object %s has type %q", r.Walrus.SystemObject, typ)
+	}
+	network.TypeOrigin = origin
+	if sc, err = sui.Dial(network, r.RPCURL); err != nil {
+		return nil, err
+	}
+	st, err := open(ctx, sc, key, r, o, log)
+	if err != nil {
+		sc.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Resolved, o Options, log *slog.Logger) (*Store, error) {
+	oc, err := onchain.New(ctx, onchain.Config{Sui: sc, Key: key, System: r.Walrus.SystemObject, Owner: o.Owner, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	com, err := sc.Committee(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("directwrite: %w", err)
+	}
+	pins := map[string][]byte{}
+	infos := make([]committee.NodeInfo, len(com.Members))
+	members := make([]certificate.Member, len(com.Members))
+	for i, m := range com.Members {
+		shards := make([]int, len(m.Shards))
+		for j, s := range m.Shards {
+			shards[j] = int(s)
+		}
+		infos[i] = committee.NodeInfo{Name: m.Name, URL: "https://" + m.NetworkAddress, Shards: shards}
+		members[i] = certificate.Member{PublicKey: m.PublicKey, Weight: len(m.Shards)}
+		pins[m.NetworkAddress] = m.NetworkPublicKey
+	}
+	desc := fmt.Sprintf("Walrus %s via %s (%d nodes, %d shards, wallet %s)", orName(r), r.RPCURL, len(infos), com.NShards, key.Address())
+	nodes, err := committee.Open(ctx, committee.Config{Committee: infos, DataDir: filepath.Join(o.DataDir, "nodes"),
+		HTTPClient: &http.Client{Transport: nodetls.Transport(pins, nil)}, Location: desc, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	enc, err := rs2.NewEncoder(com.NShards)
+	if err != nil {
+		nodes.Close()
+		return nil, err
+	}
+	w, err := New(Config{Chain: oc, Sui: sc, Nodes: nodes, Members: members, Encoder: enc,
+		Epochs: o.Epochs, Deletable: !o.Permanent, Logger: log})
+	if err != nil {
+		nodes.Close()
+		return nil, err
+	}
+	return &Store{Writer: w, Sui: sc, Key: key, desc: desc}, nil
+}
+
+func orName(r *clientconf.Resolved) string {
+	if n := clientconf.KnownNetwork(r.Walrus.SystemObject); n != "" {
+		return n
+	}
+	if r.Walrus.Context != "" {
+		return "context " + r.Walrus.Context
+	}
+	return r.Walrus.Path
+}
+
+// String describes the store for logs and status.
+func (s *Store) String() string { return s.desc }
+
+// Close releases the storage-node and Sui clients.
+func (s *Store) Close() error {
+	err := s.cfg.Nodes.Close()
+	if cerr := s.Sui.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Read reads a blob from the storage nodes, verified against its ID.
+func (w *Writer) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
+	return w.cfg.Nodes.Read(ctx, id, off, length)
+}
+
+// Stat returns a blob's size, verified, from the storage nodes.
+func (w *Writer) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
+	return w.cfg.Nodes.Stat(ctx, id)
+}
