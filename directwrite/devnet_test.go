@@ -1,0 +1,227 @@
+package directwrite_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobstore"
+	"github.com/walrusfs/walrusfs/clientconf"
+	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/directwrite"
+	"github.com/walrusfs/walrusfs/onchain"
+	"github.com/walrusfs/walrusfs/wallet"
+)
+
+// startDevnet runs a devnet of 7 nodes and 100 shards for one test.
+func startDevnet(t *testing.T) *devnet.Devnet {
+	t.Helper()
+	d, err := devnet.Start(context.Background(), devnet.Options{Dir: t.TempDir(), Nodes: 7, Shards: 100, EpochDuration: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Errorf("closing the devnet: %v", err)
+		}
+	})
+	return d
+}
+
+// openStore opens a direct-write store with the devnet's wallet (or the
+// client configuration conf).
+func openStore(t *testing.T, d *devnet.Devnet, conf string) *directwrite.Store {
+	t.Helper()
+	if conf == "" {
+		conf = devnet.ClientConfig(d.Dir)
+	}
+	w, err := clientconf.Load(conf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := clientconf.Resolve(w, clientconf.OSEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := directwrite.Open(context.Background(), &r, directwrite.Options{DataDir: t.TempDir(), Epochs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func randomBlob(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// writeRead stores a blob, checks it is certified on chain, owned by the
+// wallet, and reads it back from the nodes.
+func writeRead(t *testing.T, d *devnet.Devnet, s *directwrite.Store, seed uint64, size int) {
+	t.Helper()
+	ctx := context.Background()
+	data := randomBlob(seed, size)
+	rec, err := s.Write(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl, err := s.Sui.Blob(ctx, rec.ObjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bl.Certified || bl.BlobID != rec.BlobID || bl.Owner != s.Key.Address() || bl.EndEpoch != rec.EndEpoch || !bl.Deletable {
+		t.Fatalf("Blob object on chain: %+v, record %+v", bl, rec)
+	}
+	got, err := s.Read(ctx, rec.BlobID, 0, -1)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back: %d bytes, %v", len(got), err)
+	}
+}
+
+func TestWriteAndRead(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	for i, size := range []int{0, 1, 1000, 3<<20 + 17} {
+		writeRead(t, d, s, uint64(i), size)
+	}
+}
+
+// TestNodesDown: with 2 of 7 nodes down, writes still reach a quorum and
+// reads still decode; a node that signs garbage is left out of the
+// certificate.
+func TestNodesDownAndLying(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	d.Nodes[0].SetFault(devnet.Down)
+	d.Nodes[1].SetFault(devnet.Down)
+	writeRead(t, d, s, 1, 1<<20)
+	d.Nodes[0].SetFault(devnet.Healthy)
+	d.Nodes[1].SetFault(devnet.Healthy)
+	d.Nodes[2].SetFault(devnet.BadSignatures)
+	writeRead(t, d, s, 2, 1<<20)
+	// Reads with two other nodes down.
+	d.Nodes[2].SetFault(devnet.Healthy)
+	rec, err := s.Write(context.Background(), randomBlob(3, 2<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Nodes[5].SetFault(devnet.Down)
+	d.Nodes[6].SetFault(devnet.Down)
+	s2 := openStore(t, d, "") // no cached rows
+	if got, err := s2.Read(context.Background(), rec.BlobID, 0, -1); err != nil || !bytes.Equal(got, randomBlob(3, 2<<20)) {
+		t.Fatalf("read with 2 nodes down: %v", err)
+	}
+	// Three nodes signing garbage (45 of 100 shards): no certificate.
+	d.Nodes[5].SetFault(devnet.BadSignatures)
+	d.Nodes[6].SetFault(devnet.BadSignatures)
+	d.Nodes[4].SetFault(devnet.BadSignatures)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := s.Write(ctx, randomBlob(4, 1000)); err == nil {
+		t.Fatal("a certificate without a quorum of honest nodes")
+	}
+}
+
+// TestEpochChangeBeforeCertify: the epoch changes after the blob is
+// registered, while the nodes confirm; the writer asks again and
+// certifies for the new epoch.
+func TestEpochChangeBeforeCertify(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	var once atomic.Bool
+	d.Nodes[3].BeforeConfirm(func() {
+		if once.CompareAndSwap(false, true) {
+			if _, err := d.Chain.AdvanceEpoch(1); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	e0 := d.Chain.Epoch()
+	writeRead(t, d, s, 7, 100_000)
+	if !once.Load() || d.Chain.Epoch() != e0+1 {
+		t.Fatalf("the epoch did not change during the write (%d -> %d)", e0, d.Chain.Epoch())
+	}
+}
+
+// TestNoWAL: a wallet with SUI but no WAL gets a clear error and nothing
+// is registered.
+func TestNoWAL(t *testing.T) {
+	d := startDevnet(t)
+	key, err := wallet.NewKey(wallet.Ed25519, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Chain.Fund(key.Address(), 10_000_000_000, 0); err != nil {
+		t.Fatal(err)
+	}
+	conf := writeConfig(t, d, key)
+	w, err := clientconf.Load(conf, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := clientconf.Resolve(w, clientconf.OSEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := directwrite.Open(context.Background(), &r, directwrite.Options{DataDir: t.TempDir(), Epochs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.Write(context.Background(), randomBlob(1, 5000))
+	if !errors.Is(err, onchain.ErrInsufficientWAL) || !strings.Contains(err.Error(), key.Address()) {
+		t.Fatalf("write with a wallet without WAL: %v", err)
+	}
+	// With some WAL, but not enough for the blob.
+	if err := d.Chain.Fund(key.Address(), 0, 1000); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Write(context.Background(), randomBlob(1, 5000))
+	if !errors.Is(err, onchain.ErrInsufficientWAL) || errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("write without enough WAL: %v", err)
+	}
+	if blobs, err := s.Sui.OwnedBlobs(context.Background(), key.Address()); err != nil || len(blobs) != 0 {
+		t.Fatalf("blobs after a refused write: %v %v", blobs, err)
+	}
+}
+
+// writeConfig writes a client configuration for the devnet with key as
+// the wallet.
+func writeConfig(t *testing.T, d *devnet.Devnet, key *wallet.Key) string {
+	t.Helper()
+	dir := t.TempDir()
+	ks := filepath.Join(dir, "sui.keystore")
+	if err := wallet.WriteKeystore(ks, []*wallet.Key{key}); err != nil {
+		t.Fatal(err)
+	}
+	base, err := clientconf.Load(devnet.ClientConfig(d.Dir), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc := base.RPCURLs[0]
+	suiConf := filepath.Join(dir, "client.yaml")
+	if err := clientconf.WriteSui(suiConf, clientconf.Sui{Keystore: ks, Envs: []clientconf.SuiEnv{{Alias: "devnet", RPC: rpc}},
+		ActiveEnv: "devnet", ActiveAddress: key.Address()}); err != nil {
+		t.Fatal(err)
+	}
+	base.Wallet = clientconf.Wallet{Path: suiConf, ActiveEnv: "devnet", ActiveAddress: key.Address()}
+	conf := filepath.Join(dir, "client_config.yaml")
+	if err := clientconf.WriteWalrus(conf, map[string]clientconf.Walrus{"devnet": base}, "devnet"); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+var _ = fmt.Sprint
