@@ -30,10 +30,22 @@ const (
 
 // Node is one storage node of a devnet.
 type Node struct {
-	Name  string
-	node  *node.Node
-	h     http.Handler
-	fault atomic.Int32
+	Name   string
+	node   *node.Node
+	h      http.Handler
+	fault  atomic.Int32
+	before atomic.Pointer[func()]
+}
+
+// BeforeConfirm makes the node call fn before it signs each storage
+// confirmation (nil: nothing); tests use it to change the epoch at that
+// moment.
+func (n *Node) BeforeConfirm(fn func()) {
+	if fn == nil {
+		n.before.Store(nil)
+		return
+	}
+	n.before.Store(&fn)
 }
 
 // SetFault changes how the node behaves from now on.
@@ -50,7 +62,7 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func newNode(dir string, nl NodeLayout, shards int, k *nodeKeys, reg node.Registry, log *slog.Logger) (*Node, error) {
 	n := &Node{Name: nl.Name}
 	nd, err := node.Open(dir+"/data", node.Options{NShards: shards, Shards: nl.Shards, Logger: log,
-		Registry: reg, Confirmer: &signer{sk: k.bls, fault: &n.fault}})
+		Registry: reg, Confirmer: &signer{sk: k.bls, n: n}})
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +72,16 @@ func newNode(dir string, nl NodeLayout, shards int, k *nodeKeys, reg node.Regist
 
 // signer signs storage confirmations with the node's BLS key.
 type signer struct {
-	sk    *certificate.SecretKey
-	fault *atomic.Int32
+	sk *certificate.SecretKey
+	n  *Node
 }
 
 func (s *signer) Confirm(epoch uint32, id blobid.ID, deletable *[32]byte) (msg, sig []byte, err error) {
+	if fn := s.n.before.Load(); fn != nil {
+		(*fn)()
+	}
 	msg = certificate.Message(epoch, id, deletable)
-	if Fault(s.fault.Load()) == BadSignatures {
+	if Fault(s.n.fault.Load()) == BadSignatures {
 		// A valid signature by a key that is not the node's.
 		other, err := certificate.GenerateKey(rand.Reader)
 		if err != nil {
