@@ -228,36 +228,60 @@ func (d *Devnet) serve(srv *http.Server, run func() error) {
 	})
 }
 
-// createWallet writes a funded wallet and the client configuration.
+// createWallet writes the devnet's funded wallet and its client
+// configuration.
 func (d *Devnet) createWallet() error {
-	key, err := wallet.NewKey(wallet.Ed25519, rand.Reader)
+	key, err := d.writeWallet(d.Dir, ClientConfig(d.Dir))
 	if err != nil {
 		return err
 	}
-	suiDir := filepath.Join(d.Dir, "sui_config")
+	d.Layout.Address = key.Address()
+	return d.Chain.Fund(key.Address(), DefaultSUI, DefaultWAL)
+}
+
+// NewWallet makes another wallet in dir (dir/sui_config and
+// dir/client_config.yaml, context "devnet"), funds it with suiMIST and
+// walFROST, and returns its client configuration and key. Tests use it
+// for wallets that cannot pay.
+func (d *Devnet) NewWallet(dir string, suiMIST, walFROST uint64) (string, *wallet.Key, error) {
+	conf := filepath.Join(dir, "client_config.yaml")
+	key, err := d.writeWallet(dir, conf)
+	if err != nil {
+		return "", nil, err
+	}
+	return conf, key, d.Chain.Fund(key.Address(), suiMIST, walFROST)
+}
+
+// writeWallet writes a new key to dir/sui_config/sui.keystore, a Sui
+// client.yaml next to it and a Walrus client configuration conf.
+func (d *Devnet) writeWallet(dir, conf string) (*wallet.Key, error) {
+	key, err := wallet.NewKey(wallet.Ed25519, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	suiDir := filepath.Join(dir, "sui_config")
 	if err := os.MkdirAll(suiDir, 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	ks := filepath.Join(suiDir, "sui.keystore")
 	if err := wallet.WriteKeystore(ks, []*wallet.Key{key}); err != nil {
-		return err
+		return nil, err
 	}
 	rpc := "http://" + d.Layout.Sui
 	suiConf := filepath.Join(suiDir, "client.yaml")
 	if err := clientconf.WriteSui(suiConf, clientconf.Sui{Keystore: ks, Envs: []clientconf.SuiEnv{{Alias: ContextName, RPC: rpc}},
 		ActiveEnv: ContextName, ActiveAddress: key.Address()}); err != nil {
-		return err
+		return nil, err
 	}
 	w := clientconf.Walrus{
 		SystemObject: d.Chain.SystemObject().ID, StakingObject: d.Chain.StakingObject().ID,
 		NShards: d.Layout.Shards, RPCURLs: []string{rpc},
 		Wallet: clientconf.Wallet{Path: suiConf, ActiveEnv: ContextName, ActiveAddress: key.Address()},
 	}
-	if err := clientconf.WriteWalrus(ClientConfig(d.Dir), map[string]clientconf.Walrus{ContextName: w}, ContextName); err != nil {
-		return err
+	if err := clientconf.WriteWalrus(conf, map[string]clientconf.Walrus{ContextName: w}, ContextName); err != nil {
+		return nil, err
 	}
-	d.Layout.Address = key.Address()
-	return d.Chain.Fund(key.Address(), DefaultSUI, DefaultWAL)
+	return key, nil
 }
 
 // epochLoop advances the epoch every EpochDuration.

@@ -159,14 +159,10 @@ func TestEpochChangeBeforeCertify(t *testing.T) {
 // is registered.
 func TestNoWAL(t *testing.T) {
 	d := startDevnet(t)
-	key, err := wallet.NewKey(wallet.Ed25519, nil)
+	conf, key, err := d.NewWallet(t.TempDir(), 10_000_000_000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Chain.Fund(key.Address(), 10_000_000_000, 0); err != nil {
-		t.Fatal(err)
-	}
-	conf := writeConfig(t, d, key)
 	w, err := clientconf.Load(conf, "")
 	if err != nil {
 		t.Fatal(err)
@@ -195,33 +191,6 @@ func TestNoWAL(t *testing.T) {
 	if blobs, err := s.Sui.OwnedBlobs(context.Background(), key.Address()); err != nil || len(blobs) != 0 {
 		t.Fatalf("blobs after a refused write: %v %v", blobs, err)
 	}
-}
-
-// writeConfig writes a client configuration for the devnet with key as
-// the wallet.
-func writeConfig(t *testing.T, d *devnet.Devnet, key *wallet.Key) string {
-	t.Helper()
-	dir := t.TempDir()
-	ks := filepath.Join(dir, "sui.keystore")
-	if err := wallet.WriteKeystore(ks, []*wallet.Key{key}); err != nil {
-		t.Fatal(err)
-	}
-	base, err := clientconf.Load(devnet.ClientConfig(d.Dir), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rpc := base.RPCURLs[0]
-	suiConf := filepath.Join(dir, "client.yaml")
-	if err := clientconf.WriteSui(suiConf, clientconf.Sui{Keystore: ks, Envs: []clientconf.SuiEnv{{Alias: "devnet", RPC: rpc}},
-		ActiveEnv: "devnet", ActiveAddress: key.Address()}); err != nil {
-		t.Fatal(err)
-	}
-	base.Wallet = clientconf.Wallet{Path: suiConf, ActiveEnv: "devnet", ActiveAddress: key.Address()}
-	conf := filepath.Join(dir, "client_config.yaml")
-	if err := clientconf.WriteWalrus(conf, map[string]clientconf.Walrus{"devnet": base}, "devnet"); err != nil {
-		t.Fatal(err)
-	}
-	return conf
 }
 
 var _ = fmt.Sprint

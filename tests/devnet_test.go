@@ -1,0 +1,177 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/devnet"
+)
+
+// startDevnet runs a local Walrus devnet (7 nodes, 100 shards) in the test
+// process; the mounts reach it as they would reach testnet, through its
+// client_config.yaml.
+func startDevnet(t *testing.T) *devnet.Devnet {
+	t.Helper()
+	d, err := devnet.Start(context.Background(), devnet.Options{Dir: t.TempDir(), Nodes: 7, Shards: 100, EpochDuration: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Errorf("closing the devnet: %v", err)
+		}
+	})
+	return d
+}
+
+func status(t *testing.T, data string) control.Status {
+	t.Helper()
+	var st control.Status
+	if err := json.Unmarshal([]byte(walrusfs(t, "status", "--data-dir", data, "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestDevnetRsync: rsync -a of a mixed tree into a mount that writes
+// directly to the devnet's storage nodes with its wallet (no publisher),
+// sync, unmount, remount (the data directory remembers the
+// configuration), and every checksum matches, read back from the nodes
+// with the cache dropped, with two of the seven nodes down.
+func TestDevnetRsync(t *testing.T) {
+	needFUSE(t)
+	needTool(t, "rsync")
+	dn := startDevnet(t)
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	makeMixedTree(t, src, 40<<20, 500)
+	want := treeSums(t, src)
+
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt, "--config", devnet.ClientConfig(dn.Dir))
+	run(t, nil, "rsync", "-aH", src+"/", mnt+"/")
+	walrusfs(t, "sync", "--data-dir", data)
+	st := status(t, data)
+	if st.PendingFiles != 0 || len(st.Failures) != 0 || st.EncodedBytes == 0 {
+		t.Fatalf("after sync: %+v", st)
+	}
+	d.stop()
+
+	blobs, err := ownedBlobs(dn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blobs == 0 {
+		t.Fatal("no certified Blob objects owned by the devnet wallet")
+	}
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	dn.Nodes[1].SetFault(devnet.Down)
+	dn.Nodes[4].SetFault(devnet.Down)
+	mount(t, data, mnt)
+	compareTrees(t, want, treeSums(t, mnt))
+}
+
+// ownedBlobs counts the certified Blob objects of the devnet's wallet.
+func ownedBlobs(dn *devnet.Devnet) (int, error) {
+	infos, err := dn.Chain.OwnedBlobs(dn.Layout.Address)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range infos {
+		if b.Certified {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// TestDevnetNoWAL: with a wallet that holds no WAL, files stay staged,
+// nothing is lost, and status says why.
+func TestDevnetNoWAL(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	base := t.TempDir()
+	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), 10_000_000_000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt, "--config", conf)
+	writeRandomFile(t, filepath.Join(mnt, "photo.raw"), 300_000, 5)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st := status(t, data)
+		if len(st.Failures) > 0 {
+			if !strings.Contains(st.Failures[0].Error, "not enough WAL") {
+				t.Fatalf("failure: %+v", st.Failures[0])
+			}
+			if st.PendingFiles != 1 {
+				t.Fatalf("the file is no longer pending: %+v", st)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no failure reported: %+v\n%s", st, d.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := fileSHA(t, filepath.Join(mnt, "photo.raw")); got == "" {
+		t.Fatal("the staged file cannot be read")
+	}
+}
+
+// TestDevnetBadConfig: a malformed client_config.yaml, a keystore that
+// is not one, and an unreadable keystore stop the mount with an error that
+// names the file.
+func TestDevnetBadConfig(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	base := t.TempDir()
+	bad := filepath.Join(base, "client_config.yaml")
+	if err := os.WriteFile(bad, []byte("contexts:\n  devnet: [unclosed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mountFails(t, base, "--config", bad, bad)
+
+	ks := filepath.Join(dn.Dir, "sui_config", "sui.keystore")
+	orig, err := os.ReadFile(ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ks, []byte(`{"version":2}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	if err := os.WriteFile(ks, orig, 0o000); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 { // root reads any file
+		mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	}
+}
+
+// mountFails runs a mount that must fail and checks its error names want.
+func mountFails(t *testing.T, base, flag, conf, want string) {
+	t.Helper()
+	mnt := filepath.Join(base, "mnt")
+	if err := os.MkdirAll(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, "mount", "--data-dir", filepath.Join(base, "data-"+filepath.Base(conf)), flag, conf, mnt).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), want) {
+		lazyUnmount(mnt)
+		t.Fatalf("mount with %s: %v\n%s", conf, err, out)
+	}
+}
