@@ -51,10 +51,13 @@ type Status struct {
 	Orphans      uint64          `json:"orphans"`
 	Blobs        uint64          `json:"blobs"`
 	DeadBlobs    uint64          `json:"dead_blobs"`
-	CacheBytes   int64           `json:"cache_bytes"`
-	CacheMax     int64           `json:"cache_max_bytes"`
-	Cache        *cache.Stats    `json:"cache,omitempty"`
-	Expiry       *StatusExpiry   `json:"expiry,omitempty"` // back ends with epochs (Walrus)
+	// EncodedBytes is the sum of the encoded lengths (what storage is paid
+	// for: metadata and slivers of every shard) of the blobs in use.
+	EncodedBytes uint64        `json:"encoded_bytes"`
+	CacheBytes   int64         `json:"cache_bytes"`
+	CacheMax     int64         `json:"cache_max_bytes"`
+	Cache        *cache.Stats  `json:"cache,omitempty"`
+	Expiry       *StatusExpiry `json:"expiry,omitempty"` // back ends with epochs (Walrus)
 }
 
 // StatusFailure is the last upload error of one file.

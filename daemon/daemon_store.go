@@ -23,6 +23,7 @@ type daemonStore struct {
 	describe string
 	close    func() error
 	epochs   *epochWatcher // nil for the embedded network
+	nShards  int
 }
 
 // daemonMaxBlob is the largest blob of the configured back end (rounded
@@ -50,7 +51,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		if err != nil {
 			return nil, fmt.Errorf("starting the embedded storage network: %w", err)
 		}
-		return &daemonStore{store: nw, close: nw.Close,
+		return &daemonStore{store: nw, close: nw.Close, nShards: nw.Layout.Shards,
 			describe: fmt.Sprintf("embedded network (%d nodes, %d shards)", len(nw.Layout.Nodes), nw.Layout.Shards)}, nil
 	}
 	wc := *cfg.Walrus
@@ -128,7 +129,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	}
 	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
 		"store", desc)
-	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w}, nil
+	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w, nShards: c.NShards}, nil
 }
 
 // epochTime is walrus.Config.EpochTime: when epoch e starts, from the last

@@ -2,11 +2,14 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"os"
 
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/rs2"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -35,6 +38,9 @@ func (d *controlled) Status(ctx context.Context) (control.Status, error) {
 		s.CacheMax = cache.DefaultMaxBytes
 	}
 	s.Store = d.ds.describe
+	if s.EncodedBytes, err = d.ds.encodedBytes(ctx, d.Index()); err != nil {
+		return control.Status{}, err
+	}
 	if d.ds.epochs != nil {
 		s.Expiry = d.ds.epochs.status(ctx)
 	}
@@ -66,4 +72,38 @@ func indexStatus(ctx context.Context, idx *index.Index) (control.Status, error) 
 		s.Failures = append(s.Failures, control.StatusFailure{Ino: fl.Ino, Path: paths[fl.Ino], Time: fl.Time, Error: fl.Error})
 	}
 	return s, nil
+}
+
+// encodedBytes sums the encoded lengths of the blobs the index uses:
+// from the Walrus store's record when it has one, else from the blob's
+// size read from the network.
+func (ds *daemonStore) encodedBytes(ctx context.Context, idx *index.Index) (uint64, error) {
+	ids, err := idx.ReferencedBlobs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p, err := rs2.NewParams(ds.nShards)
+	if err != nil {
+		return 0, err
+	}
+	ws, _ := ds.store.(*walrus.Store)
+	var total uint64
+	for _, id := range ids {
+		if ws != nil {
+			if r, ok := ws.Record(id); ok && r.EncodedLength > 0 {
+				total += r.EncodedLength
+				continue
+			}
+		}
+		in, err := ds.store.Stat(ctx, id)
+		if err != nil {
+			return 0, fmt.Errorf("encoded size of blob %s: %w", id, err)
+		}
+		n, err := p.EncodedLength(in.Size)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }

@@ -430,3 +430,30 @@ func TestQueueEmpty(t *testing.T) {
 		t.Fatal("after upload: queue not empty")
 	}
 }
+
+func TestReferencedBlobs(t *testing.T) {
+	x, _ := contentIndex(t)
+	ctx := t.Context()
+	if ids, err := x.ReferencedBlobs(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("empty index: %v %v", ids, err)
+	}
+	f := mk(t, x, RootIno, "f", TypeFile)
+	g := mk(t, x, RootIno, "g", TypeFile)
+	for _, c := range []struct {
+		ino  uint64
+		blob blobid.ID
+	}{{f.Ino, blob(3)}, {g.Ino, blob(3)}, {g.Ino, blob(1)}} {
+		stage(t, x, c.ino, map[uint64]uint64{0: 40})
+		u, err := x.BeginUpload(ctx, c.ino)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.CommitUpload(ctx, c.ino, u.Generation, map[uint64]Extent{0: {Blob: c.blob, Length: 40}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// g's second commit replaced blob 3 with blob 1; f still holds 3.
+	if ids, err := x.ReferencedBlobs(ctx); err != nil || !reflect.DeepEqual(ids, []blobid.ID{blob(1), blob(3)}) {
+		t.Fatalf("ReferencedBlobs = %v, %v", ids, err)
+	}
+}

@@ -209,3 +209,19 @@ func (x *Index) Stats(ctx context.Context) (Stats, error) {
 	})
 	return st, err
 }
+
+// ReferencedBlobs returns the blobs the index references (the live ones:
+// chunks and packs of files), in ID order.
+func (x *Index) ReferencedBlobs(ctx context.Context) ([]blobid.ID, error) {
+	var out []blobid.ID
+	err := x.view(ctx, func(t *txn) error {
+		return t.bucket(bucketRefs).ForEach(func(k, _ []byte) error {
+			if len(k) != len(blobid.ID{}) {
+				return fmt.Errorf("index: reference entry: %w", ErrCorrupt)
+			}
+			out = append(out, blobid.ID(k))
+			return nil
+		})
+	})
+	return out, err
+}

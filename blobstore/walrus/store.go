@@ -169,6 +169,9 @@ func (s *Store) List(ctx context.Context, fn func(blobstore.Info) error) error {
 	return nil
 }
 
+// Record returns the record of blob id, if this store put it.
+func (s *Store) Record(id blobid.ID) (Record, bool) { return s.rec.get(id) }
+
 // Records returns the record of the blobs this store put, by end epoch.
 func (s *Store) Records() []Record { return s.rec.all() }
 

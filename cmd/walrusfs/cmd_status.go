@@ -40,7 +40,7 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "store:      %s\n", s.Store)
 	fmt.Fprintf(w, "files:      %d inodes, %s\n", s.Files, human(s.Bytes))
 	fmt.Fprintf(w, "pending:    %d files, %s to upload (%d uploading)\n", s.PendingFiles, human(s.PendingBytes), s.Uploading)
-	fmt.Fprintf(w, "blobs:      %d referenced, %d waiting for deletion\n", s.Blobs, s.DeadBlobs)
+	fmt.Fprintf(w, "blobs:      %d referenced, %d waiting for deletion; %s encoded\n", s.Blobs, s.DeadBlobs, human(s.EncodedBytes))
 	fmt.Fprintf(w, "cache:      %s of %s\n", human(uint64(s.CacheBytes)), human(uint64(s.CacheMax)))
 	if e := s.Expiry; e != nil {
 		printExpiry(w, e)
