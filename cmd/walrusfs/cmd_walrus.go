@@ -8,6 +8,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/directwrite"
 )
 
 // walrusFlags are the real-Walrus back-end flags of store, read and mount
@@ -92,11 +93,61 @@ func openCLIStore(ctx context.Context, env *cliEnv, sf *storeFlags, wf *walrusFl
 	if err != nil {
 		return nil, err
 	}
+	closeDirect := func() error { return nil }
+	if cfg.Client != nil && cfg.Publisher == "" {
+		// With a wallet: write to (and read from) the storage nodes.
+		d, closeD, err := openDirect(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Direct, closeDirect = d, closeD
+	}
 	s, err := walrus.New(cfg)
 	if err != nil {
+		_ = closeDirect()
 		return nil, err
 	}
-	return &cliStore{Store: s, maxBlob: uint64(s.MaxBlobSize()), close: s.Close}, nil
+	return &cliStore{Store: s, maxBlob: uint64(s.MaxBlobSize()), close: func() error {
+		err := s.Close()
+		if cerr := closeDirect(); err == nil {
+			err = cerr
+		}
+		return err
+	}}, nil
+}
+
+// openDirect opens the direct-write store of a Walrus configuration with
+// a wallet (cfg.Client).
+// Without a data directory the node client's state goes to a temporary
+// directory that close removes.
+func openDirect(ctx context.Context, cfg walrus.Config, log *slog.Logger) (*directwrite.Store, func() error, error) {
+	epochs := cfg.Epochs
+	if epochs == 0 {
+		epochs = walrus.DefaultEpochs
+	}
+	dataDir, tmp := cfg.DataDir, ""
+	if dataDir == "" {
+		dir, err := os.MkdirTemp("", "walrusfs-direct")
+		if err != nil {
+			return nil, nil, err
+		}
+		dataDir, tmp = dir, dir
+	}
+	d, err := directwrite.Open(ctx, cfg.Client, directwrite.Options{DataDir: dataDir, Epochs: uint32(epochs),
+		Permanent: cfg.Permanent, Owner: cfg.SendObjectTo, Logger: log})
+	if err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return nil, nil, err
+	}
+	return d, func() error {
+		err := d.Close()
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return err
+	}, nil
 }
 
 // oneLine flattens a multi-line error message for the CLI's one-line
