@@ -97,16 +97,9 @@ func (c *Client) refresh(ctx context.Context) error {
 	}
 	c.walrus = suitx.Walrus{Package: st.PackageID, System: sys}
 	if c.cfg.WALType == "" {
-		c.cfg.WALType = walTypes[sys.ID]
+		c.cfg.WALType = sui.KnownWALType(sys.ID)
 	}
 	return nil
-}
-
-// walTypes are the WAL coin types of the public deployments, by System
-// object (protocol notes §5).
-var walTypes = map[string]string{
-	"0x2134d52768ea07e8c43570ef975eb3e4c27a39fa6396bef985b5abc58d03ddd2": "0x356a26eb9e012a68958082340d4c4116e7f55615cf27affcff209cf0ae544f59::wal::WAL",
-	"0x6c2547cbbc38025cf3adac45f63cb0a8d12ecf777cdc75a4971612bf97fdf6af": "0x8270feb7375eee355e64fdb69c50abb6b5f9393a722883c1cf45f8e26048810a::wal::WAL",
 }
 
 // findWALType looks for the WAL coin type among the wallet's coins. A

@@ -26,6 +26,19 @@ type Network struct {
 	// TypeOrigin is the walrus package's original ID, used in type strings
 	// such as <TypeOrigin>::blob::Blob.
 	TypeOrigin string
+	// WALType is the coin type of WAL ("" when unknown).
+	WALType string
+}
+
+// KnownWALType returns the WAL coin type of the documented deployment
+// whose System object is systemObject, "" for any other.
+func KnownWALType(systemObject string) string {
+	for _, n := range Networks {
+		if n.SystemObject == systemObject {
+			return n.WALType
+		}
+	}
+	return ""
 }
 
 // Networks are the documented deployments.
@@ -35,12 +48,14 @@ var Networks = map[string]Network{
 		SystemObject:  "0x2134d52768ea07e8c43570ef975eb3e4c27a39fa6396bef985b5abc58d03ddd2",
 		StakingObject: "0x10b9d30c28448939ce6c4d6c6e0ffce4a7f8a4ada8248bdad09ef8b70e4a3904",
 		TypeOrigin:    "0xfdc88f7d7cf30afab2f82e8380d11ee8f70efb90e863d1de8616fae1bb09ea77",
+		WALType:       "0x356a26eb9e012a68958082340d4c4116e7f55615cf27affcff209cf0ae544f59::wal::WAL",
 	},
 	"testnet": {
 		Name: "testnet", URL: "https://fullnode.testnet.sui.io:443",
 		SystemObject:  "0x6c2547cbbc38025cf3adac45f63cb0a8d12ecf777cdc75a4971612bf97fdf6af",
 		StakingObject: "0xbe46180321c30aab2f8b3501e24048377287fa708018a5b7c2792b35fe339ee3",
 		TypeOrigin:    "0xd84704c17fc870b8764832c535aa6b11f21a95cd6f5bb38a9b07d2cf42220c66",
+		WALType:       "0x8270feb7375eee355e64fdb69c50abb6b5f9393a722883c1cf45f8e26048810a::wal::WAL",
 	},
 }
 

@@ -18,13 +18,14 @@ import (
 var walletCommands = []struct{ name, args, summary string }{
 	{"address", "[--keystore FILE]", "print the address and scheme of every key, one line each, in file order"},
 	{"new", "[--keystore FILE] [--scheme ed25519|secp256k1|secp256r1]", "add a new random key to the keystore (created 0600) and print its line"},
+	{"balance", "[--config FILE] [--context NAME]", "print the SUI and WAL of the active address"},
 }
 
 // runWallet: walrusfs wallet address|new [flags].
 func runWallet(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
 		walletUsage(env.stderr)
-		return usageError{"no wallet command given (address or new)"}
+		return usageError{"no wallet command given (address, new or balance)"}
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
@@ -34,9 +35,11 @@ func runWallet(ctx context.Context, env *cliEnv, args []string) error {
 		return runWalletAddress(ctx, env, args[1:])
 	case "new":
 		return runWalletNew(ctx, env, args[1:])
+	case "balance":
+		return runWalletBalance(ctx, env, args[1:])
 	}
 	walletUsage(env.stderr)
-	return usageError{fmt.Sprintf("unknown wallet command %q (want address or new)", args[0])}
+	return usageError{fmt.Sprintf("unknown wallet command %q (want address, new or balance)", args[0])}
 }
 
 func walletUsage(w io.Writer) {
