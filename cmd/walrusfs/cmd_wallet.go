@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/walrusfs/walrusfs/clientconf"
 	"github.com/walrusfs/walrusfs/wallet"
 )
 
@@ -52,8 +53,13 @@ func walletUsage(w io.Writer) {
 }
 
 // defaultKeystore is the keystore wallet commands use without --keystore:
-// the Sui CLI's.
+// the Sui CLI's, as its client.yaml names it, else its default place.
 func defaultKeystore() (string, error) {
+	for _, p := range clientconf.SuiSearchPath(clientconf.OSEnv()) {
+		if s, err := clientconf.LoadSui(p); err == nil && s.Keystore != "" {
+			return s.Keystore, nil
+		}
+	}
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", fmt.Errorf("no default keystore (%w); use --keystore FILE", err)
