@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/block-vision/sui-go-sdk v1.2.1
+	github.com/cloudflare/circl v1.6.5
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/klauspost/reedsolomon v1.14.2
 	github.com/moby/sys/mountinfo v0.7.3
