@@ -68,14 +68,21 @@ func (c *Chain) Execute(ctx context.Context, txData []byte, signatures [][]byte)
 	if a, err := sui.NormalizeAddress(signer); err != nil || a != tx.Sender {
 		return nil, fmt.Errorf("chain: transaction %s: signed by %s, not by the sender %s", ds, signer, tx.Sender)
 	}
-	if err := c.validate(tx, false); err != nil {
-		return nil, fmt.Errorf("chain: transaction %s: %w", ds, err)
-	}
+	// An (object, version) a transaction was accepted with stays locked to
+	// it until the end of the Sui epoch: another transaction naming the
+	// same version is refused even after the first one executed.
 	refs := append(append([]objRef(nil), tx.Payment...), ownedInputs(tx)...)
 	for _, r := range refs {
 		if by, ok := c.st.Locks[lockKey(r)]; ok && by != ds {
-			return nil, fmt.Errorf("chain: transaction %s: object %s version %d is locked by transaction %s", ds, r.ID, r.Version, by)
+			cur := "deleted"
+			if o := c.st.Objects[r.ID]; o != nil {
+				cur = fmt.Sprintf("version %d", o.Version)
+			}
+			return nil, fmt.Errorf("chain: transaction %s: object %s version %d is locked by transaction %s (now %s)", ds, r.ID, r.Version, by, cur)
 		}
+	}
+	if err := c.validate(tx, false); err != nil {
+		return nil, fmt.Errorf("chain: transaction %s: %w", ds, err)
 	}
 	for _, r := range refs {
 		c.st.Locks[lockKey(r)] = ds
