@@ -158,7 +158,9 @@ func (x *exec) run() *ledger.Result {
 	comp := x.comp * tx.GasPrice
 	res := &ledger.Result{Digest: base58(x.digest), Success: fail == nil}
 	storage, rebate := x.storageCosts()
-	if fail == nil && (comp+storage > tx.GasBudget || comp+storage > coinValue(x.get(x.gas.obj))+rebate) {
+	// The net charge (computation + storage − rebate) must fit the budget
+	// and the gas coin.
+	if fail == nil && (comp > tx.GasBudget || comp+storage > tx.GasBudget+rebate || comp+storage > coinValue(x.get(x.gas.obj))+rebate) {
 		fail = &failure{msg: "InsufficientGas", cmd: -1}
 	}
 	if fail != nil {
@@ -178,7 +180,15 @@ func (x *exec) run() *ledger.Result {
 		}
 		x.events, x.sysDirt = nil, false
 		storage, rebate = x.storageCosts()
-		comp = min(comp, tx.GasBudget-min(storage, tx.GasBudget))
+		// Charge at most the budget.
+		comp = min(comp, tx.GasBudget)
+		if comp+storage > tx.GasBudget+rebate {
+			if storage > tx.GasBudget+rebate {
+				comp, storage = 0, tx.GasBudget+rebate
+			} else {
+				comp = tx.GasBudget + rebate - storage
+			}
+		}
 		res.Success = false
 		res.Error = x.describe(fail)
 		if fail.abort {
