@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -218,13 +219,19 @@ func (p *ptb) obj(o *ledger.Object) transaction.Argument {
 	return p.tx.Object(transaction.CallArg{Object: &transaction.ObjectArg{ImmOrOwnedObject: &r}})
 }
 
-// wal returns the user's first WAL coin as an input.
+// wal returns the user's largest WAL coin as an input.
 func (p *ptb) wal() transaction.Argument {
 	coins := p.h.owned(p.u, "0x2::coin::Coin<"+p.h.c.WALType()+">")
 	if len(coins) == 0 {
 		p.h.t.Fatal("no WAL coin")
 	}
-	return p.obj(coins[0])
+	best := coins[0]
+	for _, c := range coins {
+		if c.Balance > best.Balance {
+			best = c
+		}
+	}
+	return p.obj(best)
 }
 
 func (p *ptb) call(module, fn string, args ...transaction.Argument) transaction.Argument {
@@ -280,3 +287,5 @@ func certMsg(epoch uint32, id [32]byte, objectID string) []byte {
 	}
 	return append(append(m, 1), addrBytes(objectID)...)
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
