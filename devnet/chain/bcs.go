@@ -171,20 +171,3 @@ func base58(b []byte) string {
 	}
 	return string(out)
 }
-
-// unbase58 decodes a base58 digest.
-func unbase58(s string) ([]byte, error) {
-	n := new(big.Int)
-	zeros := 0
-	for i, c := range []byte(s) {
-		k := strings.IndexByte(b58Alphabet, c)
-		if k < 0 {
-			return nil, fmt.Errorf("invalid base58 %q", s)
-		}
-		if k == 0 && i == zeros {
-			zeros++
-		}
-		n.Mul(n, big.NewInt(58)).Add(n, big.NewInt(int64(k)))
-	}
-	return append(make([]byte, zeros), n.Bytes()...), nil
-}

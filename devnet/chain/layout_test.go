@@ -65,7 +65,8 @@ func parseSystemInnerFull(b []byte) (sysParsed, error) {
 		}
 		s.ringUsed = append(s.ringUsed, a.used)
 	}
-	if d.uleb() != 0 || d.uleb() != 0 { // event blob state: none, empty map
+	latest, weights := d.uleb(), d.uleb() // event blob state: none, empty map
+	if latest != 0 || weights != 0 {
 		return s, errors.New("event blob certification state not empty")
 	}
 	d.take(32) // deny_list_sizes

@@ -109,6 +109,10 @@ func TestLifecycle(t *testing.T) {
 	p := h.newTx(u)
 	p.call("system", "extend_blob", p.system(true), p.obj(bl), p.tx.Pure(uint32(3)), p.wal())
 	r = p.mustExec()
+	wantEv = (&enc{}).u32(1).raw(id[:]).u32(9).boolean(true).addr(bl.ID).boolean(true).b
+	if len(r.Events) != 1 || r.Events[0].Type != h.c.PackageID()+"::events::BlobCertified" || !bytes.Equal(r.Events[0].BCS, wantEv) {
+		t.Fatalf("extend events %+v", r.Events)
+	}
 	if got := walBefore - h.balance(u, h.c.WALType()); got != testStoragePrice*units(encLen)*3 {
 		t.Fatalf("extension cost %d", got)
 	}

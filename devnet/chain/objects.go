@@ -2,7 +2,6 @@ package chain
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/walrusfs/walrusfs/devnet/ledger"
 )
@@ -61,9 +60,6 @@ const (
 )
 
 func isCoinType(t string) bool { return len(t) > len(coinPrefix) && t[:len(coinPrefix)] == coinPrefix }
-
-// coinInner returns T of 0x2::coin::Coin<T>.
-func coinInner(t string) string { return t[len(coinPrefix) : len(t)-1] }
 
 // --- Move structs the devnet mutates ---
 
@@ -183,8 +179,4 @@ func (s *state) extendedField(label, valueType string, value []byte) []byte {
 	uid := genesisID(label)
 	s.addField(uid, s.G.WalrusPkg+"::extended_field::Key", []byte{0}, valueType, value)
 	return addrBytes(uid)
-}
-
-func objectError(id string, format string, a ...any) error {
-	return fmt.Errorf("object %s: %s", id, fmt.Sprintf(format, a...))
 }
