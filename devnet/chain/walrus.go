@@ -16,7 +16,7 @@ import (
 
 const (
 	bytesPerUnit = 1 << 20 // system_state_inner.move BYTES_PER_UNIT_SIZE
-	rs2          = 1       // encoding.move RS2
+	encodingRS2  = 1       // encoding.move RS2
 )
 
 func (x *exec) walType() string     { return coinPrefix + x.st.G.WALPkg + "::wal::WAL>" }
@@ -164,7 +164,7 @@ func (x *exec) registerBlob(args []argument) ([]*value, *failure) {
 	if epoch < st.Start || epoch >= st.End {
 		return nil, abortIn("blob", "new", 2) // EResourceBounds
 	}
-	if encB[0] != rs2 {
+	if encB[0] != encodingRS2 {
 		return nil, abortIn("encoding", "encoded_blob_length", 0) // EInvalidEncodingType
 	}
 	encoded, ok := encodedLength(size, x.st.G.NShards)
