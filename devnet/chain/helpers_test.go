@@ -93,14 +93,14 @@ func testMembers(t testing.TB) []Member {
 }
 
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	clk  *clock
 	opts Options
 	c    *Chain
 }
 
-func newHarness(t *testing.T, mod func(*Options)) *harness {
+func newHarness(t testing.TB, mod func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), clk: &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	h.opts = Options{NShards: testShards, Members: testMembers(t), StoragePricePerUnit: testStoragePrice,

@@ -19,7 +19,7 @@ func units(n uint64) uint64 { return (n + bytesPerUnit - 1) / bytesPerUnit }
 
 // createdOfType returns the object a result created (or unwrapped) of
 // type suffix.
-func createdOfType(t *testing.T, r *ledger.Result, suffix string) ledger.Changed {
+func createdOfType(t testing.TB, r *ledger.Result, suffix string) ledger.Changed {
 	t.Helper()
 	for _, ch := range r.Changed {
 		if ch.Op == ledger.Created && len(ch.Type) >= len(suffix) && ch.Type[len(ch.Type)-len(suffix):] == suffix {
