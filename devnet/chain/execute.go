@@ -205,6 +205,9 @@ func (c *Chain) validate(tx *txData, simulate bool) error {
 		if o.Type != suiCoinType {
 			return fmt.Errorf("gas payment: object %s is a %s, not a Coin<SUI>", r.ID, o.Type)
 		}
+		if total+coinValue(o) < total {
+			return errors.New("gas coins hold more than 2^64 MIST together")
+		}
 		total += coinValue(o)
 	}
 	if len(tx.Payment) > 0 && total < tx.GasBudget {
