@@ -239,7 +239,7 @@ func (x *exec) describe(f *failure) string {
 	}
 	pkg := x.st.G.WalrusPkg
 	if f.module == "balance" || f.module == "coin" || f.module == "bcs" {
-		pkg = "0x2"
+		pkg = "0x" + strings.Repeat("0", 63) + "2"
 	}
 	return fmt.Sprintf("MoveAbort(MoveLocation { module: ModuleId { address: %s, name: Identifier(%q) }, function: 0, instruction: 0, function_name: Some(%q) }, %d)%s",
 		strings.TrimPrefix(pkg, "0x"), f.module, f.fn, f.code, where)
