@@ -189,6 +189,23 @@ func TestAborts(t *testing.T) {
 			msg[2] = 1
 			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
 		}},
+		{name: "certify a truncated message", module: "bcs", code: 0, build: func(h *harness, u *user) *ptb {
+			bl, _ := h.register(u, 1, 1000, 5, true)
+			msg := msgFor(h, bl)[:20]
+			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
+		}},
+		{name: "certify with an unknown persistence type", module: "messages", code: 4, build: func(h *harness, u *user) *ptb {
+			bl, _ := h.register(u, 1, 1000, 5, true)
+			msg := msgFor(h, bl)
+			msg[39] = 2
+			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
+		}},
+		{name: "certify with intent version 1", module: "messages", code: 3, build: func(h *harness, u *user) *ptb {
+			bl, _ := h.register(u, 1, 1000, 5, true)
+			msg := msgFor(h, bl)
+			msg[1] = 1
+			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
+		}},
 		{name: "extend an uncertified blob", module: "blob", code: 0, build: func(h *harness, u *user) *ptb {
 			bl, _ := h.register(u, 1, 1000, 5, true)
 			p := h.newTx(u)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"strings"
 	"testing"
 
 	"github.com/block-vision/sui-go-sdk/transaction"
@@ -203,4 +204,61 @@ func TestRegisteredEventBCS(t *testing.T) {
 	}
 	_ = binary.LittleEndian
 	_ = transaction.Argument{}
+}
+
+// Register and delete in one transaction: the Storage is created,
+// wrapped and unwrapped, the Blob created and deleted; only the Storage
+// shows up as created.
+func TestRegisterAndDeleteInOneTransaction(t *testing.T) {
+	h := newHarness(t, nil)
+	u := newUser(1)
+	h.fund(u, testSUI, testWAL)
+	id, root := blobFor(1, 1000)
+	encLen, _ := encodedLength(1000, testShards)
+	p := h.newTx(u)
+	sys, wal := p.system(true), p.wal()
+	st := p.call("system", "reserve_space", sys, p.tx.Pure(encLen), p.tx.Pure(uint32(2)), wal)
+	bl := p.call("system", "register_blob", sys, st, p.tx.Pure(id), p.tx.Pure(root), p.tx.Pure(uint64(1000)), p.tx.Pure(uint8(1)), p.tx.Pure(true), wal)
+	p.keep(p.call("system", "delete_blob", sys, bl))
+	r := p.mustExec()
+	created := 0
+	for _, ch := range r.Changed {
+		if ch.Op == ledger.Created {
+			created++
+			if !strings.HasSuffix(ch.Type, "::storage_resource::Storage") || ch.Owner.Address != u.addr {
+				t.Fatalf("created %+v", ch)
+			}
+		}
+		if strings.HasSuffix(ch.Type, "::blob::Blob") {
+			t.Fatalf("blob listed: %+v", ch)
+		}
+	}
+	if created != 1 || len(r.Events) != 2 {
+		t.Fatalf("%d created, events %+v", created, r.Events)
+	}
+	if reg, _ := h.c.Registered(context.Background(), id); len(reg) != 0 {
+		t.Fatalf("Registered = %+v", reg)
+	}
+}
+
+// blob::burn deletes the object but emits no event: storage nodes keep
+// the blob until its end epoch.
+func TestBurn(t *testing.T) {
+	h := newHarness(t, nil)
+	u := newUser(1)
+	h.fund(u, testSUI, testWAL)
+	bl := h.certified(u, 1, 3, false)
+	b, _ := decodeBlob(bl.Contents)
+	p := h.newTx(u)
+	p.call("blob", "burn", p.obj(bl))
+	r := p.mustExec()
+	if h.object(bl.ID) != nil || len(r.Events) != 0 {
+		t.Fatalf("after burn: %+v", r)
+	}
+	if reg, _ := h.c.Registered(context.Background(), b.BlobID); len(reg) != 1 || !reg[0].Certified {
+		t.Fatalf("Registered after burn = %+v", reg)
+	}
+	if h.object(b.Storage.ID) != nil {
+		t.Fatal("burned storage exists")
+	}
 }

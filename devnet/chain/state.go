@@ -177,8 +177,9 @@ func New(dir string, o Options) (*Chain, error) {
 	return c, nil
 }
 
-// Open loads the chain saved in dir. Only the functions, the clock and
-// the logger of o are used.
+// Open loads the chain saved in dir. Only the functions, the clock, the
+// logger and a non-zero CheckpointDelay of o are used; the rest comes
+// from the saved genesis.
 func Open(dir string, o Options) (*Chain, error) {
 	o.defaults()
 	if o.CheckCertificate == nil {
