@@ -36,6 +36,7 @@
 // listed above execute: anything else fails with "not supported by the
 // devnet". Sponsored transactions and address balances do not exist.
 //
-// State is saved to dir/chain.json atomically after every change and
-// loaded by Open.
+// State is saved to dir/chain.json atomically after every change (the
+// executed transactions go to dir/transactions.jsonl, appended and synced
+// before the state names them) and loaded by Open.
 package chain

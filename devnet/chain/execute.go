@@ -84,15 +84,18 @@ func (c *Chain) Execute(ctx context.Context, txData []byte, signatures [][]byte)
 	if err := c.validate(tx, false); err != nil {
 		return nil, fmt.Errorf("chain: transaction %s: %w", ds, err)
 	}
-	for _, r := range refs {
-		c.st.Locks[lockKey(r)] = ds
-	}
 	x := newExec(c.st, tx, digest, c.o.CheckCertificate)
 	res := x.run()
 	res.TxData = append([]byte(nil), txData...)
+	rec := &txRecord{Result: *res, Executed: c.o.Clock()}
+	if err := c.appendTx(rec); err != nil {
+		return nil, err // nothing applied
+	}
+	for _, r := range refs {
+		c.st.Locks[lockKey(r)] = ds
+	}
 	x.apply(res)
-	now := c.o.Clock()
-	c.st.Txs[ds] = &txRecord{Result: *res, Executed: now}
+	c.st.Txs[ds] = rec
 	c.st.Order = append(c.st.Order, ds)
 	c.checkpoints()
 	out := copyResult(&c.st.Txs[ds].Result)

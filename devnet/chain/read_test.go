@@ -28,11 +28,11 @@ func TestReads(t *testing.T) {
 		{"0x2::coin::Coi", 0},
 	}
 	for _, c := range cases {
-		objs, err := h.c.OwnedObjects(ctx, strings.ToUpper(u.addr[2:3])+u.addr[3:], c.typ)
-		if err == nil {
+		if _, err := h.c.OwnedObjects(ctx, strings.ToUpper(u.addr[2:3])+u.addr[3:], c.typ); err == nil {
 			t.Fatalf("address without 0x accepted")
 		}
-		if objs, err = h.c.OwnedObjects(ctx, u.addr, c.typ); err != nil || len(objs) != c.want {
+		objs, err := h.c.OwnedObjects(ctx, u.addr, c.typ)
+		if err != nil || len(objs) != c.want {
 			t.Fatalf("OwnedObjects(%q) = %d objects, %v; want %d", c.typ, len(objs), err, c.want)
 		}
 		for i := 1; i < len(objs); i++ {

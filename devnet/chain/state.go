@@ -108,10 +108,10 @@ type state struct {
 	Sys      sysInner
 	SuiEpoch uint64
 	Objects  map[string]*object
-	Locks    map[string]string // "id@version" -> tx digest
-	Txs      map[string]*txRecord
-	Order    []string // digests in execution order
-	NextCP   uint64   // next checkpoint sequence number
+	Locks    map[string]string    // "id@version" -> tx digest
+	Txs      map[string]*txRecord `json:"-"` // in txLogFile
+	Order    []string             // digests in execution order
+	NextCP   uint64               // next checkpoint sequence number
 	Blobs    map[string]*BlobInfo
 	Created  uint64 // coins created by Fund so far
 	CPDone   int    // transactions of Order already in a checkpoint
@@ -166,6 +166,9 @@ func New(dir string, o Options) (*Chain, error) {
 	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
 		return nil, fmt.Errorf("chain: %s already holds a chain (use Open)", dir)
 	}
+	if err := os.Remove(filepath.Join(dir, txLogFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
 	st, err := genesis(o)
 	if err != nil {
 		return nil, fmt.Errorf("chain: genesis: %w", err)
@@ -195,6 +198,9 @@ func Open(dir string, o Options) (*Chain, error) {
 	}
 	if st.Objects[st.G.System] == nil || st.Objects[st.G.Staking] == nil {
 		return nil, fmt.Errorf("chain: %s: no System/Staking object", filepath.Join(dir, stateFile))
+	}
+	if err := loadTxs(dir, st); err != nil {
+		return nil, err
 	}
 	if o.CheckpointDelay == 0 {
 		o.CheckpointDelay = st.G.CheckpointDelay
