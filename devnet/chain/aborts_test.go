@@ -194,6 +194,11 @@ func TestAborts(t *testing.T) {
 			msg := msgFor(h, bl)[:20]
 			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
 		}},
+		{name: "certify a short message with a bad intent version", module: "messages", code: 3, build: func(h *harness, u *user) *ptb {
+			bl, _ := h.register(u, 1, 1000, 5, true)
+			msg := []byte{1, 1, 3, 0, 0}
+			return h.certifyTx(u, bl, msg, testSig(msg), fullBitmap(4))
+		}},
 		{name: "certify with an unknown persistence type", module: "messages", code: 4, build: func(h *harness, u *user) *ptb {
 			bl, _ := h.register(u, 1, 1000, 5, true)
 			msg := msgFor(h, bl)

@@ -242,20 +242,29 @@ func (x *exec) certifyBlob(args []argument) *failure {
 		}
 		return abortIn("bls_aggregate", "verify_certificate_and_weight", code)
 	}
-	// messages::new_certified_message
+	// messages::new_certified_message, peeling and checking in order; a
+	// short message aborts in sui::bcs (EOutOfRange).
 	d := &dec{b: msg}
-	intentType, intentVersion, app, certEpoch := d.u8(), d.u8(), d.u8(), d.u32()
+	intentType, intentVersion := d.u8(), d.u8()
 	if d.err != nil {
-		return abortIn("bcs", "peel_u8", 0) // bcs::EOutOfRange
+		return abortIn("bcs", "peel_u8", 0)
 	}
-	switch {
-	case intentVersion != 0:
+	if intentVersion != 0 {
 		return abortIn("messages", "new_certified_message", 3) // EIncorrectIntentVersion
-	case app != 3:
+	}
+	if app := d.u8(); d.err != nil {
+		return abortIn("bcs", "peel_u8", 0)
+	} else if app != 3 {
 		return abortIn("messages", "new_certified_message", 0) // EIncorrectAppId
-	case certEpoch != x.sys.Epoch:
+	}
+	if certEpoch := d.u32(); d.err != nil {
+		return abortIn("bcs", "peel_u32", 0)
+	} else if certEpoch != x.sys.Epoch {
+		// Before system_state_inner's EInvalidIdEpoch (3) can be reached:
+		// the committee's epoch is the system's.
 		return abortIn("messages", "new_certified_message", 1) // EIncorrectEpoch
-	case intentType != 1:
+	}
+	if intentType != 1 {
 		return abortIn("messages", "certify_blob_message", 2) // EInvalidMsgType
 	}
 	var msgID [32]byte
