@@ -34,6 +34,10 @@ type BackendRecord struct {
 	Publisher   string   `json:"publisher,omitempty"`
 	Aggregators []string `json:"aggregators,omitempty"`
 	NShards     int      `json:"n_shards,omitempty"`
+	// ClientConfig and Context name the Walrus CLI configuration (and
+	// its context) whose wallet writes directly to the storage nodes.
+	ClientConfig string `json:"client_config,omitempty"`
+	Context      string `json:"context,omitempty"`
 }
 
 // ReadBackend returns the remembered back end of dataDir. A data
@@ -63,7 +67,11 @@ func walrusRecord(c *walrus.Config) BackendRecord {
 	if n == 0 {
 		n = walrus.DefaultNShards
 	}
-	return BackendRecord{Kind: BackendWalrus, Network: c.Network, Publisher: c.Publisher, Aggregators: c.Aggregators, NShards: n}
+	r := BackendRecord{Kind: BackendWalrus, Network: c.Network, Publisher: c.Publisher, Aggregators: c.Aggregators, NShards: n}
+	if c.Client != nil {
+		r.ClientConfig, r.Context = c.Client.Walrus.Path, c.Client.Walrus.Context
+	}
+	return r
 }
 
 func (r *BackendRecord) String() string {

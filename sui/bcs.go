@@ -22,7 +22,9 @@ type reader struct {
 
 func (r *reader) take(n int) []byte {
 	if r.err != nil || n < 0 || n > len(r.b) {
-		r.err = errShort
+		if r.err == nil {
+			r.err = errShort
+		}
 		return make([]byte, max(n, 0))
 	}
 	v := r.b[:n]
@@ -94,10 +96,12 @@ func parseHeader(b []byte) (header, error) {
 }
 
 // parseSystemInner decodes the dynamic field Field<u64, SystemStateInnerV1>
-// (contracts/walrus/sources/system/system_state_inner.move): id UID, name
-// u64, then committee BlsCommittee { members: vector<BlsCommitteeMember
-// { public_key: Element<G1> (vector<u8>), weight: u16, node_id: ID }>,
-// n_shards: u16, epoch: u32 }, total_capacity_size, used_capacity_size,
+// (mainnet-contracts/walrus/sources/system/system_state_inner.move and
+// bls_aggregate.move): id UID, name u64, then committee BlsCommittee {
+// members: vector<BlsCommitteeMember { public_key:
+// Element<UncompressedG1> (vector<u8>), weight: u16, node_id: ID }>,
+// n_shards: u16, epoch: u32, total_aggregated_key: Element<G1>
+// (vector<u8>) }, total_capacity_size, used_capacity_size,
 // storage_price_per_unit_size, write_price_per_unit_size (u64 each), and
 // fields not needed here.
 func parseSystemInner(b []byte, version uint64) (State, error) {
@@ -115,6 +119,7 @@ func parseSystemInner(b []byte, version uint64) (State, error) {
 		}
 	}
 	s := State{NShards: int(r.u16()), Epoch: r.u32()}
+	r.take(r.uleb()) // total_aggregated_key
 	r.u64()
 	r.u64()
 	s.Prices = Prices{StoragePerUnit: r.u64(), WritePerUnit: r.u64()}
@@ -124,28 +129,129 @@ func parseSystemInner(b []byte, version uint64) (State, error) {
 	return s, nil
 }
 
-// parseStakingInner decodes Field<u64, StakingInnerV1>
-// (contracts/walrus/sources/staking/staking_inner.move): id UID, name u64,
-// then { id: UID, n_shards: u16, epoch_duration: u64 (ms),
-// first_epoch_start: u64 (ms), pools: ObjectTable { id: UID, size: u64 },
-// epoch: u32, ... }.
-func parseStakingInner(b []byte, version uint64) (nShards int, epochDur time.Duration, first time.Time, epoch uint32, err error) {
+// stakingInner is what walrusfs reads of StakingInnerV1.
+type stakingInner struct {
+	NShards         int
+	EpochDuration   time.Duration
+	FirstEpochStart time.Time
+	PoolsID         string // ObjectTable<ID, StakingPool>
+	Epoch           uint32
+	Committee       []committeeEntry // in committee order
+}
+
+// committeeEntry is one entry of committee::Committee.
+type committeeEntry struct {
+	NodeID string
+	Shards []uint16
+}
+
+// parseStaking decodes Field<u64, StakingInnerV1>: id UID, name u64,
+// then StakingInnerV1 (mainnet-contracts/walrus/sources/staking/
+// staking_inner.move; the struct has no UID of its own) { n_shards: u16,
+// epoch_duration: u64 (ms), first_epoch_start: u64 (ms), pools:
+// ObjectTable<ID, StakingPool> { id: UID, size: u64 }, epoch: u32,
+// active_set: ExtendedField<ActiveSet> { id: UID }, next_committee:
+// Option<Committee>, committee: Committee, ... }, where Committee
+// (committee.move) is Committee(VecMap<ID, vector<u16>>): node ID to
+// shard indices, sorted by node ID, and a VecMap is a vector of
+// { key, value } entries.
+func parseStaking(b []byte, version uint64) (stakingInner, error) {
 	r := &reader{b: b}
 	r.take(32)
 	if v := r.u64(); v != version && r.err == nil {
-		return 0, 0, time.Time{}, 0, fmt.Errorf("staking inner state is for version %d, want %d", v, version)
+		return stakingInner{}, fmt.Errorf("staking inner state is for version %d, want %d", v, version)
 	}
-	r.take(32)
-	nShards = int(r.u16())
-	epochDur = time.Duration(r.u64()) * time.Millisecond
-	first = time.UnixMilli(int64(r.u64())).UTC()
-	r.take(32)
+	s := stakingInner{NShards: int(r.u16())}
+	s.EpochDuration = time.Duration(r.u64()) * time.Millisecond
+	s.FirstEpochStart = time.UnixMilli(int64(r.u64())).UTC()
+	s.PoolsID = r.id()
 	r.u64()
-	epoch = r.u32()
-	if r.err != nil {
-		return 0, 0, time.Time{}, 0, fmt.Errorf("staking inner state: %w", r.err)
+	s.Epoch = r.u32()
+	r.take(32)
+	switch n := r.uleb(); n {
+	case 0:
+	case 1:
+		r.committee()
+	default:
+		if r.err == nil {
+			r.err = fmt.Errorf("invalid BCS Option length %d", n)
+		}
 	}
-	return nShards, epochDur, first, epoch, nil
+	s.Committee = r.committee()
+	if r.err != nil {
+		return stakingInner{}, fmt.Errorf("staking inner state: %w", r.err)
+	}
+	return s, nil
+}
+
+// committee reads a committee::Committee.
+func (r *reader) committee() []committeeEntry {
+	var out []committeeEntry
+	for range r.uleb() {
+		e := committeeEntry{NodeID: r.id()}
+		for range r.uleb() {
+			e.Shards = append(e.Shards, r.u16())
+			if r.err != nil {
+				break
+			}
+		}
+		if r.err != nil {
+			return nil
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// parseStakingInner is parseStaking for ReadState.
+func parseStakingInner(b []byte, version uint64) (nShards int, epochDur time.Duration, first time.Time, epoch uint32, err error) {
+	s, err := parseStaking(b, version)
+	return s.NShards, s.EpochDuration, s.FirstEpochStart, s.Epoch, err
+}
+
+// bytes reads a vector<u8> (or a Move String).
+func (r *reader) bytes() []byte { return append([]byte(nil), r.take(r.uleb())...) }
+
+// parseStakingPool decodes the start of staking_pool::StakingPool
+// (mainnet-contracts/walrus/sources/staking/staking_pool.move): { id: UID,
+// state: PoolState (enum: Active, Withdrawing(u32), Withdrawn),
+// voting_params: VotingParams { storage_price, write_price,
+// node_capacity: u64 }, node_info: StorageNodeInfo, ... } with
+// StorageNodeInfo (storage_node.move) { name: String, node_id: ID,
+// network_address: String, public_key: Element<UncompressedG1>
+// (vector<u8>), next_epoch_public_key: Option<Element<UncompressedG1>>,
+// network_public_key: vector<u8>, metadata: ExtendedField }.
+func parseStakingPool(b []byte) (Member, error) {
+	r := &reader{b: b}
+	r.take(32)
+	switch v := r.uleb(); v {
+	case 0, 2:
+	case 1:
+		r.u32()
+	default:
+		if r.err == nil {
+			r.err = fmt.Errorf("unknown PoolState variant %d", v)
+		}
+	}
+	r.u64()
+	r.u64()
+	r.u64()
+	m := Member{Name: string(r.bytes()), NodeID: r.id(), NetworkAddress: string(r.bytes()), PublicKey: r.bytes()}
+	switch n := r.uleb(); n {
+	case 0:
+	case 1:
+		r.bytes()
+	default:
+		if r.err == nil {
+			r.err = fmt.Errorf("invalid BCS Option length %d", n)
+		}
+	}
+	m.NetworkPublicKey = r.bytes()
+	r.take(32)
+	if r.err != nil {
+		return Member{}, fmt.Errorf("staking pool: %w", r.err)
+	}
+	return m, nil
 }
 
 // parseBlob decodes blob::Blob (§5): { id: UID, registered_epoch: u32,

@@ -56,6 +56,7 @@ type Client struct {
 	net      Network
 	backends []backend
 	closers  []func() error
+	grpc     *grpcconn.SuiGrpcClient // for the calls the SDK's v2 client cannot express (tx.go)
 }
 
 // Dial prepares a client for network n at the full node rawURL ("" = the
@@ -78,6 +79,11 @@ func Dial(n Network, rawURL string) (*Client, error) {
 		opts = append(opts, grpcconn.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12}))))
 	}
 	gc := grpcconn.NewSuiGrpcClient(target, opts...)
+	// The SDK sets its service clients on first use without a lock; set
+	// them now, before concurrent use. This dials lazily: no I/O yet.
+	if err := gc.Connect(context.Background()); err != nil {
+		return nil, fmt.Errorf("sui: full node %s: %w", rawURL, err)
+	}
 	g, err := suiv2.NewClient(suiv2.ClientOptions{GrpcClient: gc})
 	if err != nil {
 		return nil, fmt.Errorf("sui: %w", err)
@@ -86,7 +92,7 @@ func Dial(n Network, rawURL string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sui: %w", err)
 	}
-	return &Client{net: n, backends: []backend{{"gRPC", g}, {"JSON-RPC", j}}, closers: []func() error{gc.Close}}, nil
+	return &Client{net: n, backends: []backend{{"gRPC", g}, {"JSON-RPC", j}}, closers: []func() error{gc.Close}, grpc: gc}, nil
 }
 
 // Close releases the gRPC connection.
@@ -100,9 +106,14 @@ func (c *Client) Close() error {
 
 // try runs op on each transport in order until one succeeds.
 func (c *Client) try(ctx context.Context, what string, op func(suiv2.Client) error) error {
+	return c.tryBackend(ctx, what, func(b backend) error { return op(b.c) })
+}
+
+// tryBackend is try for operations that need to know the transport.
+func (c *Client) tryBackend(ctx context.Context, what string, op func(backend) error) error {
 	var errs []string
 	for _, b := range c.backends {
-		err := op(b.c)
+		err := op(b)
 		if err == nil {
 			return nil
 		}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/walrusfs/walrusfs/clientconf"
 )
 
 // Defaults for Config fields left zero.
@@ -113,6 +115,14 @@ type Config struct {
 	// (blob::delete_blob, a signed transaction). Without it Delete fails
 	// with ErrNotSupported and changes nothing.
 	Deleter func(ctx context.Context, r Record) error
+	// Client, if set, is the user's Walrus CLI configuration, resolved to
+	// its Sui wallet (clientconf.Resolve: context, RPC URL, keystore path,
+	// address). A Config with Client and no Publisher is valid: blobs are
+	// then written directly to the storage nodes, paid for from that
+	// wallet, instead of through a publisher. Whoever builds the Config
+	// copies the context's settings into the fields above (NShards,
+	// Network); Validate checks that NShards agrees with the file.
+	Client *clientconf.Resolved
 }
 
 // Validate reports what is wrong with c, as New would.
@@ -123,6 +133,14 @@ func (c Config) Validate() error {
 
 // withDefaults validates c and returns a copy with defaults filled in.
 func (c Config) withDefaults() (Config, error) {
+	if c.Client != nil && c.Client.Walrus.NShards != 0 {
+		if c.NShards == 0 {
+			c.NShards = c.Client.Walrus.NShards
+		}
+		if c.NShards != c.Client.Walrus.NShards {
+			return c, fmt.Errorf("walrus: NShards %d disagrees with n_shards %d of %s", c.NShards, c.Client.Walrus.NShards, c.Client.Walrus.Path)
+		}
+	}
 	if c.Network != "" {
 		if n, ok := Networks[c.Network]; ok && c.NShards == 0 {
 			c.NShards = n.NShards

@@ -139,6 +139,7 @@ func mountWalrusConfig(dataDir string, wf *walrusFlags, embeddedFlags bool) (*wa
 	}
 	if !wf.given() {
 		wf.Network, wf.Publisher, wf.Aggregators = rec.Network, rec.Publisher, strings.Join(rec.Aggregators, ",")
+		wf.ClientConfig, wf.Context = rec.ClientConfig, rec.Context
 	}
 	cfg, err := wf.resolve(dataDir, nil, false)
 	if err != nil {

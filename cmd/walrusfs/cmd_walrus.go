@@ -25,11 +25,12 @@ func addWalrusFlags(fs *flag.FlagSet) *walrusFlags {
 }
 
 // given reports whether the command line selects a real Walrus back end:
-// --network, --publisher or --aggregator. Without them store and read use
-// the embedded network (or --committee) exactly as before; environment
-// variables and walrus.conf only fill in settings once Walrus is chosen.
+// --network, --publisher, --aggregator, --config or --context. Without
+// them store and read use the embedded network (or --committee) exactly as
+// before; environment variables and walrus.conf only fill in settings once
+// Walrus is chosen.
 func (w *walrusFlags) given() bool {
-	return w.Network != "" || w.Publisher != "" || w.Aggregators != ""
+	return w.Network != "" || w.Publisher != "" || w.Aggregators != "" || w.ClientConfig != "" || w.Context != ""
 }
 
 // any reports whether any Walrus-only flag was set (to refuse mixing them

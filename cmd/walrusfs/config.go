@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/clientconf"
+	"github.com/walrusfs/walrusfs/sui"
 )
 
 // Configuration is resolved here, in one place, for every command: flags,
@@ -19,6 +21,15 @@ import (
 // walrus.conf, then the network presets (walrus.Networks); the result is
 // one walrus.Config, checked by its Validate. Back-end packages take that
 // Config and read no flags, environment or files of their own.
+//
+// The official walrus CLI's configuration (client_config.yaml and the Sui
+// wallet it points to, package clientconf) is read only when asked for:
+// --config FILE or --context NAME (or WALRUSFS_CLIENT_CONFIG,
+// WALRUSFS_CONTEXT, or client_config/context in walrus.conf). A
+// client_config.yaml lying in the places the walrus CLI searches is NOT
+// picked up on its own, although the walrus CLI would: with it walrusfs
+// writes blobs itself and pays for them with the user's WAL and SUI, which
+// must never happen just because a file exists.
 
 // configFileName is the name of the optional config file in the data dir.
 const configFileName = "walrus.conf"
@@ -30,6 +41,8 @@ const (
 	envAggregator = "WALRUSFS_AGGREGATOR" // comma-separated, failover order
 	envToken      = "WALRUSFS_PUBLISHER_TOKEN"
 	envSuiURL     = "WALRUSFS_SUI_URL"
+	envClientConf = "WALRUSFS_CLIENT_CONFIG" // a Walrus client_config.yaml
+	envContext    = "WALRUSFS_CONTEXT"       // a context of that file
 )
 
 // fileKeys are the keys walrus.conf may hold. sui_url is for the sui
@@ -37,7 +50,7 @@ const (
 var fileKeys = map[string]bool{
 	"network": true, "publisher": true, "aggregator": true, "publisher_token": true, "epochs": true,
 	"permanent": true, "send_object_to": true, "trust_aggregator": true, "n_shards": true,
-	"max_blob_size": true, "sui_url": true,
+	"max_blob_size": true, "sui_url": true, "client_config": true, "context": true,
 }
 
 // optBool is a boolean flag that remembers whether it was given.
@@ -60,6 +73,7 @@ func (b *optBool) Set(s string) error {
 // mean "not given".
 type walrusValues struct {
 	Network, Publisher, Aggregators, Token, SendObjectTo string
+	ClientConfig, Context                                string
 	Epochs                                               int
 	Permanent, TrustAggregator                           optBool
 }
@@ -74,6 +88,8 @@ func (f *walrusValues) Register(fs *flag.FlagSet) {
 	fs.IntVar(&f.Epochs, "epochs", 0, fmt.Sprintf("epochs ahead to store blobs for, 1..%d (default %d)", walrus.MaxEpochsAhead, walrus.DefaultEpochs))
 	fs.Var(&f.Permanent, "permanent", "store permanent blobs instead of deletable ones")
 	fs.Var(&f.TrustAggregator, "trust-aggregator", "serve byte ranges with HTTP Range requests without verifying them against the blob ID")
+	fs.StringVar(&f.ClientConfig, "config", "", "Walrus CLI client_config.yaml: its network and Sui wallet, which pays for stores (env "+envClientConf+")")
+	fs.StringVar(&f.Context, "context", "", "context of the Walrus CLI configuration, found where the walrus CLI looks if no --config (env "+envContext+")")
 }
 
 // setting is one value and the precedence level it came from
@@ -115,11 +131,20 @@ func resolveWalrus(f walrusValues, dataDir string, getenv func(string) string) (
 	network := pick(f.Network, envNetwork, "network")
 	pub := pick(f.Publisher, envPublisher, "publisher")
 	aggs := pick(f.Aggregators, envAggregator, "aggregator")
-	if network.v == "" && pub.v == "" && aggs.v == "" {
+	client, clientLevel, err := resolveClient(pick(f.ClientConfig, envClientConf, "client_config"),
+		pick(f.Context, envContext, "context"), dataDir, getenv)
+	if err != nil {
+		return walrus.Config{}, err
+	}
+	if network.v == "" && pub.v == "" && aggs.v == "" && client == nil {
 		network.v = "testnet"
 	}
 	cfg := walrus.Config{DataDir: dataDir, BearerToken: pick(f.Token, envToken, "publisher_token").v}
-	if network.v != "" {
+	if client != nil {
+		if err := useClient(&cfg, client, clientLevel, network, &pub, &aggs); err != nil {
+			return walrus.Config{}, err
+		}
+	} else if network.v != "" {
 		preset, ok := walrus.Networks[network.v]
 		if !ok {
 			return walrus.Config{}, fmt.Errorf("walrus: unknown network %q (want testnet or mainnet, or give --publisher/--aggregator)", network.v)
@@ -175,9 +200,87 @@ func resolveWalrus(f walrusValues, dataDir string, getenv func(string) string) (
 	}
 	cfg.Epochs, cfg.MaxBlobSize, cfg.Permanent, cfg.TrustAggregator = int(e), m, p, t
 	if n != 0 {
-		cfg.NShards = int(n)
+		cfg.NShards = int(n) // Validate refuses one that disagrees with the client configuration
+	}
+	if client != nil && client.Walrus.MaxEpochsAhead != 0 && cfg.Epochs > client.Walrus.MaxEpochsAhead {
+		return walrus.Config{}, fmt.Errorf("walrus: epochs %d exceeds max_epochs_ahead %d of %s", cfg.Epochs, client.Walrus.MaxEpochsAhead, client.Walrus.Path)
 	}
 	return cfg, cfg.Validate()
+}
+
+// resolveClient reads the Walrus CLI configuration if file (a
+// client_config.yaml) or context is set, else returns nil: see the comment
+// at the top of this file. A relative file from walrus.conf is taken
+// relative to the data directory; with no file, the places the walrus CLI
+// searches are tried (clientconf.Find). The level returned is the highest
+// of the two settings' levels.
+func resolveClient(file, context setting, dataDir string, getenv func(string) string) (*clientconf.Resolved, int, error) {
+	if file.v == "" && context.v == "" {
+		return nil, 0, nil
+	}
+	cwd, _ := os.Getwd()
+	env := clientconf.Env{Getenv: getenv, Cwd: cwd, Home: getenv("HOME")}
+	if file.level == 1 && file.v != "" && !filepath.IsAbs(file.v) && !strings.HasPrefix(file.v, "~") {
+		file.v = filepath.Join(dataDir, file.v)
+	}
+	path, err := clientconf.Find(file.v, env)
+	if err != nil {
+		return nil, 0, fmt.Errorf("walrus: %w (give --config FILE)", err)
+	}
+	w, err := clientconf.Load(path, context.v)
+	if err != nil {
+		return nil, 0, fmt.Errorf("walrus: %w", err)
+	}
+	r, err := clientconf.Resolve(w, env)
+	if err != nil {
+		return nil, 0, fmt.Errorf("walrus: %w", err)
+	}
+	return &r, max(file.level, context.level), nil
+}
+
+// useClient makes the client configuration's context the network of cfg.
+// Its n_shards is used (a context without one is refused: blob IDs depend
+// on it). A network given at the same or a higher level naming another
+// deployment (another System object) is an error, not silently
+// overridden; one from a lower level (walrus.conf under --context) gives
+// way, as in the rest of the precedence. Publisher and aggregator URLs
+// given at a lower level than the client configuration are dropped, as a
+// network preset drops them: with no publisher, blobs are written directly
+// and paid for from the context's wallet. Aggregators default to the
+// public ones of testnet or mainnet when the context is one of them.
+func useClient(cfg *walrus.Config, c *clientconf.Resolved, level int, network setting, pub, aggs *setting) error {
+	w := c.Walrus
+	where := w.Path
+	if w.Context != "" {
+		where = "context " + w.Context + " of " + w.Path
+	}
+	known := clientconf.KnownNetwork(w.SystemObject)
+	if network.v != "" && network.level >= level {
+		n, ok := sui.Networks[network.v]
+		if !ok {
+			return fmt.Errorf("walrus: unknown network %q (want testnet or mainnet, or leave --network out with --config/--context)", network.v)
+		}
+		if n.SystemObject != w.SystemObject {
+			return fmt.Errorf("walrus: network %s conflicts with %s (system object %s, not %s's %s)",
+				network.v, where, w.SystemObject, network.v, n.SystemObject)
+		}
+	}
+	if w.NShards == 0 {
+		return fmt.Errorf("walrus: no n_shards in %s (walrusfs needs it to compute blob IDs)", where)
+	}
+	// Network names only the public deployments (walrus.Networks): a
+	// context's own name may be anything, and the mount remembers Network.
+	cfg.Client, cfg.NShards, cfg.Network = c, w.NShards, known
+	if pub.level < level {
+		*pub = setting{}
+	}
+	if aggs.level < level || aggs.v == "" {
+		aggs.v = ""
+		if n, ok := walrus.Networks[known]; ok {
+			aggs.v = strings.Join(n.Aggregators, ",")
+		}
+	}
+	return nil
 }
 
 // readConfigFile reads "key = value" lines (values optionally in double

@@ -48,6 +48,7 @@ func commands() []command {
 		{"status", "show pending uploads, failures, cache use and blob counts", runStatus},
 		{"import", "place an existing Walrus blob into the tree of a running mount", runImport},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
+		{"wallet", "list the addresses of a Sui keystore or add a key to it (address, new)", runWallet},
 		{"version", "print the version of walrusfs", runVersion},
 		{"mount-helper", "mount(8) helper for fstab (what " + mountHelperName + " runs): DATA-DIR MOUNTPOINT -o OPTIONS", runMountHelper},
 	}

@@ -70,6 +70,12 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MetadataAttempts <= 0 {
+		cfg.MetadataAttempts = 3
+	}
+	if cfg.NotRegisteredDelay <= 0 {
+		cfg.NotRegisteredDelay = time.Second
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -224,7 +230,7 @@ func (c *Client) upload(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 	res := &uploadResult{metaOK: make([]bool, nn), failed: make([]bool, nn)}
 	body := meta.MarshalBCS()
 	forEach(ctx, c.cfg.Concurrency, nn, func(i int) {
-		if err := c.put(ctx, i, metaPath(id), body); err != nil {
+		if err := c.putMetadata(ctx, i, id, body); err != nil {
 			c.log.Warn("storing metadata failed", "blob", id, "node", c.cfg.Committee[i].Name, "err", err)
 			return
 		}
@@ -244,7 +250,7 @@ func (c *Client) upload(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 					// Its error is ctx's, which the PUT reports.
 					_ = th.Yield(ctx)
 				}
-				if err := c.put(ctx, j.node, sliverPath(id, j.pair, j.t), j.body); err != nil {
+				if err := c.put(ctx, j.node, sliverPath(id, j.pair, j.t)+c.putQuery(), j.body); err != nil {
 					c.log.Warn("storing sliver failed", "blob", id, "node", c.cfg.Committee[j.node].Name, "pair", j.pair, "type", j.t, "err", err)
 					mu.Lock()
 					res.failed[j.node] = true

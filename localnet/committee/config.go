@@ -55,6 +55,19 @@ type Config struct {
 	Local map[string]http.Handler
 	// Logger receives liars, failures and repairs; nil discards.
 	Logger *slog.Logger
+
+	// Pending sends metadata and slivers with ?pending=true, so that
+	// Walrus nodes that have not seen the blob's registration yet buffer
+	// them instead of refusing (as the Rust SDK's pending uploads do; the
+	// TS SDK never sets it). Nodes without a chain ignore it.
+	Pending bool
+	// MetadataAttempts is how many times the metadata PUT to a node is
+	// tried while the node answers NOT_REGISTERED (ErrNotRegistered);
+	// default 3, as the TS SDK's writeMetadataToNode. 1 disables retries.
+	MetadataAttempts int
+	// NotRegisteredDelay is the pause between those attempts (default
+	// 1 s, as the TS SDK).
+	NotRegisteredDelay time.Duration
 }
 
 // LoadCommittee reads a committee file.

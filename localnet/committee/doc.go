@@ -35,4 +35,11 @@
 // answer checks and the same classification of failures (a handler that
 // panics, as a stopped embedded node does, is a transport failure).
 // Everything a node answers is verified exactly as over HTTP.
+//
+// Against nodes of a Walrus network (or chain-mode nodes), the metadata
+// PUT is tried again while a node answers NOT_REGISTERED (3 times, 1 s
+// apart, as the TS SDK), Config.Pending sends uploads with ?pending=true,
+// and Confirmation fetches a node's signed storage confirmation. Errors
+// of those paths say what went wrong through errors.Is: ErrNotRegistered,
+// ErrMissingSlivers, ErrRefused, ErrNodeDown, ErrBadResponse.
 package committee

@@ -15,7 +15,7 @@ import (
 // have dropped the connection, so it is a transport failure.
 var errLocalAborted = errors.New("local node aborted the request")
 
-// callLocal does one request to the in-process handler h of node nd, as
+// callLocal does one request to the in-process handler h of node info, as
 // call does over HTTP: it returns the status code and the body (at most
 // maxResp bytes for a 2xx answer, at most 4 KiB of an error answer).
 //
@@ -23,8 +23,7 @@ var errLocalAborted = errors.New("local node aborted the request")
 // timeout) bounds the call exactly as it bounds an HTTP request; the
 // response buffer belongs to that goroutine until it finishes, and a call
 // that gives up simply drops it.
-func (c *Client) callLocal(ctx context.Context, nd int, h http.Handler, method, path string, body []byte, maxResp int64) (int, []byte, error) {
-	info := &c.cfg.Committee[nd]
+func (c *Client) callLocal(ctx context.Context, info *NodeInfo, h http.Handler, method, path string, body []byte, maxResp int64) (int, []byte, error) {
 	req, err := newNodeRequest(ctx, info, method, path, body)
 	if err != nil {
 		return 0, nil, err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/localnet/node"
@@ -18,20 +19,59 @@ import (
 // errNodeNotFound is a 404 from a node.
 var errNodeNotFound = errors.New("not found on node")
 
+// Errors a caller can tell apart with errors.Is (see Confirmation and
+// the upload path).
+var (
+	// ErrRefused matches every answer of a node that is not a success
+	// (a non-2xx HTTP status): the node was reached and said no.
+	ErrRefused = errors.New("node refused the request")
+	// ErrNotRegistered is a refusal with the Walrus reason
+	// NOT_REGISTERED: the node has not seen the blob's registration on
+	// Sui (yet), or it has expired.
+	ErrNotRegistered = errors.New("blob not registered (or expired) as the node sees it")
+	// ErrMissingSlivers is a refusal to sign a storage confirmation with
+	// the reason MISSING_SLIVERS: the node does not store the metadata
+	// and all slivers of its shards.
+	ErrMissingSlivers = errors.New("node does not store all slivers of its shards")
+	// ErrNodeDown is a node that could not be talked to: connection
+	// refused or dropped, timeout, truncated answer.
+	ErrNodeDown = errors.New("node unreachable")
+	// ErrBadResponse is a success answer that does not decode as the
+	// API says.
+	ErrBadResponse = errors.New("bad response from node")
+)
+
 // nodeError is a non-2xx answer. Any other error from call is a transport
 // failure (refused, timeout, truncated or oversized body).
 type nodeError struct {
-	node string
-	code int
-	msg  string
+	node   string
+	code   int
+	msg    string
+	reason string // Walrus ErrorInfo reason, "" if none
 }
 
 // errTooLarge marks an answer longer than the caller allows.
 var errTooLarge = errors.New("answer too large")
 
-func (e *nodeError) Error() string { return fmt.Sprintf("node %s: HTTP %d: %s", e.node, e.code, e.msg) }
+func (e *nodeError) Error() string {
+	if e.reason != "" {
+		return fmt.Sprintf("node %s: HTTP %d %s: %s", e.node, e.code, e.reason, e.msg)
+	}
+	return fmt.Sprintf("node %s: HTTP %d: %s", e.node, e.code, e.msg)
+}
+
 func (e *nodeError) Is(t error) bool {
-	return t == errNodeNotFound && e.code == http.StatusNotFound
+	switch t {
+	case errNodeNotFound:
+		return e.code == http.StatusNotFound
+	case ErrRefused:
+		return true
+	case ErrNotRegistered:
+		return e.reason == "NOT_REGISTERED"
+	case ErrMissingSlivers:
+		return e.reason == "MISSING_SLIVERS"
+	}
+	return false
 }
 
 // isTransport reports whether err means the node could not be talked to,
@@ -46,6 +86,11 @@ func isTransport(err error) bool {
 // of a 2xx answer, reading at most maxResp bytes of it. Nodes with an
 // in-process handler (Config.Local) are called directly (callLocal).
 func (c *Client) call(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) ([]byte, error) {
+	return c.callNode(ctx, &c.cfg.Committee[nd], c.local[nd], method, path, body, maxResp)
+}
+
+// callNode is call for the node info, in-process through h if not nil.
+func (c *Client) callNode(ctx context.Context, info *NodeInfo, h http.Handler, method, path string, body []byte, maxResp int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	var (
@@ -53,21 +98,21 @@ func (c *Client) call(ctx context.Context, nd int, method, path string, body []b
 		b    []byte
 		err  error
 	)
-	if h := c.local[nd]; h != nil {
-		code, b, err = c.callLocal(ctx, nd, h, method, path, body, maxResp)
+	if h != nil {
+		code, b, err = c.callLocal(ctx, info, h, method, path, body, maxResp)
 	} else {
-		code, b, err = c.callHTTP(ctx, nd, method, path, body, maxResp)
+		code, b, err = c.callHTTP(ctx, info, method, path, body, maxResp)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if code/100 != 2 {
 		var er node.ErrorResponse
-		msg := string(b)
+		ne := &nodeError{node: info.Name, code: code, msg: string(b)}
 		if json.Unmarshal(b, &er) == nil && er.Error.Message != "" {
-			msg = er.Error.Message
+			ne.msg, ne.reason = er.Error.Message, er.Reason()
 		}
-		return nil, &nodeError{c.cfg.Committee[nd].Name, code, msg}
+		return nil, ne
 	}
 	return b, nil
 }
@@ -93,8 +138,7 @@ func newNodeRequest(ctx context.Context, info *NodeInfo, method, path string, bo
 // callHTTP does one request over HTTP and returns the status code and
 // the body: at most maxResp bytes of a 2xx answer, at most 4 KiB of
 // another.
-func (c *Client) callHTTP(ctx context.Context, nd int, method, path string, body []byte, maxResp int64) (int, []byte, error) {
-	info := &c.cfg.Committee[nd]
+func (c *Client) callHTTP(ctx context.Context, info *NodeInfo, method, path string, body []byte, maxResp int64) (int, []byte, error) {
 	req, err := newNodeRequest(ctx, info, method, path, body)
 	if err != nil {
 		return 0, nil, err
@@ -226,4 +270,34 @@ func (c *Client) put(ctx context.Context, nd int, path string, body []byte) erro
 		return fmt.Errorf("node %s: PUT %s: not a success answer: %.100q", c.cfg.Committee[nd].Name, path, b)
 	}
 	return nil
+}
+
+// putQuery is the query of upload PUTs: ?pending=true with
+// Config.Pending.
+func (c *Client) putQuery() string {
+	if c.cfg.Pending {
+		return "?pending=true"
+	}
+	return ""
+}
+
+// putMetadata PUTs the metadata of id to node nd, trying again
+// (Config.MetadataAttempts, Config.NotRegisteredDelay apart) while the
+// node answers that the blob is not registered: its view of the chain
+// may lag behind the registration, as the TS SDK allows for.
+func (c *Client) putMetadata(ctx context.Context, nd int, id blobid.ID, body []byte) error {
+	for attempt := 1; ; attempt++ {
+		err := c.put(ctx, nd, metaPath(id)+c.putQuery(), body)
+		if err == nil || !errors.Is(err, ErrNotRegistered) || attempt >= c.cfg.MetadataAttempts {
+			return err
+		}
+		c.log.Debug("node has not seen the registration yet; retrying", "blob", id, "node", c.cfg.Committee[nd].Name, "attempt", attempt)
+		t := time.NewTimer(c.cfg.NotRegisteredDelay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("node %s: metadata of %s: %w", c.cfg.Committee[nd].Name, id, ctx.Err())
+		}
+	}
 }

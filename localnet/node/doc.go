@@ -32,8 +32,13 @@
 // re-verify what it serves: readers verify (and a corrupted disk is exactly
 // the lying node readers must survive).
 //
-// Out of scope here (no Sui): registration checks before accepting
-// metadata, storage confirmations (BLS signatures over the blob ID and
-// epoch, GET .../confirmation/...), epochs and shard migration. The places
-// where they would go are marked "SUI:" in the code.
+// Without a chain (the embedded network) a node accepts every valid
+// upload and signs nothing. Given Options.Registry (its view of the Sui
+// chain) and a Confirmer (its BLS key), it behaves as a Walrus storage
+// node of a devnet (chain.go): uploads only for registered blobs or
+// buffered with ?pending=true, storage confirmations once it stores all of
+// its shards' slivers, blob status and health from the chain, and the
+// error reasons of Walrus (NOT_REGISTERED, MISSING_SLIVERS, ...). Epoch
+// changes and shard migration are out of scope: the shards are fixed.
+// faults.go has confirmers that lie, for tests of a network.
 package node

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
@@ -27,12 +28,42 @@ type Options struct {
 	// NoSync skips fsync. Only for tests and benchmarks that measure CPU
 	// paths; a node without fsync is not durable.
 	NoSync bool
+
+	// Registry makes the node behave as a storage node of a Walrus
+	// network on Sui (see chain.go): uploads are accepted only for
+	// registered blobs (or buffered with ?pending=true), blob status and
+	// health report the chain's view, and storage confirmations are
+	// served. nil is the embedded mode without a chain, where all of this
+	// is off.
+	Registry Registry
+	// Confirmer signs storage confirmations (the node's BLS protocol
+	// key). With a Registry but no Confirmer, confirmation requests fail
+	// with 500.
+	Confirmer Confirmer
+	// PublicKey is the node's BLS12-381 protocol public key (48 bytes),
+	// reported by GET /v1/health as standard base64, as fastcrypto
+	// serializes it in JSON.
+	PublicKey []byte
+	// Pending bounds the buffer of uploads sent with ?pending=true before
+	// their registration is seen; zero fields mean the defaults of a
+	// Walrus node (60 s, 1 GiB, 1024 blobs, 4 MiB per sliver).
+	Pending PendingLimits
+	// ConfirmationMaxWait caps the long poll of
+	// GET .../confirmation/...?wait_for_registration=true (default 5 s,
+	// as Walrus; negative disables it).
+	ConfirmationMaxWait time.Duration
+	// PollInterval is how often a serving node checks the registration
+	// of buffered uploads and drops expired ones (default 200 ms).
+	PollInterval time.Duration
+	// Now is the clock of the pending buffer (default time.Now).
+	Now func() time.Time
 }
 
 // Node stores the metadata and slivers of the shards it holds under one
 // directory. It is safe for concurrent use: every file is replaced
 // atomically, so concurrent writers of the same file leave one complete
-// version (both are verified, so both are correct). Node has no mutex.
+// version (both are verified, so both are correct). Only the buffer of
+// uploads pending registration (chain mode) has a mutex.
 type Node struct {
 	dir    string
 	n      int
@@ -41,6 +72,7 @@ type Node struct {
 	enc    *rs2.Encoder
 	log    *slog.Logger
 	sync   bool
+	chain  *chain // nil in the embedded mode
 }
 
 // Open opens (creating if needed) the node directory dir.
@@ -73,7 +105,9 @@ func Open(dir string, o Options) (*Node, error) {
 	}
 	shards := slices.Clone(o.Shards)
 	slices.Sort(shards)
-	return &Node{dir: dir, n: o.NShards, shards: slices.Compact(shards), holds: holds, enc: enc, log: log, sync: !o.NoSync}, nil
+	nd := &Node{dir: dir, n: o.NShards, shards: slices.Compact(shards), holds: holds, enc: enc, log: log, sync: !o.NoSync}
+	nd.chain = newChain(o)
+	return nd, nil
 }
 
 // NShards is the shard count of the network.
@@ -91,16 +125,20 @@ type Error struct {
 	Code   int
 	Status string
 	Msg    string
+	// Reason is the machine-readable reason of the Walrus API
+	// (ErrorInfo.reason, e.g. "NOT_REGISTERED"); empty for errors that
+	// only walrusfs gives.
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Msg }
 
 func badRequest(format string, args ...any) *Error {
-	return &Error{400, "INVALID_ARGUMENT", fmt.Sprintf(format, args...)}
+	return &Error{Code: 400, Status: "INVALID_ARGUMENT", Msg: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) *Error {
-	return &Error{404, "NOT_FOUND", fmt.Sprintf(format, args...)}
+	return &Error{Code: 404, Status: "NOT_FOUND", Msg: fmt.Sprintf(format, args...)}
 }
 
 // ErrNotFound is matched by errors.Is for every 404 *Error.
@@ -170,15 +208,10 @@ func (n *Node) RawMetadata(id blobid.ID) ([]byte, error) {
 // PutMetadata stores BCS BlobMetadata body for id after checking that it
 // hashes to id. created is false if an identical valid copy was stored.
 func (n *Node) PutMetadata(id blobid.ID, body []byte) (created bool, err error) {
-	m, err := rs2.UnmarshalMetadata(body)
-	if err != nil {
-		return false, badRequest("blob %s: %v", id, err)
+	if _, err := n.CheckMetadata(id, body); err != nil {
+		return false, err
 	}
-	if err := m.Check(id, n.n); err != nil {
-		return false, badRequest("blob %s: %v", id, err)
-	}
-	// SUI: a real node accepts metadata only for a blob registered on Sui
-	// (or buffers it with ?pending=true until the registration event).
+	// Registration (chain mode) is checked by the handler before this.
 	if old, err := os.ReadFile(n.metaPath(id)); err == nil && bytes.Equal(old, body) {
 		return false, nil
 	}
@@ -186,6 +219,19 @@ func (n *Node) PutMetadata(id blobid.ID, body []byte) (created bool, err error) 
 		return false, fmt.Errorf("storing metadata of %s: %w", id, err)
 	}
 	return true, nil
+}
+
+// CheckMetadata parses BCS BlobMetadata body and checks that it hashes
+// to id.
+func (n *Node) CheckMetadata(id blobid.ID, body []byte) (*rs2.Metadata, error) {
+	m, err := rs2.UnmarshalMetadata(body)
+	if err == nil {
+		err = m.Check(id, n.n)
+	}
+	if err != nil {
+		return nil, &Error{Code: 400, Status: "INVALID_ARGUMENT", Reason: "INVALID_METADATA", Msg: fmt.Sprintf("blob %s: %v", id, err)}
+	}
+	return m, nil
 }
 
 // CheckPair validates a pair index and that this node holds its shard for
@@ -196,7 +242,7 @@ func (n *Node) CheckPair(id blobid.ID, pair int) (int, error) {
 	}
 	shard := rs2.PairShard(id, pair, n.n)
 	if !n.holds[shard] {
-		return 0, &Error{400, "FAILED_PRECONDITION", fmt.Sprintf(
+		return 0, &Error{Code: 400, Status: "FAILED_PRECONDITION", Reason: "SHARD_NOT_ASSIGNED", Msg: fmt.Sprintf(
 			"wrong shard: pair %d of blob %s is on shard %d, which this node does not hold (it holds %s)",
 			pair, id, shard, FormatShardList(n.shards))}
 	}
@@ -258,20 +304,9 @@ func (n *Node) HasSliver(id blobid.ID, pair int, t rs2.SliverType) (bool, error)
 // against m. created is false if an identical copy was already stored; a
 // different stored copy (corrupt) is replaced.
 func (n *Node) PutSliver(id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverType, body []byte) (created bool, err error) {
-	shard, err := n.CheckPair(id, pair)
+	shard, leaves, err := n.checkSliver(id, m, pair, t, body)
 	if err != nil {
 		return false, err
-	}
-	s, err := rs2.UnmarshalSliver(t, body)
-	if err != nil {
-		return false, badRequest("blob %s pair %d: %v", id, pair, err)
-	}
-	if got := s.PairIndex(n.n); got != pair {
-		return false, badRequest("blob %s: %s sliver index %d belongs to pair %d, not %d", id, t, s.Index, got, pair)
-	}
-	leaves, err := n.enc.RepairLeaves(m, s)
-	if err != nil {
-		return false, badRequest("blob %s pair %d: %v", id, pair, err)
 	}
 	path := n.sliverPath(id, shard, t)
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, body) {
@@ -287,6 +322,34 @@ func (n *Node) PutSliver(id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverTy
 	}
 	n.storeLeaves(path, leaves)
 	return true, nil
+}
+
+// CheckSliver verifies BCS SliverData body as the t sliver of pair for
+// blob id against its metadata m, as PutSliver does, without storing it.
+func (n *Node) CheckSliver(id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverType, body []byte) error {
+	_, _, err := n.checkSliver(id, m, pair, t, body)
+	return err
+}
+
+// checkSliver verifies a sliver and returns its shard and repair leaves.
+func (n *Node) checkSliver(id blobid.ID, m *rs2.Metadata, pair int, t rs2.SliverType, body []byte) (shard int, leaves []byte, err error) {
+	shard, err = n.CheckPair(id, pair)
+	if err != nil {
+		return 0, nil, err
+	}
+	s, err := rs2.UnmarshalSliver(t, body)
+	if err != nil {
+		return 0, nil, &Error{Code: 400, Status: "INVALID_ARGUMENT", Reason: "INVALID_SLIVER", Msg: fmt.Sprintf("blob %s pair %d: %v", id, pair, err)}
+	}
+	if got := s.PairIndex(n.n); got != pair {
+		return 0, nil, &Error{Code: 400, Status: "INVALID_ARGUMENT", Reason: "SLIVER_INDEX_MISMATCH",
+			Msg: fmt.Sprintf("blob %s: %s sliver index %d belongs to pair %d, not %d", id, t, s.Index, got, pair)}
+	}
+	leaves, err = n.enc.RepairLeaves(m, s)
+	if err != nil {
+		return 0, nil, &Error{Code: 400, Status: "INVALID_ARGUMENT", Reason: "INVALID_SLIVER", Msg: fmt.Sprintf("blob %s pair %d: %v", id, pair, err)}
+	}
+	return shard, leaves, nil
 }
 
 // leavesSuffix names the file of a sliver's repair leaves (see

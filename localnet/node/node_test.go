@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -30,7 +31,13 @@ type fixture struct {
 
 // newFixture runs a node holding shards 0-4 of 10 and encodes a blob.
 func newFixture(t *testing.T) *fixture {
-	nd, err := Open(t.TempDir(), Options{NShards: 10, Shards: []int{0, 1, 2, 3, 4}})
+	return newFixtureOpts(t, Options{})
+}
+
+// newFixtureOpts is newFixture with more options (shards are set here).
+func newFixtureOpts(t *testing.T, o Options) *fixture {
+	o.NShards, o.Shards = 10, []int{0, 1, 2, 3, 4}
+	nd, err := Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +46,12 @@ func newFixture(t *testing.T) *fixture {
 	enc, _ := rs2.NewEncoder(10)
 	f := &fixture{t: t, node: nd, srv: srv, slvs: map[[2]int][]byte{}}
 	data := bytes.Repeat([]byte("walrus!"), 1000)
+	var mu sync.Mutex // emit runs on several goroutines
 	f.meta, err = enc.Encode(data, func(s *rs2.Sliver) error {
-		f.slvs[[2]int{s.PairIndex(10), int(s.Type)}] = s.MarshalBCS()
+		b := s.MarshalBCS()
+		mu.Lock()
+		defer mu.Unlock()
+		f.slvs[[2]int{s.PairIndex(10), int(s.Type)}] = b
 		return nil
 	})
 	if err != nil {

@@ -3,7 +3,10 @@
 // in-process gRPC server built from the SDK's pb service definitions
 // (LedgerService.BatchGetObjects, StateService.ListDynamicFields and
 // ListOwnedObjects) and by an httptest JSON-RPC server (sui_multiGetObjects,
-// suix_getDynamicFields, suix_getOwnedObjects), both on 127.0.0.1.
+// suix_getDynamicFields, suix_getOwnedObjects, suix_getCoins,
+// suix_getBalance, suix_getReferenceGasPrice), both on 127.0.0.1. The
+// BCS builders (BCS, StakingInnerBCS, StakingPoolBCS) also serve fixtures
+// of other fake chains.
 //
 //	n := suitest.NewNode()
 //	n.AddNetwork(suitest.Objects{System: ..., Staking: ..., TypeOrigin: ...}, suitest.State{Epoch: 7, NShards: 1000, ...})

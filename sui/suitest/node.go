@@ -24,7 +24,8 @@ import (
 // an in-process gRPC server (the SDK's pb LedgerService.BatchGetObjects and
 // StateService.ListDynamicFields/ListOwnedObjects, sui/rpc/v2 protos) and
 // by an httptest JSON-RPC server (sui_multiGetObjects,
-// suix_getDynamicFields, suix_getOwnedObjects in the Sui JSON-RPC shapes:
+// suix_getDynamicFields, suix_getOwnedObjects, suix_getCoins,
+// suix_getBalance, suix_getReferenceGasPrice in the Sui JSON-RPC shapes:
 // SuiObjectResponse with showBcs "bcs":{"dataType":"moveObject",...,
 // "bcsBytes":<base64>}, DynamicFieldInfo with base64 "bcsName"). Object
 // contents are BCS built below from the Move struct layouts cited in
@@ -82,8 +83,25 @@ type Node struct {
 	objects map[string]object
 	fields  map[string][]field
 	owned   map[string][]string // owner -> object IDs, in pages of one
+	rgp     uint64              // reference gas price (JSON-RPC only)
 	mu      sync.Mutex
 	calls   map[string]int // GUARDED_BY(mu); method -> count
+}
+
+// SetReferenceGasPrice sets what suix_getReferenceGasPrice answers.
+func (n *Node) SetReferenceGasPrice(p uint64) { n.rgp = p }
+
+// coins lists owner's Coin<coinType> objects: ID and balance (the u64
+// after the UID in Coin { id, balance: Balance { value } }).
+func (n *Node) coins(owner, coinType string) (ids []string, bals []uint64) {
+	for _, id := range n.owned[owner] {
+		o := n.objects[id]
+		if o.typ == "0x2::coin::Coin<"+coinType+">" && len(o.content) >= 40 {
+			ids = append(ids, id)
+			bals = append(bals, binary.LittleEndian.Uint64(o.content[32:40]))
+		}
+	}
+	return ids, bals
 }
 
 func (n *Node) hit(method string) {
@@ -201,14 +219,16 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 		Method string            `json:"method"`
 		Params []json.RawMessage `json:"params"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Params) == 0 {
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (len(req.Params) == 0 && req.Method != "suix_getReferenceGasPrice") {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	n.hit(req.Method)
 	var result any
 	var first string
-	_ = json.Unmarshal(req.Params[0], &first)
+	if len(req.Params) > 0 {
+		_ = json.Unmarshal(req.Params[0], &first)
+	}
 	switch req.Method {
 	case "sui_multiGetObjects":
 		var ids []string
@@ -228,6 +248,40 @@ func (n *Node) handleJSONRPC(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 		result = map[string]any{"data": data, "nextCursor": nil, "hasNextPage": false}
+	case "suix_getReferenceGasPrice":
+		result = strconv.FormatUint(n.rgp, 10) // BigInt<u64>, a string
+	case "suix_getCoins": // owner, coin type, cursor, limit: one coin per page
+		var coinType string
+		var cursor *string
+		if len(req.Params) > 2 {
+			_ = json.Unmarshal(req.Params[1], &coinType)
+			_ = json.Unmarshal(req.Params[2], &cursor)
+		}
+		ids, bals := n.coins(first, coinType)
+		i := 0
+		if cursor != nil {
+			i, _ = strconv.Atoi(*cursor)
+		}
+		page := map[string]any{"data": []any{}, "nextCursor": nil, "hasNextPage": i+1 < len(ids)}
+		if i < len(ids) {
+			page["data"] = []any{map[string]any{"coinType": coinType, "coinObjectId": ids[i], "version": "1",
+				"digest": "11111111111111111111111111111111", "balance": strconv.FormatUint(bals[i], 10)}}
+		}
+		if i+1 < len(ids) {
+			page["nextCursor"] = strconv.Itoa(i + 1)
+		}
+		result = page
+	case "suix_getBalance": // owner, coin type
+		var coinType string
+		if len(req.Params) > 1 {
+			_ = json.Unmarshal(req.Params[1], &coinType)
+		}
+		ids, bals := n.coins(first, coinType)
+		var total uint64
+		for _, b := range bals {
+			total += b
+		}
+		result = map[string]any{"coinType": coinType, "coinObjectCount": len(ids), "totalBalance": strconv.FormatUint(total, 10), "lockedBalance": map[string]any{}}
 	case "suix_getOwnedObjects":
 		var data []any
 		for _, id := range n.owned[first] {
