@@ -50,10 +50,6 @@ func (c *Chain) Execute(ctx context.Context, txData []byte, signatures [][]byte)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.checkpoints()
-	if rec, ok := c.st.Txs[ds]; ok {
-		r := copyResult(&rec.Result)
-		return r, nil
-	}
 	tx, err := decodeTxData(txData)
 	if err != nil {
 		return nil, fmt.Errorf("chain: transaction %s: %w", ds, err)
@@ -67,6 +63,10 @@ func (c *Chain) Execute(ctx context.Context, txData []byte, signatures [][]byte)
 	}
 	if a, err := sui.NormalizeAddress(signer); err != nil || a != tx.Sender {
 		return nil, fmt.Errorf("chain: transaction %s: signed by %s, not by the sender %s", ds, signer, tx.Sender)
+	}
+	// The same transaction again (validly signed) gets the same result.
+	if rec, ok := c.st.Txs[ds]; ok {
+		return copyResult(&rec.Result), nil
 	}
 	// An (object, version) a transaction was accepted with stays locked to
 	// it until the end of the Sui epoch: another transaction naming the

@@ -107,7 +107,7 @@ func newHarness(t testing.TB, mod func(*Options)) *harness {
 		WritePricePerUnit: testWritePrice, EpochDuration: time.Hour, TotalCapacity: 1 << 40,
 		CheckCertificate: checkCert, Clock: h.clk.Now}
 	if mod != nil {
-		mod(&h.opts)
+		mod(&h.opts) // a nil Clock means the real one
 	}
 	c, err := New(h.dir, h.opts)
 	if err != nil {

@@ -164,6 +164,10 @@ func TestEquivocation(t *testing.T) {
 	if err != nil || again.Digest != ra.Digest || again.GasObject != ra.GasObject {
 		t.Fatalf("resubmission: %+v, %v", again, err)
 	}
+	ab := a.bytes()
+	if _, err := h.c.Execute(context.Background(), ab, [][]byte{newUser(9).sign(ab)}); err == nil || !strings.Contains(err.Error(), "not by the sender") {
+		t.Fatalf("resubmission signed by another key: %v", err)
+	}
 	if n := len(h.owned(u, "0x2::coin::Coin<"+h.c.WALType()+">")); n != 2 {
 		t.Fatalf("%d WAL coins after one split executed twice", n)
 	}
