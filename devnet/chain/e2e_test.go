@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/block-vision/sui-go-sdk/transaction"
+	"github.com/walrusfs/walrusfs/devnet/ledger"
 	"github.com/walrusfs/walrusfs/devnet/suirpc"
 	"github.com/walrusfs/walrusfs/sui"
 	"google.golang.org/grpc"
@@ -121,5 +122,56 @@ func TestThroughSuiRPC(t *testing.T) {
 	// A refused transaction is an error.
 	if _, err = cl.Execute(ctx, b, [][]byte{newUser(9).sign(b)}); err == nil {
 		t.Fatal("a transaction signed by another key was executed")
+	}
+}
+
+type testSigner struct{ u *user }
+
+func (s testSigner) Address() string                          { return s.u.addr }
+func (s testSigner) SignTransaction(b []byte) ([]byte, error) { return s.u.sign(b), nil }
+
+// package sui's Sender (dry run, budget, gas selection, refs from the
+// effects) sends transactions one after another.
+func TestSenderThroughSuiRPC(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.CheckpointDelay = 20 * time.Millisecond; o.Clock = nil })
+	u := newUser(1)
+	h.fund(u, testSUI, testWAL)
+	h.fund(u, testSUI, 0)
+	cl := serveRPC(t, h.c)
+	s := sui.NewSender(cl, testSigner{u})
+	ctx := context.Background()
+	for i := range 4 {
+		id, root := blobFor(byte(i), 1000)
+		build := func(gas []sui.ObjectRef, price, budget uint64) ([]byte, error) {
+			p := registerTx(h, u, nil, id, root, 1000, 1)
+			var pay []transaction.SuiObjectRef
+			for _, g := range gas {
+				pay = append(pay, sdkRef(t, &ledger.Object{ID: g.ID, Version: g.Version, Digest: g.Digest}))
+			}
+			p.tx.SetGasPayment(pay)
+			p.tx.SetGasPrice(price)
+			p.tx.SetGasBudget(budget)
+			return p.bytes(), nil
+		}
+		e, err := s.Send(ctx, build, nil)
+		if err != nil || !e.Success || e.Checkpoint == 0 {
+			t.Fatalf("send %d: %+v, %v", i, e, err)
+		}
+	}
+	blobs, err := cl.OwnedBlobs(ctx, u.addr)
+	if err != nil || len(blobs) != 4 {
+		t.Fatalf("OwnedBlobs = %d, %v", len(blobs), err)
+	}
+	// A transaction whose dry run aborts is not submitted.
+	id, root := blobFor(1, 1000)
+	_, err = s.Send(ctx, func(gas []sui.ObjectRef, price, budget uint64) ([]byte, error) {
+		p := registerTx(h, u, nil, id, root, 999, 1)
+		p.tx.SetGasPayment([]transaction.SuiObjectRef{})
+		p.tx.SetGasPrice(price)
+		p.tx.SetGasBudget(budget)
+		return p.bytes(), nil
+	}, nil)
+	if err == nil {
+		t.Fatal("an aborting transaction was sent")
 	}
 }
