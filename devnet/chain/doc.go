@@ -26,7 +26,10 @@
 //     TransferObjects, results and UnusedValueWithoutDrop, rollback of a
 //     failed transaction except gas, gas smashing, lamport versions,
 //     wrapping and unwrapping of Storage, owned-object locks until the end
-//     of the Sui epoch, checkpoints that lag by Options.CheckpointDelay.
+//     of the Sui epoch, checkpoints that lag by Options.CheckpointDelay
+//     (storage nodes, through Registered, see a registration only once its
+//     transaction is in a checkpoint, as real nodes follow checkpointed
+//     events).
 //
 // What is simplified: the gas schedule (a fixed number of units per
 // transaction, command and Move call; storage at 7 600 MIST per byte;

@@ -354,7 +354,4 @@ func (x *exec) apply(res *ledger.Result) {
 	if res.Success && x.newSys {
 		x.st.Sys = x.sys
 	}
-	if res.Success {
-		x.st.recordEvents(res.Events)
-	}
 }

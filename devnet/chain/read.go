@@ -148,6 +148,9 @@ func (c *Chain) checkpoints() bool {
 		c.st.NextCP++
 		rec.Result.Checkpoint = c.st.NextCP
 		c.st.CPDone++
+		if rec.Result.Success {
+			c.st.recordEvents(rec.Result.Events)
+		}
 		changed = true
 	}
 	return changed
@@ -184,14 +187,21 @@ func (s *state) recordEvents(evs []ledger.Event) {
 }
 
 // Registered lists the blob objects registered for blob id that are not
-// deleted and not expired, as storage nodes learn them from events (a
-// burned Blob object still counts: burning emits no event).
+// deleted and not expired, as storage nodes learn them from the events of
+// checkpointed transactions: a registration shows only once its
+// transaction is in a checkpoint (Options.CheckpointDelay), and a burned
+// Blob object still counts (burning emits no event).
 func (c *Chain) Registered(ctx context.Context, id blobid.ID) ([]BlobInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.checkpoints() {
+		if err := c.save(); err != nil {
+			return nil, err
+		}
+	}
 	var out []BlobInfo
 	for _, b := range c.st.Blobs {
 		if b.BlobID == id && b.EndEpoch > c.st.Sys.Epoch {

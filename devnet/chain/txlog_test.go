@@ -61,3 +61,23 @@ func TestTransactionLog(t *testing.T) {
 		})
 	}
 }
+
+// Storage nodes learn registrations from checkpointed events only.
+func TestRegisteredAfterCheckpoint(t *testing.T) {
+	h := newHarness(t, func(o *Options) { o.CheckpointDelay = time.Second })
+	u := newUser(1)
+	h.fund(u, testSUI, testWAL)
+	bl, id := h.register(u, 1, 1000, 3, true)
+	ctx := context.Background()
+	if reg, err := h.c.Registered(ctx, id); err != nil || len(reg) != 0 {
+		t.Fatalf("Registered before the checkpoint = %+v, %v", reg, err)
+	}
+	h.clk.Add(time.Second)
+	if reg, err := h.c.Registered(ctx, id); err != nil || len(reg) != 1 || reg[0].ObjectID != bl.ID {
+		t.Fatalf("Registered after the checkpoint = %+v, %v", reg, err)
+	}
+	h.reopen()
+	if reg, _ := h.c.Registered(ctx, id); len(reg) != 1 {
+		t.Fatalf("Registered after reopen = %+v", reg)
+	}
+}
