@@ -22,6 +22,10 @@ type AbortError struct {
 	Detail string
 }
 
+// AbortCode is the bls_aggregate abort code (the simulated chain reads
+// it through this method).
+func (e *AbortError) AbortCode() uint64 { return e.Code }
+
 func (e *AbortError) Error() string {
 	name := map[uint64]string{EInvalidBitmap: "EInvalidBitmap", ESigVerification: "ESigVerification", ENotEnoughStake: "ENotEnoughStake"}[e.Code]
 	return fmt.Sprintf("bls_aggregate abort %d %s: %s", e.Code, name, e.Detail)

@@ -37,8 +37,8 @@ import (
 	"github.com/walrusfs/walrusfs/devnet/chain"
 	"github.com/walrusfs/walrusfs/devnet/suirpc"
 	"github.com/walrusfs/walrusfs/localnet/committee"
-	"github.com/walrusfs/walrusfs/localnet/node"
 	"github.com/walrusfs/walrusfs/nodetls"
+	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/wallet"
 )
 
@@ -154,11 +154,8 @@ func (d *Devnet) open(ctx context.Context, fresh bool) error {
 		members = append(members, chain.Member{Name: nl.Name, NetworkAddress: nl.Addr, PublicKey: k.bls.PublicKey(),
 			NetworkPublicKey: nodetls.NetworkPublicKey(&k.tls.PublicKey), Shards: shards})
 	}
-	copts := chain.Options{
-		NShards: l.Shards, Members: members, EpochDuration: time.Duration(l.EpochDuration),
-		VerifySignature:  wallet.VerifyTransaction,
-		CheckCertificate: checkCertificate,
-	}
+	copts := chainOptions(l)
+	copts.Members = members
 	var err error
 	chainDir := filepath.Join(d.Dir, "chain")
 	if fresh {
@@ -311,7 +308,7 @@ func (d *Devnet) adminHandler() http.Handler {
 			http.Error(w, "advance: want a number >= 0", http.StatusBadRequest)
 			return
 		}
-		e := d.Chain.Epoch()
+		e := d.Chain.WalrusEpoch()
 		if n > 0 {
 			if e, err = d.Chain.AdvanceEpoch(n); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -335,8 +332,14 @@ func (d *Devnet) closeAll() error {
 	}
 	var errs []error
 	for _, s := range d.https {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, ignoreClosed(s.Shutdown(ctx)))
+		// Requests in flight get a moment to finish; connections that
+		// clients keep open without a request are then cut.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if err := s.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, ignoreClosed(s.Close()))
+		} else {
+			errs = append(errs, ignoreClosed(err))
+		}
 		cancel()
 	}
 	if d.grpc != nil {
@@ -357,6 +360,24 @@ func ignoreClosed(err error) error {
 		return nil
 	}
 	return err
+}
+
+// Prices of a devnet, in FROST per MiB unit of encoded length: storage
+// per epoch, and the write fee paid once. A blob of 64 MiB at 1000 shards
+// (350 units) costs 0.0035 WAL an epoch and 0.007 WAL to write.
+const (
+	StoragePrice = 10_000
+	WritePrice   = 20_000
+)
+
+// CheckpointDelay is how long a devnet transaction waits for its
+// checkpoint: clients must wait for it before the nodes see the objects.
+const CheckpointDelay = 100 * time.Millisecond
+
+func chainOptions(l *Layout) chain.Options {
+	return chain.Options{NShards: l.Shards, EpochDuration: time.Duration(l.EpochDuration),
+		StoragePricePerUnit: StoragePrice, WritePricePerUnit: WritePrice, CheckpointDelay: CheckpointDelay,
+		VerifySignature: wallet.VerifyTransaction, CheckCertificate: checkCertificate}
 }
 
 // checkCertificate is certify_blob's certificate check, for the chain.
@@ -393,13 +414,20 @@ func AdvanceEpoch(ctx context.Context, dir string, n int) (uint32, error) {
 		return out.Epoch, nil
 	}
 	// Not running: the state is ours alone.
-	c, err := chain.Open(filepath.Join(dir, "chain"), chain.Options{NShards: l.Shards})
+	c, err := chain.Open(filepath.Join(dir, "chain"), chainOptions(l))
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
 	if n == 0 {
-		return c.Epoch(), nil
+		return c.WalrusEpoch(), nil
 	}
 	return c.AdvanceEpoch(n)
+}
+
+// SuiClient dials the devnet's Sui API (for tests and tools); the caller
+// closes it.
+func (d *Devnet) SuiClient() (*sui.Client, error) {
+	return sui.Dial(sui.Network{Name: ContextName, SystemObject: d.Chain.SystemObject().ID, StakingObject: d.Chain.StakingObject().ID,
+		TypeOrigin: d.Chain.PackageID(), WALType: d.Chain.WALType()}, "http://"+d.Layout.Sui)
 }

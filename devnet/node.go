@@ -95,7 +95,7 @@ func (s *signer) Confirm(epoch uint32, id blobid.ID, deletable *[32]byte) (msg, 
 // registry answers the nodes' "is this blob registered?" from the chain.
 type registry struct{ c *chain.Chain }
 
-func (r registry) Epoch() uint32 { return r.c.Epoch() }
+func (r registry) Epoch() uint32 { return r.c.WalrusEpoch() }
 
 func (r registry) Registered(ctx context.Context, id blobid.ID) (node.Registration, bool, error) {
 	infos, err := r.c.Registered(ctx, id)

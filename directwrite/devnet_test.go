@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/walrusfs/walrusfs/devnet"
 	"github.com/walrusfs/walrusfs/directwrite"
 	"github.com/walrusfs/walrusfs/onchain"
-	"github.com/walrusfs/walrusfs/wallet"
 )
 
 // startDevnet runs a devnet of 7 nodes and 100 shards for one test.
@@ -148,10 +146,10 @@ func TestEpochChangeBeforeCertify(t *testing.T) {
 			}
 		}
 	})
-	e0 := d.Chain.Epoch()
+	e0 := d.Chain.WalrusEpoch()
 	writeRead(t, d, s, 7, 100_000)
-	if !once.Load() || d.Chain.Epoch() != e0+1 {
-		t.Fatalf("the epoch did not change during the write (%d -> %d)", e0, d.Chain.Epoch())
+	if !once.Load() || d.Chain.WalrusEpoch() != e0+1 {
+		t.Fatalf("the epoch did not change during the write (%d -> %d)", e0, d.Chain.WalrusEpoch())
 	}
 }
 

@@ -180,7 +180,7 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 		}
 		ref, spent, err := w.cfg.Chain.Certify(ctx, b, onchain.Certificate{Signature: cert.Signature, Bitmap: cert.Bitmap, Message: cert.Message})
 		var abort *onchain.AbortError
-		if errors.As(err, &abort) && abort.HasCode && abort.Code == eInvalidIDEpoch && abort.Module == "system_state_inner" {
+		if errors.As(err, &abort) && abort.HasCode && staleEpoch(abort.Module, abort.Code) {
 			w.log.Info("epoch changed before the certificate landed; asking the nodes again", "blob", id, "epoch", st.Epoch)
 			last = err
 			continue
@@ -193,9 +193,13 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 	return sui.ObjectRef{}, 0, 0, fmt.Errorf("%w: no certificate after %d rounds: %w", blobstore.ErrUnavailable, w.cfg.ConfirmTries, last)
 }
 
-// eInvalidIDEpoch is system_state_inner's abort for a certificate of
-// another epoch.
-const eInvalidIDEpoch = 3
+// staleEpoch reports whether certify_blob aborted because the certificate
+// is for another epoch: messages::new_certified_message checks the epoch
+// first (EIncorrectEpoch, 1); system_state_inner's EInvalidIdEpoch (3)
+// is the same condition further on.
+func staleEpoch(module string, code uint64) bool {
+	return (module == "messages" && code == 1) || (module == "system_state_inner" && code == 3)
+}
 
 // confirmations asks every member at once; failures are logged and left
 // out (a quorum of the others suffices).

@@ -82,7 +82,12 @@ func TestDevnetRsync(t *testing.T) {
 
 // ownedBlobs counts the certified Blob objects of the devnet's wallet.
 func ownedBlobs(dn *devnet.Devnet) (int, error) {
-	infos, err := dn.Chain.OwnedBlobs(dn.Layout.Address)
+	c, err := dn.SuiClient()
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	infos, err := c.OwnedBlobs(context.Background(), dn.Layout.Address)
 	if err != nil {
 		return 0, err
 	}

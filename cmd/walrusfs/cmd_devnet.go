@@ -42,7 +42,7 @@ func runDevnetStart(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	l := d.Layout
-	fmt.Fprintf(env.stderr, "devnet in %s: %d nodes, %d shards, epoch %d (every %v)\n", *dir, len(l.Nodes), l.Shards, d.Chain.Epoch(), l.EpochDuration)
+	fmt.Fprintf(env.stderr, "devnet in %s: %d nodes, %d shards, epoch %d (every %v)\n", *dir, len(l.Nodes), l.Shards, d.Chain.WalrusEpoch(), l.EpochDuration)
 	fmt.Fprintf(env.stderr, "  Sui gRPC:      http://%s\n  aggregator:    http://%s\n  wallet:        %s\n  client config: %s\n",
 		l.Sui, l.Aggregator, l.Address, devnet.ClientConfig(*dir))
 	fmt.Fprintf(env.stderr, "  mount with:    walrusfs mount --config %s MOUNTPOINT\n", devnet.ClientConfig(*dir))
