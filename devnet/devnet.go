@@ -321,10 +321,7 @@ func (d *Devnet) adminHandler() http.Handler {
 }
 
 // Close stops every server and closes the state.
-func (d *Devnet) Close() error {
-	d.ls.close()
-	return d.closeAll()
-}
+func (d *Devnet) Close() error { return d.closeAll() }
 
 func (d *Devnet) closeAll() error {
 	if d.stop != nil {

@@ -246,6 +246,12 @@ func (c *Config) location() string {
 	if c.Network != "" {
 		return defaultLocationPrefix + " " + c.Network
 	}
+	if c.Client != nil && c.Client.Walrus.Context != "" {
+		return defaultLocationPrefix + " " + c.Client.Walrus.Context
+	}
+	if len(c.Aggregators) == 0 {
+		return defaultLocationPrefix
+	}
 	if u, err := url.Parse(c.Aggregators[0]); err == nil {
 		return defaultLocationPrefix + " " + u.Host
 	}
