@@ -192,3 +192,50 @@ func TestNoWAL(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestStorageReuse: deleting a deletable blob gives its Storage back, and
+// the next blob of that size uses it instead of buying storage again.
+func TestStorageReuse(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	ctx := context.Background()
+	a, err := s.Write(ctx, randomBlob(1, 200_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Chain.Delete(ctx, a.ObjectID); err != nil {
+		t.Fatal(err)
+	}
+	left, err := s.Sui.OwnedStorage(ctx, s.Key.Address())
+	if err != nil || len(left) != 1 || left[0].Size != a.EncodedLength {
+		t.Fatalf("Storage after delete: %+v %v", left, err)
+	}
+	b, err := s.Write(ctx, randomBlob(2, 200_001))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := s.Sui.OwnedStorage(ctx, s.Key.Address()); err != nil || len(after) != 0 {
+		t.Fatalf("Storage after the second write: %+v %v", after, err)
+	}
+	if b.Cost >= a.Cost || b.Cost == 0 {
+		t.Fatalf("the second blob paid %d FROST, the first %d: storage was bought again", b.Cost, a.Cost)
+	}
+	bl, err := s.Sui.Blob(ctx, b.ObjectID)
+	if err != nil || !bl.Certified || bl.EndEpoch != a.EndEpoch {
+		t.Fatalf("second blob: %+v %v", bl, err)
+	}
+}
+
+// TestNoSUI: WAL but no SUI for gas is a clear error too.
+func TestNoSUI(t *testing.T) {
+	d := startDevnet(t)
+	conf, key, err := d.NewWallet(t.TempDir(), 0, 1_000_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, d, conf)
+	_, err = s.Write(context.Background(), randomBlob(1, 5000))
+	if !errors.Is(err, onchain.ErrInsufficientSUI) || !strings.Contains(err.Error(), key.Address()) {
+		t.Fatalf("write without SUI: %v", err)
+	}
+}

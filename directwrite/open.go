@@ -37,9 +37,10 @@ type Options struct {
 // Close releases them.
 type Store struct {
 	*Writer
-	Sui  *sui.Client
-	Key  *wallet.Key
-	desc string
+	Sui   *sui.Client
+	Key   *wallet.Key
+	Chain *onchain.Client
+	desc  string
 }
 
 // Open connects to the network of a resolved Walrus client configuration:
@@ -135,7 +136,7 @@ func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Re
 		nodes.Close()
 		return nil, err
 	}
-	return &Store{Writer: w, Sui: sc, Key: key, desc: desc}, nil
+	return &Store{Writer: w, Sui: sc, Key: key, Chain: oc, desc: desc}, nil
 }
 
 func orName(r *clientconf.Resolved) string {

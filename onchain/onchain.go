@@ -159,11 +159,22 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	if err != nil {
 		return nil, Spent{}, fmt.Errorf("onchain: %w", err)
 	}
+	reuse, err := c.reusable(ctx, st.Epoch, epochs)
+	if err != nil {
+		return nil, Spent{}, err
+	}
 	need := new(big.Int)
 	nb := make([]suitx.NewBlob, len(blobs))
 	for i, b := range blobs {
-		need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
 		nb[i] = suitx.NewBlob{BlobID: b.ID, Root: b.Root, Size: b.Size, EncodedSize: b.EncodedSize, Deletable: b.Deletable}
+		if s := takeStorage(&reuse, b.EncodedSize); s != nil {
+			// Only the write fee: the storage is paid for.
+			nb[i].Storage = &s.Ref
+			need.Add(need, new(big.Int).SetUint64(sui.Units(b.EncodedSize)*st.Prices.WritePerUnit))
+			c.log.Info("reusing a Storage object", "blob", b.ID, "storage", s.Ref.ID, "size", s.Size, "end_epoch", s.EndEpoch)
+			continue
+		}
+		need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
 	}
 	walCoins, err := c.payWAL(ctx, need)
 	if err != nil {
@@ -204,6 +215,45 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	return out, Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
 }
 
+// reusable lists the wallet's Storage objects that a new blob of epochs
+// epochs can use instead of reserving space: valid now and lasting at
+// least as long.
+func (c *Client) reusable(ctx context.Context, current, epochs uint32) ([]sui.Storage, error) {
+	all, err := c.cfg.Sui.OwnedStorage(ctx, c.Address())
+	if err != nil {
+		return nil, fmt.Errorf("onchain: %w", err)
+	}
+	var out []sui.Storage
+	for _, s := range all {
+		if s.StartEpoch <= current && s.EndEpoch >= current+epochs {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// takeStorage removes from *pool and returns the smallest Storage of the
+// right size for encoded bytes (at least that, at most a quarter and one
+// MiB more, so that a small blob does not use up a large reservation), or
+// nil.
+func takeStorage(pool *[]sui.Storage, encoded uint64) *sui.Storage {
+	best := -1
+	for i, s := range *pool {
+		if s.Size < encoded || s.Size > encoded+encoded/4+sui.UnitSize {
+			continue
+		}
+		if best < 0 || s.Size < (*pool)[best].Size || (s.Size == (*pool)[best].Size && s.EndEpoch < (*pool)[best].EndEpoch) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	s := (*pool)[best]
+	*pool = append((*pool)[:best], (*pool)[best+1:]...)
+	return &s
+}
+
 // Certificate is a storage certificate for one blob.
 type Certificate struct {
 	Signature, Bitmap, Message []byte
@@ -224,6 +274,24 @@ func (c *Client) Certify(ctx context.Context, b Blob, cert Certificate) (sui.Obj
 		}
 	}
 	return sui.ObjectRef{}, Spent{}, fmt.Errorf("onchain: certify transaction %s did not change Blob %s", eff.Digest, b.Ref.ID)
+}
+
+// Delete deletes a deletable Blob object of the wallet; its Storage comes
+// back to the wallet, for Register to reuse.
+func (c *Client) Delete(ctx context.Context, objectID string) (Spent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ref, err := c.cfg.Sui.ObjectRef(ctx, objectID)
+	if err != nil {
+		return Spent{}, fmt.Errorf("onchain: %w", err)
+	}
+	eff, err := c.send(ctx, "delete", func(g suitx.Gas) ([]byte, error) {
+		return c.walrus.Delete(c.Address(), g, []sui.ObjectRef{ref}, c.Address())
+	})
+	if err != nil {
+		return Spent{}, err
+	}
+	return Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas)}, nil
 }
 
 // payWAL selects WAL coins worth at least need.

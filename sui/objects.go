@@ -65,3 +65,29 @@ func (c *Client) CoinTypes(ctx context.Context, owner string) ([]string, error) 
 	})
 	return out, err
 }
+
+// ObjectRef returns the current reference (version, digest) of object id.
+func (c *Client) ObjectRef(ctx context.Context, id string) (ObjectRef, error) {
+	norm, err := NormalizeAddress(id)
+	if err != nil {
+		return ObjectRef{}, err
+	}
+	var out ObjectRef
+	err = c.try(ctx, "reading object "+norm, func(cl suiv2.Client) error {
+		resp, err := cl.GetObjects(ctx, suiv2.GetObjectsOptions{ObjectIds: []string{norm}})
+		if err != nil {
+			return err
+		}
+		if len(resp.Objects) != 1 || resp.Objects[0].Object == nil {
+			return fmt.Errorf("object %s not found", norm)
+		}
+		o := resp.Objects[0].Object
+		v, err := strconv.ParseUint(o.Version, 10, 64)
+		if err != nil {
+			return fmt.Errorf("object %s: version %q: %w", norm, o.Version, err)
+		}
+		out = ObjectRef{ID: norm, Version: v, Digest: o.Digest}
+		return nil
+	})
+	return out, err
+}
