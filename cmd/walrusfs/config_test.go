@@ -255,7 +255,6 @@ func TestResolveClientConfigErrors(t *testing.T) {
 			`context "devnet" not found; available: local, noshards, testnet`},
 		{"no n_shards", []string{"--config", conf, "--context", "noshards", "--aggregator", "http://a"}, "",
 			"no n_shards in context noshards of " + conf},
-		{"custom context needs an aggregator", []string{"--config", conf, "--context", "local"}, "", "no aggregator configured"},
 		{"epochs beyond max_epochs_ahead", []string{"--config", conf, "--context", "local", "--aggregator", "http://a", "--epochs", "6"}, "",
 			"epochs 6 exceeds max_epochs_ahead 5 of " + conf},
 		{"n_shards disagrees", []string{"--config", conf, "--context", "local", "--aggregator", "http://a"}, "n_shards = 7\n",
@@ -313,5 +312,15 @@ func TestRemountKeepsClientConfig(t *testing.T) {
 	}
 	if cfg == nil || cfg.Client == nil || cfg.Client.Walrus.Context != "testnet" || cfg.Client.Walrus.Path != conf {
 		t.Fatalf("remount without flags: %+v", cfg)
+	}
+}
+
+// TestCustomContextReadsFromNodes: a context of another deployment needs
+// no aggregator: with the wallet, reads go to the storage nodes.
+func TestCustomContextReadsFromNodes(t *testing.T) {
+	_, conf := clientSetup(t)
+	cfg, err := resolveWalrus(walrusValues{ClientConfig: conf, Context: "local"}, "", envOf(nil))
+	if err != nil || cfg.Client == nil || len(cfg.Aggregators) != 0 || cfg.Publisher != "" {
+		t.Fatalf("%+v, %v", cfg, err)
 	}
 }
