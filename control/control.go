@@ -58,6 +58,9 @@ type Status struct {
 	CacheMax     int64         `json:"cache_max_bytes"`
 	Cache        *cache.Stats  `json:"cache,omitempty"`
 	Expiry       *StatusExpiry `json:"expiry,omitempty"` // back ends with epochs (Walrus)
+	// Wallet is filled in by `walrusfs status --config/--context`, not by
+	// the daemon.
+	Wallet *StatusWallet `json:"wallet,omitempty"`
 }
 
 // StatusFailure is the last upload error of one file.
@@ -66,6 +69,19 @@ type StatusFailure struct {
 	Path  string    `json:"path,omitempty"` // relative to the mount; empty if the file has no name any more
 	Time  time.Time `json:"time"`
 	Error string    `json:"error"`
+}
+
+// StatusWallet is what a Sui wallet holds, in MIST and FROST: in coin
+// objects (what walrusfs spends) and as address balance (not spendable by
+// walrusfs yet).
+type StatusWallet struct {
+	Address           string `json:"address"`
+	RPC               string `json:"rpc"`
+	WALType           string `json:"wal_type,omitempty"`
+	SUI               uint64 `json:"sui_mist"`
+	WAL               uint64 `json:"wal_frost"`
+	SUIAddressBalance uint64 `json:"sui_address_balance_mist,omitzero"`
+	WALAddressBalance uint64 `json:"wal_address_balance_frost,omitzero"`
 }
 
 // StatusExpiry is the expiry part of Status, on a back end with epochs.

@@ -56,6 +56,34 @@ type Writer struct {
 
 	mu         sync.Mutex
 	registered map[blobid.ID]onchain.Blob // GUARDED_BY(mu): registered, not yet certified
+	timings    Timings                    // GUARDED_BY(mu)
+}
+
+// Timings add up where the time of the writes so far went.
+type Timings struct {
+	Blobs    int
+	Bytes    int64
+	Encode   time.Duration // blob ID and metadata
+	Register time.Duration // Sui: reserve_space + register_blob, until checkpointed
+	Upload   time.Duration // metadata and slivers to the nodes
+	Confirm  time.Duration // collecting and checking confirmations
+	Certify  time.Duration // Sui: certify_blob, until checkpointed
+}
+
+// Sui is the time spent on Sui transactions.
+func (t Timings) Sui() time.Duration { return t.Register + t.Certify }
+
+// Timings returns the totals of the writes so far.
+func (w *Writer) Timings() Timings {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.timings
+}
+
+func (w *Writer) add(f func(t *Timings)) {
+	w.mu.Lock()
+	f(&w.timings)
+	w.mu.Unlock()
 }
 
 // New returns a Writer.
@@ -85,11 +113,13 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	if th := blobstore.ThrottleFrom(ctx); th != nil {
 		opts = append(opts, rs2.WithYield(func() error { return th.Yield(ctx) }), rs2.WithJobWorkers(th.Workers()))
 	}
+	t0 := time.Now()
 	x, err := w.cfg.Encoder.Prepare(data, opts...)
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
 	}
 	meta := x.Metadata()
+	t1 := time.Now()
 	id := meta.BlobID()
 	encLen, err := w.cfg.Encoder.Params().EncodedLength(uint64(len(data)))
 	if err != nil {
@@ -99,17 +129,27 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	if err != nil {
 		return walrus.Record{}, err
 	}
+	t2 := time.Now()
 	up, err := w.cfg.Nodes.Upload(ctx, id, meta, x.Slivers)
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
 	}
 	w.log.Debug("slivers stored", "blob", id, "shards", up.Weight)
-	ref, certEpoch, gas, err := w.certify(ctx, id, b)
+	t3 := time.Now()
+	ref, certEpoch, gas, confirm, err := w.certify(ctx, id, b)
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
 	}
+	t4 := time.Now()
 	w.mu.Lock()
 	delete(w.registered, id)
+	w.timings.Blobs++
+	w.timings.Bytes += int64(len(data))
+	w.timings.Encode += t1.Sub(t0)
+	w.timings.Register += t2.Sub(t1)
+	w.timings.Upload += t3.Sub(t2)
+	w.timings.Confirm += confirm
+	w.timings.Certify += t4.Sub(t3) - confirm
 	w.mu.Unlock()
 	cost := uint64(0)
 	if spent.WAL != nil && spent.WAL.IsUint64() {
@@ -145,12 +185,14 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 // certify collects confirmations for the current epoch and certifies b;
 // when the epoch changes in between (the contract aborts with
 // EInvalidIdEpoch, or the nodes sign another epoch), it starts over.
-func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui.ObjectRef, uint32, uint64, error) {
+// It returns the new Blob ref, the certified epoch, the gas and the time
+// spent collecting confirmations.
+func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (ref sui.ObjectRef, epoch uint32, gas uint64, confirm time.Duration, err error) {
 	var obj *[32]byte
 	if b.Deletable {
 		o, err := objectID(b.Ref.ID)
 		if err != nil {
-			return sui.ObjectRef{}, 0, 0, err
+			return sui.ObjectRef{}, 0, 0, 0, err
 		}
 		obj = &o
 	}
@@ -159,7 +201,7 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 		if try > 0 {
 			select {
 			case <-ctx.Done():
-				return sui.ObjectRef{}, 0, 0, ctx.Err()
+				return sui.ObjectRef{}, 0, 0, confirm, ctx.Err()
 			case <-time.After(w.cfg.ConfirmRetry):
 			}
 		}
@@ -169,8 +211,10 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 			continue
 		}
 		msg := certificate.Message(st.Epoch, id, obj)
+		tc := time.Now()
 		confs := w.confirmations(ctx, id, obj)
 		cert, rejected, err := certificate.Build(w.cfg.Members, msg, confs)
+		confirm += time.Since(tc)
 		for _, r := range rejected {
 			w.log.Warn("storage confirmation rejected", "blob", id, "node", w.cfg.Nodes.Members()[r.Member].Name, "err", r.Err)
 		}
@@ -178,7 +222,7 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 			last = fmt.Errorf("confirmations for epoch %d: %w", st.Epoch, err)
 			continue
 		}
-		ref, spent, err := w.cfg.Chain.Certify(ctx, b, onchain.Certificate{Signature: cert.Signature, Bitmap: cert.Bitmap, Message: cert.Message})
+		newRef, spent, err := w.cfg.Chain.Certify(ctx, b, onchain.Certificate{Signature: cert.Signature, Bitmap: cert.Bitmap, Message: cert.Message})
 		var abort *onchain.AbortError
 		if errors.As(err, &abort) && abort.HasCode && staleEpoch(abort.Module, abort.Code) {
 			w.log.Info("epoch changed before the certificate landed; asking the nodes again", "blob", id, "epoch", st.Epoch)
@@ -186,11 +230,11 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (sui
 			continue
 		}
 		if err != nil {
-			return sui.ObjectRef{}, 0, 0, err
+			return sui.ObjectRef{}, 0, 0, confirm, err
 		}
-		return ref, st.Epoch, spent.Gas, nil
+		return newRef, st.Epoch, spent.Gas, confirm, nil
 	}
-	return sui.ObjectRef{}, 0, 0, fmt.Errorf("%w: no certificate after %d rounds: %w", blobstore.ErrUnavailable, w.cfg.ConfirmTries, last)
+	return sui.ObjectRef{}, 0, 0, confirm, fmt.Errorf("%w: no certificate after %d rounds: %w", blobstore.ErrUnavailable, w.cfg.ConfirmTries, last)
 }
 
 // staleEpoch reports whether certify_blob aborted because the certificate

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +125,17 @@ func TestDevnetCommands(t *testing.T) {
 	bal := cli(t, "wallet", "balance", "--config", conf)
 	if !strings.Contains(bal, addr[0]) || !strings.Contains(bal, "WAL") || strings.Contains(bal, "WAL:     1000 WAL") {
 		t.Fatalf("wallet balance after a store:\n%s", bal)
+	}
+	// status with --config reports the wallet, even with no mount.
+	var st struct {
+		Wallet *struct {
+			Address string `json:"address"`
+			WAL     uint64 `json:"wal_frost"`
+		} `json:"wallet"`
+	}
+	out = cli(t, "status", "--config", conf, "--json", "--data-dir", t.TempDir())
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Wallet == nil || st.Wallet.Address != addr[0] || st.Wallet.WAL == 0 {
+		t.Fatalf("status --config --json: %v\n%s", err, out)
 	}
 	p.stop(t)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -10,11 +11,15 @@ import (
 	"github.com/walrusfs/walrusfs/control"
 )
 
-// runStatus: walrusfs status [--data-dir D] [--json]
+// runStatus: walrusfs status [--data-dir D] [--json] [--config F]
+// [--context C]. With --config/--context it also reports the wallet of
+// that Walrus configuration, and still does when no mount is running.
 func runStatus(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "status", "[--data-dir D] [--json]")
+	fs := newFlags(env, "status", "[--data-dir D] [--json] [--config FILE] [--context NAME]")
 	dataDir := fs.String("data-dir", "", "data directory of the mount (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
+	conf := fs.String("config", "", "Walrus CLI client_config.yaml: also report its wallet (env "+envClientConf+")")
+	ctxName := fs.String("context", "", "context of the Walrus CLI configuration (env "+envContext+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -25,10 +30,24 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	wallet, werr := walletReport(ctx, *conf, *ctxName, false)
 	s, err := control.NewClient(dd).Status(ctx)
-	if err != nil {
-		return err
+	if err != nil && wallet == nil {
+		return errors.Join(err, werr)
 	}
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		// No mount: the wallet alone.
+		fmt.Fprintf(env.stderr, "walrusfs status: %s\n", oneLine(err.Error()))
+		s = control.Status{Failures: []control.StatusFailure{}}
+		if !*asJSON {
+			printWallet(env.stdout, wallet)
+			return nil
+		}
+	}
+	s.Wallet = wallet
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -44,6 +63,9 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "cache:      %s of %s\n", human(uint64(s.CacheBytes)), human(uint64(s.CacheMax)))
 	if e := s.Expiry; e != nil {
 		printExpiry(w, e)
+	}
+	if s.Wallet != nil {
+		fmt.Fprintf(w, "wallet:     %s: %s SUI, %s WAL\n", s.Wallet.Address, decimal9(s.Wallet.SUI), decimal9(s.Wallet.WAL))
 	}
 	fmt.Fprintf(w, "failures:   %d\n", len(s.Failures))
 	for _, f := range s.Failures {

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"strings"
 
 	"github.com/walrusfs/walrusfs/clientconf"
+	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/sui"
 )
 
@@ -25,59 +27,74 @@ func runWalletBalance(ctx context.Context, env *cliEnv, args []string) error {
 	if flags.NArg() != 0 {
 		return usageError{"wallet balance takes no arguments"}
 	}
-	cenv := clientconf.OSEnv()
-	if *conf == "" {
-		*conf = os.Getenv(envClientConf)
+	w, err := walletReport(ctx, *conf, *ctxName, true)
+	if err != nil {
+		return err
 	}
-	if *ctxName == "" {
-		*ctxName = os.Getenv(envContext)
+	printWallet(env.stdout, w)
+	return nil
+}
+
+// walletReport reads the balances of the active address of a Walrus
+// client configuration (conf, name; env variables when empty) or, if
+// suiDefault and none is named, of the Sui CLI's client.yaml.
+func walletReport(ctx context.Context, conf, name string, suiDefault bool) (*control.StatusWallet, error) {
+	cenv := clientconf.OSEnv()
+	if conf == "" {
+		conf = os.Getenv(envClientConf)
+	}
+	if name == "" {
+		name = os.Getenv(envContext)
 	}
 	var rpc, addr, system string
-	if *conf != "" || *ctxName != "" {
-		path, err := clientconf.Find(*conf, cenv)
+	switch {
+	case conf != "" || name != "":
+		path, err := clientconf.Find(conf, cenv)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		w, err := clientconf.Load(path, *ctxName)
+		w, err := clientconf.Load(path, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r, err := clientconf.Resolve(w, cenv)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rpc, addr, system = r.RPCURL, r.Address, w.SystemObject
-	} else {
+	case suiDefault:
 		var s clientconf.Sui
-		var err error
 		for _, p := range clientconf.SuiSearchPath(cenv) {
-			if s, err = clientconf.LoadSui(p); err == nil {
+			if got, err := clientconf.LoadSui(p); err == nil {
+				s = got
 				break
 			}
 		}
 		if s.Path == "" {
-			return fmt.Errorf("no Sui wallet configuration found in %s; give --config or --context of a Walrus CLI configuration",
+			return nil, fmt.Errorf("no Sui wallet configuration found in %s; give --config or --context of a Walrus CLI configuration",
 				strings.Join(clientconf.SuiSearchPath(cenv), ", "))
 		}
 		e, ok := s.Env(s.ActiveEnv)
 		if !ok {
-			return fmt.Errorf("%s: active env %q has no RPC URL", s.Path, s.ActiveEnv)
+			return nil, fmt.Errorf("%s: active env %q has no RPC URL", s.Path, s.ActiveEnv)
 		}
 		rpc, addr = e.RPC, s.ActiveAddress
+	default:
+		return nil, nil
 	}
 	if addr == "" {
-		return fmt.Errorf("no active address in the wallet configuration")
+		return nil, fmt.Errorf("no active address in the wallet configuration")
 	}
 	c, err := sui.Dial(sui.Network{}, rpc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.Close()
 	walType := sui.KnownWALType(system)
 	if walType == "" {
 		types, err := c.CoinTypes(ctx, addr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, t := range types {
 			if strings.HasSuffix(t, "::wal::WAL") {
@@ -85,35 +102,46 @@ func runWalletBalance(ctx context.Context, env *cliEnv, args []string) error {
 			}
 		}
 	}
-	fmt.Fprintf(env.stdout, "address: %s\n", addr)
-	fmt.Fprintf(env.stdout, "network: %s\n", rpc)
-	var notes []string
-	for _, cur := range []struct{ name, typ string }{{"SUI", "0x2::sui::SUI"}, {"WAL", walType}} {
-		if cur.typ == "" {
-			fmt.Fprintf(env.stdout, "%s:%s0 %s (no WAL coin type known for this network)\n", cur.name, pad(cur.name), cur.name)
-			continue
-		}
-		b, err := c.Balance(ctx, addr, cur.typ)
+	w := &control.StatusWallet{Address: addr, RPC: rpc, WALType: walType}
+	b, err := c.Balance(ctx, addr, "0x2::sui::SUI")
+	if err != nil {
+		return nil, err
+	}
+	w.SUI, w.SUIAddressBalance = b.Coins, b.Address
+	if walType != "" {
+		b, err := c.Balance(ctx, addr, walType)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		fmt.Fprintf(env.stdout, "%s:%s%s %s\n", cur.name, pad(cur.name), decimal9(b.Coins), cur.name)
-		if b.Address > 0 {
-			notes = append(notes, fmt.Sprintf("%s %s is held as an address balance, which walrusfs cannot spend yet (it pays with coin objects); move it into a coin with a Sui wallet",
-				decimal9(b.Address), cur.name))
-		}
+		w.WAL, w.WALAddressBalance = b.Coins, b.Address
 	}
-	for _, n := range notes {
-		fmt.Fprintf(env.stdout, "note: %s\n", n)
-	}
-	return nil
+	return w, nil
 }
 
-func pad(name string) string { return strings.Repeat(" ", 8-len(name)) }
+// printWallet prints a wallet report: address, network, SUI and WAL, and
+// a note for funds walrusfs cannot spend.
+func printWallet(out io.Writer, w *control.StatusWallet) {
+	fmt.Fprintf(out, "address: %s\n", w.Address)
+	fmt.Fprintf(out, "network: %s\n", w.RPC)
+	fmt.Fprintf(out, "SUI:     %s SUI\n", decimal9(w.SUI))
+	if w.WALType == "" {
+		fmt.Fprintln(out, "WAL:     0 WAL (no WAL coin type known for this network)")
+	} else {
+		fmt.Fprintf(out, "WAL:     %s WAL\n", decimal9(w.WAL))
+	}
+	for _, x := range []struct {
+		v    uint64
+		name string
+	}{{w.SUIAddressBalance, "SUI"}, {w.WALAddressBalance, "WAL"}} {
+		if x.v > 0 {
+			fmt.Fprintf(out, "note: %s %s is held as an address balance, which walrusfs cannot spend yet (it pays with coin objects); move it into a coin with a Sui wallet\n",
+				decimal9(x.v), x.name)
+		}
+	}
+}
 
 // decimal9 formats an amount with nine decimals (MIST in SUI, FROST in
 // WAL), trailing zeros trimmed.
 func decimal9(v uint64) string {
-	s := sui.FormatWAL(new(big.Int).SetUint64(v))
-	return strings.TrimSuffix(s, " WAL")
+	return strings.TrimSuffix(sui.FormatWAL(new(big.Int).SetUint64(v)), " WAL")
 }
