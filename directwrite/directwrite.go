@@ -80,11 +80,6 @@ func (w *Writer) Timings() Timings {
 	return w.timings
 }
 
-func (w *Writer) add(f func(t *Timings)) {
-	w.mu.Lock()
-	f(&w.timings)
-	w.mu.Unlock()
-}
 
 // New returns a Writer.
 func New(cfg Config) (*Writer, error) {

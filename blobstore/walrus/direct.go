@@ -25,7 +25,7 @@ type Direct interface {
 // encoded length, 64 MB at n = 1000) is a small share of their cost —
 // four times the metadata, rounded up to a power of two, between 16 MiB
 // and 256 MiB (256 MiB at n = 1000: 4.74 times the raw size encoded; 16
-// MiB at n = 1000 would be 8.3 times).
+// MiB at n = 1000 would be 8.4 times).
 func DirectBlobSize(n int) uint64 {
 	meta := uint64(n) * (uint64(n)*64 + 32)
 	size := uint64(16 << 20)
