@@ -80,7 +80,6 @@ func (w *Writer) Timings() Timings {
 	return w.timings
 }
 
-
 // New returns a Writer.
 func New(cfg Config) (*Writer, error) {
 	if cfg.Chain == nil || cfg.Sui == nil || cfg.Nodes == nil || cfg.Encoder == nil {
