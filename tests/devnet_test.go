@@ -157,11 +157,20 @@ func TestDevnetBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
-	if err := os.WriteFile(ks, orig, 0o000); err != nil {
+	// Unreadable: root reads any file whatever its mode, so the keystore
+	// is made a directory.
+	if err := os.Remove(ks); err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 { // root reads any file
-		mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	if err := os.Mkdir(ks, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	if err := os.Remove(ks); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ks, orig, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
