@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/certificate"
@@ -26,7 +27,12 @@ const (
 	// BadSignatures answers confirmations with signatures that do not
 	// verify (a lying or broken node).
 	BadSignatures
+	// Slow answers every request after SlowDelay.
+	Slow
 )
+
+// SlowDelay is how long a Slow node takes to answer.
+const SlowDelay = 300 * time.Millisecond
 
 // Node is one storage node of a devnet.
 type Node struct {
@@ -53,8 +59,15 @@ func (n *Node) SetFault(f Fault) { n.fault.Store(int32(f)) }
 
 // ServeHTTP implements http.Handler.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if Fault(n.fault.Load()) == Down {
+	switch Fault(n.fault.Load()) {
+	case Down:
 		panic(http.ErrAbortHandler)
+	case Slow:
+		select {
+		case <-time.After(SlowDelay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	n.h.ServeHTTP(w, r)
 }

@@ -96,20 +96,21 @@ func TestWriteAndRead(t *testing.T) {
 	}
 }
 
-// TestNodesDown: with 2 of 7 nodes down, writes still reach a quorum and
-// reads still decode; a node that signs garbage is left out of the
-// certificate.
+// TestNodesDownAndLying: with 2 of 7 nodes down, writes still reach a
+// quorum and reads still decode; with a slow node and one that signs
+// garbage, writes succeed and the liar is left out of the certificate.
 func TestNodesDownAndLying(t *testing.T) {
 	d := startDevnet(t)
 	s := openStore(t, d, "")
 	d.Nodes[0].SetFault(devnet.Down)
 	d.Nodes[1].SetFault(devnet.Down)
 	writeRead(t, d, s, 1, 1<<20)
-	d.Nodes[0].SetFault(devnet.Healthy)
+	d.Nodes[0].SetFault(devnet.Slow)
 	d.Nodes[1].SetFault(devnet.Healthy)
 	d.Nodes[2].SetFault(devnet.BadSignatures)
 	writeRead(t, d, s, 2, 1<<20)
 	// Reads with two other nodes down.
+	d.Nodes[0].SetFault(devnet.Healthy)
 	d.Nodes[2].SetFault(devnet.Healthy)
 	rec, err := s.Write(context.Background(), randomBlob(3, 2<<20))
 	if err != nil {

@@ -44,7 +44,8 @@ func status(t *testing.T, data string) control.Status {
 // directly to the devnet's storage nodes with its wallet (no publisher),
 // sync, unmount, remount (the data directory remembers the
 // configuration), and every checksum matches, read back from the nodes
-// with the cache dropped, with two of the seven nodes down.
+// with the cache dropped. Two of the seven nodes are down during the
+// writes, two others during the reads.
 func TestDevnetRsync(t *testing.T) {
 	needFUSE(t)
 	needTool(t, "rsync")
@@ -56,8 +57,13 @@ func TestDevnetRsync(t *testing.T) {
 
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
 	d := mount(t, data, mnt, "--config", devnet.ClientConfig(dn.Dir))
+	// Two of the seven nodes are down while the tree is written.
+	dn.Nodes[0].SetFault(devnet.Down)
+	dn.Nodes[6].SetFault(devnet.Down)
 	run(t, nil, "rsync", "-aH", src+"/", mnt+"/")
 	walrusfs(t, "sync", "--data-dir", data)
+	dn.Nodes[0].SetFault(devnet.Healthy)
+	dn.Nodes[6].SetFault(devnet.Healthy)
 	st := status(t, data)
 	if st.PendingFiles != 0 || len(st.Failures) != 0 || st.EncodedBytes == 0 {
 		t.Fatalf("after sync: %+v", st)
@@ -157,11 +163,20 @@ func TestDevnetBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
-	if err := os.WriteFile(ks, orig, 0o000); err != nil {
+	// Unreadable: root reads any file whatever its mode, so the keystore
+	// is made a directory.
+	if err := os.Remove(ks); err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 { // root reads any file
-		mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	if err := os.Mkdir(ks, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mountFails(t, base, "--config", devnet.ClientConfig(dn.Dir), ks)
+	if err := os.Remove(ks); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ks, orig, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
