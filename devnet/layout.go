@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/walrusfs/walrusfs/localnet"
+
 	"github.com/walrusfs/walrusfs/certificate"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 	"github.com/walrusfs/walrusfs/rs2"
@@ -156,18 +158,8 @@ func newLayout(nodes, shards int, epoch time.Duration) (*Layout, error) {
 		return nil, fmt.Errorf("devnet: epoch duration %v: want a positive duration", epoch)
 	}
 	l := &Layout{Shards: shards, EpochDuration: Duration(epoch)}
-	next := 0
-	for i := range nodes {
-		cnt := shards / nodes
-		if i < shards%nodes {
-			cnt++
-		}
-		nl := NodeLayout{Name: fmt.Sprintf("node-%d", i)}
-		for range cnt {
-			nl.Shards = append(nl.Shards, next)
-			next++
-		}
-		l.Nodes = append(l.Nodes, nl)
+	for i, sh := range localnet.SpreadShards(nodes, shards) {
+		l.Nodes = append(l.Nodes, NodeLayout{Name: fmt.Sprintf("node-%d", i), Shards: sh})
 	}
 	return l, nil
 }

@@ -118,18 +118,8 @@ func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
 		return nil, fmt.Errorf("%d nodes cannot share %d shards (need 1 to %d nodes)", nodes, shards, shards)
 	}
 	l := &Layout{Shards: shards}
-	next := 0
-	for i := range nodes {
-		cnt := shards / nodes
-		if i < shards%nodes {
-			cnt++
-		}
-		nl := NodeLayout{Name: fmt.Sprintf("node-%d", i)}
-		for range cnt {
-			nl.Shards = append(nl.Shards, next)
-			next++
-		}
-		l.Nodes = append(l.Nodes, nl)
+	for i, sh := range SpreadShards(nodes, shards) {
+		l.Nodes = append(l.Nodes, NodeLayout{Name: fmt.Sprintf("node-%d", i), Shards: sh})
 	}
 	b, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
@@ -142,6 +132,24 @@ func createLayout(dataDir string, nodes, shards int) (*Layout, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// SpreadShards deals shards 0..shards-1 out to nodes in runs, as evenly
+// as possible (the first shards%nodes nodes get one more).
+func SpreadShards(nodes, shards int) [][]int {
+	out := make([][]int, nodes)
+	next := 0
+	for i := range nodes {
+		cnt := shards / nodes
+		if i < shards%nodes {
+			cnt++
+		}
+		for range cnt {
+			out[i] = append(out[i], next)
+			next++
+		}
+	}
+	return out
 }
 
 // Network is a running embedded network.

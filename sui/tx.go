@@ -3,10 +3,10 @@ package sui
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"math/bits"
-	"slices"
 	"time"
+
+	"github.com/mr-tron/base58"
 
 	v2proto "github.com/block-vision/sui-go-sdk/pb/sui/rpc/v2"
 	"golang.org/x/crypto/blake2b"
@@ -125,26 +125,7 @@ func sat(a, b uint64) uint64 {
 // base58(blake2b256("TransactionData::" ‖ txData)).
 func TxDigest(txData []byte) string {
 	h := blake2b.Sum256(append([]byte("TransactionData::"), txData...))
-	return base58(h[:])
-}
-
-func base58(b []byte) string {
-	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-	n := new(big.Int).SetBytes(b)
-	var out []byte
-	mod, base := new(big.Int), big.NewInt(58)
-	for n.Sign() > 0 {
-		n.DivMod(n, base, mod)
-		out = append(out, alphabet[mod.Int64()])
-	}
-	for _, c := range b {
-		if c != 0 {
-			break
-		}
-		out = append(out, '1')
-	}
-	slices.Reverse(out)
-	return string(out)
+	return base58.Encode(h[:])
 }
 
 // txMask is what Execute and Transaction read.

@@ -3,10 +3,12 @@ package sui
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -215,22 +217,25 @@ func TestSelectCoins(t *testing.T) {
 }
 
 func TestTxDigest(t *testing.T) {
-	// The digest of TransactionData bytes, measured with @mysten/sui
-	// (transaction notes §2.2): base58 of blake2b256 over the prefixed
-	// bytes; here checked against the fake chain's independent encoder.
-	for _, tx := range [][]byte{nil, {0}, []byte("register")} {
-		if got, want := TxDigest(tx), suirpctest.TxDigest(tx); got != want {
-			t.Errorf("TxDigest(%q) = %s, want %s", tx, got, want)
-		}
+	// The TypeScript SDK's digests of the transactions in suitx's vectors
+	// (built and digested by @mysten/sui 2.33.1).
+	b, err := os.ReadFile("../suitx/testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for in, want := range map[string]string{
-		"\x00\x00\x01":                     "112",
-		"hello world":                      "StV1DL6CwTryKyV", // the Bitcoin alphabet's usual vector
-		string(make([]byte, 32)):           "11111111111111111111111111111111",
-		"\xff\xff\xff\xff\xff\xff\xff\xff": "jpXCZedGfVQ",
-	} {
-		if got := base58([]byte(in)); got != want {
-			t.Errorf("base58(%x) = %s, want %s", in, got, want)
+	var v struct {
+		Cases []struct{ Tx, Digest string }
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.Cases) == 0 {
+		t.Fatalf("vectors: %v", err)
+	}
+	for _, c := range v.Cases {
+		tx, err := base64.StdEncoding.DecodeString(c.Tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := TxDigest(tx); got != c.Digest {
+			t.Errorf("TxDigest = %s, TypeScript SDK %s", got, c.Digest)
 		}
 	}
 }

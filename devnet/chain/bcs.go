@@ -5,8 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
+
+	b58 "github.com/mr-tron/base58"
 
 	"golang.org/x/crypto/blake2b"
 )
@@ -149,25 +150,5 @@ func blake(parts ...[]byte) [32]byte {
 	return out
 }
 
-const b58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
 // base58 encodes b in the Bitcoin alphabet Sui uses for digests.
-func base58(b []byte) string {
-	n := new(big.Int).SetBytes(b)
-	var out []byte
-	radix, mod := big.NewInt(58), new(big.Int)
-	for n.Sign() > 0 {
-		n.DivMod(n, radix, mod)
-		out = append(out, b58Alphabet[mod.Int64()])
-	}
-	for _, c := range b {
-		if c != 0 {
-			break
-		}
-		out = append(out, '1')
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return string(out)
-}
+func base58(b []byte) string { return b58.Encode(b) }

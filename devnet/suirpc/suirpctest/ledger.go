@@ -15,12 +15,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mr-tron/base58"
 
 	"github.com/walrusfs/walrusfs/devnet/ledger"
 	"github.com/walrusfs/walrusfs/devnet/suirpc"
@@ -90,24 +91,7 @@ func Digest(n int) string {
 }
 
 // Base58 encodes b in the Bitcoin alphabet, as Sui writes digests.
-func Base58(b []byte) string {
-	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-	n := new(big.Int).SetBytes(b)
-	var out []byte
-	mod, base := new(big.Int), big.NewInt(58)
-	for n.Sign() > 0 {
-		n.DivMod(n, base, mod)
-		out = append(out, alphabet[mod.Int64()])
-	}
-	for _, c := range b {
-		if c != 0 {
-			break
-		}
-		out = append(out, '1')
-	}
-	slices.Reverse(out)
-	return string(out)
-}
+func Base58(b []byte) string { return base58.Encode(b) }
 
 // TxDigest is Sui's transaction digest: base58(blake2b256("TransactionData::" || txData)).
 func TxDigest(txData []byte) string {
