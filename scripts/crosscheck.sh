@@ -32,5 +32,5 @@ args=()
 [ "${UPDATE:-}" = 1 ] && args+=(-update-vectors)
 echo "live cross-check against ${pkgs[*]} ..."
 WALRUSFS_ORACLE="$ORACLE_DIR" "$GO" test -count=1 -timeout 20m -run 'TestCrossCheckLive' -v ./rs2/ ./wallet/ ./certificate/ ./suitx/ ./localnet/node/ "${args[@]}" \
-  | grep -E 'live cross-check|^(--- )?(PASS|FAIL|ok)|crosscheck_test' 
+  | grep -E 'live cross-check|mismatches|^(--- )?(PASS|FAIL|ok)|crosscheck_test' 
 exit "${PIPESTATUS[0]}"
