@@ -54,6 +54,16 @@ type DaemonConfig struct {
 // ErrAlreadyRunning means another daemon holds the data directory.
 var ErrAlreadyRunning = errors.New("another walrusfs daemon is already using this data directory")
 
+// Packs of small files with direct writes to Walrus wait for a pause of
+// DirectPackDelay without new files, or at most DirectPackMaxWait, before
+// they are stored: each blob costs about 64 MB of metadata at 1000
+// shards, so packs should fill up (they are stored at once when full, or
+// on fsync and walrusfs sync).
+const (
+	DirectPackDelay   = 10 * time.Second
+	DirectPackMaxWait = 2 * time.Minute
+)
+
 // RunDaemon opens the index (failing at once if another daemon holds it),
 // the embedded store and the cache, starts the uploader, mounts, serves
 // the control socket and blocks until ctx is cancelled (SIGINT/SIGTERM),
@@ -93,14 +103,18 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	// flushed once it reaches PackMax, so it can exceed it by one packed
 	// file (at most PackThreshold bytes).
 	packMax := int64(vfs.DefaultPackMax)
+	var packDelay, packMaxWait time.Duration // zero: vfs defaults
 	if w := cfg.Walrus; w != nil && w.Client != nil && w.Publisher == "" {
 		// Direct writes pay a fixed metadata cost per blob: chunks and
-		// packs large enough to make it a small share.
+		// packs large enough to make it a small share, and packs that
+		// wait longer for more files (walrusfs sync and fsync still
+		// store them at once).
 		size := walrus.DirectBlobSize(w.Client.Walrus.NShards)
 		if cfg.ChunkSize == 0 {
 			cfg.ChunkSize = size
 		}
 		packMax = int64(size)
+		packDelay, packMaxWait = DirectPackDelay, DirectPackMaxWait
 	}
 	if cfg.ChunkSize == 0 {
 		cfg.ChunkSize = index.DefaultChunkSize
@@ -133,7 +147,8 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	defer closeLog(log, "cache", c.Close)
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
-		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax}
+		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax,
+		PackDelay: packDelay, PackMaxWait: packMaxWait}
 	f, err := vfs.New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err

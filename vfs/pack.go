@@ -27,6 +27,7 @@ type packer struct {
 	size  int64       // GUARDED_BY(mu)
 	timer *time.Timer // GUARDED_BY(mu)
 	first time.Time   // when the first item of the pack came. GUARDED_BY(mu)
+	force bool        // an item of the pack is forced. GUARDED_BY(mu)
 
 	wg sync.WaitGroup // flushes in progress
 }
@@ -37,6 +38,9 @@ type packItem struct {
 	st   *inodeState
 	up   index.Upload
 	data []byte
+	// force: someone waits for this file (fsync, walrusfs sync, a forced
+	// upload): the pack waits no longer than the default delays.
+	force bool
 }
 
 // add queues it; a full pack is flushed in the caller's goroutine (so pack
@@ -53,7 +57,11 @@ func (p *packer) add(it packItem) {
 		p.flush(batch)
 		return
 	}
-	delay := p.u.f.opt.PackDelay
+	p.force = p.force || it.force
+	delay, maxWait := p.u.f.opt.PackDelay, p.u.f.opt.PackMaxWait
+	if p.force {
+		delay, maxWait = min(delay, DefaultPackDelay), min(maxWait, DefaultPackMaxWait)
+	}
 	switch {
 	case p.timer == nil:
 		p.first = time.Now()
@@ -62,14 +70,34 @@ func (p *packer) add(it packItem) {
 			defer p.wg.Done()
 			p.flush(p.take())
 		})
-	case time.Since(p.first)+delay <= p.u.f.opt.PackMaxWait:
+	case time.Since(p.first)+delay <= maxWait:
 		// Debounce. If Stop fails the timer fired: its flush takes this
 		// item too.
 		if p.timer.Stop() {
 			p.timer.Reset(delay)
 		}
+	case it.force:
+		// A forced item joined a pack that has waited its (shorter)
+		// longest already: flush soon.
+		if p.timer.Stop() {
+			p.timer.Reset(max(0, maxWait-time.Since(p.first)))
+		}
 	}
 	p.mu.Unlock()
+}
+
+// hurry makes the waiting pack flush with the default delays: someone
+// waits for its files (walrusfs sync, fsync, a forced upload).
+func (p *packer) hurry() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.timer == nil || p.force {
+		return
+	}
+	p.force = true
+	if p.timer.Stop() {
+		p.timer.Reset(min(DefaultPackDelay, max(0, DefaultPackMaxWait-time.Since(p.first))))
+	}
 }
 
 // flushNow uploads whatever is waiting (used at shutdown).
@@ -89,7 +117,7 @@ func (p *packer) take() []packItem {
 // fired, its flush finds an empty pack.
 func (p *packer) takeLocked() []packItem {
 	batch := p.items
-	p.items, p.size = nil, 0
+	p.items, p.size, p.force = nil, 0, false
 	if p.timer != nil {
 		if p.timer.Stop() {
 			p.wg.Done() // the timer's flush will not run

@@ -160,6 +160,9 @@ func (u *uploader) signal() {
 
 // enqueue queues ino; force uploads it even while it is open for writing.
 func (u *uploader) enqueue(ino uint64, force bool) {
+	if force {
+		u.pk.hurry()
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var settle time.Time
@@ -345,7 +348,7 @@ func (u *uploader) process(ino uint64, force bool) {
 			u.failed(st, err)
 			return
 		}
-		u.pk.add(packItem{st: st, up: up, data: data})
+		u.pk.add(packItem{st: st, up: up, data: data, force: force})
 		return
 	}
 	err = u.uploadChunks(ctx, st, up)

@@ -129,6 +129,7 @@ func (f *FS) Sync(ctx context.Context) error {
 	// The waiter is the foreground: uploads run unthrottled meanwhile.
 	f.up.urgent.Add(1)
 	defer f.up.urgent.Add(-1)
+	f.up.pk.hurry()
 	q, err := f.idx.UploadQueue(ctx)
 	if err != nil {
 		return err

@@ -367,3 +367,35 @@ func TestSyncWhileOpenForWriting(t *testing.T) {
 		t.Fatalf("content after sync differs (n=%d, err=%v)", n, err)
 	}
 }
+
+// TestPackWaitsLongButNotForSync: with long pack delays (direct writes to
+// Walrus), files wait in their pack, but walrusfs sync stores them with
+// the default delays, still as few packs.
+func TestPackWaitsLongButNotForSync(t *testing.T) {
+	e := newEnv(t, envOptions{Tweak: func(o *Options) { o.PackDelay, o.PackMaxWait = time.Hour, 2*time.Hour }})
+	const n = 50
+	inos := make([]uint64, n)
+	for i := range n {
+		inos[i] = e.create(fmt.Sprintf("small%03d", i), randBytes(500+i, uint64(i))).Ino
+	}
+	time.Sleep(200 * time.Millisecond)
+	if s := e.state(inos[0]); s.State == index.UploadStored {
+		t.Fatalf("a small file was stored without waiting for its pack: %+v", s)
+	}
+	start := time.Now()
+	e.sync()
+	if d := time.Since(start); d > DefaultPackMaxWait+5*time.Second {
+		t.Fatalf("sync took %v", d)
+	}
+	packs := map[blobid.ID]bool{}
+	for _, ino := range inos {
+		s := e.state(ino)
+		if s.State != index.UploadStored || len(s.Blobs) != 1 {
+			t.Fatalf("inode %d: %+v", ino, s)
+		}
+		packs[s.Blobs[0]] = true
+	}
+	if len(packs) > 3 {
+		t.Errorf("%d files went to %d packs after sync", n, len(packs))
+	}
+}

@@ -34,9 +34,11 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return usageError{"--cache-size: " + err.Error()}
 	}
-	chunk, err := parseSize(*m.chunkSize)
-	if err != nil || chunk < 4096 {
-		return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *m.chunkSize)}
+	var chunk int64 // 0: the daemon picks (16 MiB, or sized for cost with a wallet)
+	if *m.chunkSize != "" {
+		if chunk, err = parseSize(*m.chunkSize); err != nil || chunk < 4096 {
+			return usageError{fmt.Sprintf("--chunk-size %q: want at least 4K", *m.chunkSize)}
+		}
 	}
 	dur, err := vfs.ParseDurability(*m.durability)
 	if err != nil {
@@ -89,7 +91,7 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.expiryWarn = fs.Int("expiry-warn", daemon.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	m.dataDir = fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	m.cacheSize = fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
-	m.chunkSize = fs.String("chunk-size", "16M", "chunk size of new files: each chunk of a large file becomes one blob")
+	m.chunkSize = fs.String("chunk-size", "", "chunk size of new files: each chunk of a large file becomes one blob\n(default 16M; with a wallet on Walrus, sized for cost: 256M at 1000 shards)")
 	m.syncUploads = fs.Bool("sync-uploads", false, "make close(2) wait until the file is stored on the network")
 	m.nodes = fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
 	m.shards = fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
