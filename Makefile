@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
-.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount clean
+.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-devnet clean
 
 all: build
 
@@ -56,6 +56,10 @@ bench-blobstore:
 # Needs root: mounts walrusfs and a go-fuse loopback side by side.
 bench-mount:
 	$(GO) run ./tests/benchmount
+
+# Direct writes with a wallet on a local devnet; the cost part needs root.
+bench-devnet:
+	$(GO) run ./tests/benchdevnet
 
 clean:
 	rm -rf bin .cache
