@@ -164,6 +164,10 @@ func resolveWalrus(f walrusValues, dataDir string, getenv func(string) string) (
 		}
 	}
 	cfg.SendObjectTo = pick(f.SendObjectTo, "", "send_object_to").v
+	if cfg.SendObjectTo == "" && cfg.Client != nil {
+		// With a wallet the blobs are the user's, through a publisher too.
+		cfg.SendObjectTo = cfg.Client.Address
+	}
 	posInt := func(flagV, key string) (int64, error) {
 		v := pick(flagV, "", key).v
 		if v == "" {

@@ -324,3 +324,18 @@ func TestCustomContextReadsFromNodes(t *testing.T) {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
 }
+
+// TestWalletOwnsPublisherBlobs: with a wallet configured, a publisher
+// sends the Blob objects to the wallet's address unless told otherwise.
+func TestWalletOwnsPublisherBlobs(t *testing.T) {
+	_, conf := clientSetup(t)
+	cfg, err := resolveWalrus(walrusValues{ClientConfig: conf, Context: "testnet", Publisher: "https://pub.example"}, "", envOf(nil))
+	if err != nil || cfg.Publisher != "https://pub.example" || cfg.SendObjectTo != cfg.Client.Address || cfg.SendObjectTo == "" {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+	other := "0x" + strings.Repeat("7", 64)
+	cfg, err = resolveWalrus(walrusValues{ClientConfig: conf, Context: "testnet", Publisher: "https://pub.example", SendObjectTo: other}, "", envOf(nil))
+	if err != nil || cfg.SendObjectTo != other {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+}
