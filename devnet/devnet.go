@@ -228,7 +228,7 @@ func (d *Devnet) serve(srv *http.Server, run func() error) {
 // createWallet writes the devnet's funded wallet and its client
 // configuration.
 func (d *Devnet) createWallet() error {
-	key, err := d.writeWallet(d.Dir, ClientConfig(d.Dir))
+	key, err := d.writeWallet(d.Dir, ClientConfig(d.Dir), wallet.Ed25519)
 	if err != nil {
 		return err
 	}
@@ -236,13 +236,13 @@ func (d *Devnet) createWallet() error {
 	return d.Chain.Fund(key.Address(), DefaultSUI, DefaultWAL)
 }
 
-// NewWallet makes another wallet in dir (dir/sui_config and
-// dir/client_config.yaml, context "devnet"), funds it with suiMIST and
-// walFROST, and returns its client configuration and key. Tests use it
-// for wallets that cannot pay.
-func (d *Devnet) NewWallet(dir string, suiMIST, walFROST uint64) (string, *wallet.Key, error) {
+// NewWallet makes another wallet with a key of scheme in dir
+// (dir/sui_config and dir/client_config.yaml, context "devnet"), funds it
+// with suiMIST and walFROST, and returns its client configuration and
+// key. Tests use it for other key schemes and for wallets that cannot pay.
+func (d *Devnet) NewWallet(dir string, scheme wallet.Scheme, suiMIST, walFROST uint64) (string, *wallet.Key, error) {
 	conf := filepath.Join(dir, "client_config.yaml")
-	key, err := d.writeWallet(dir, conf)
+	key, err := d.writeWallet(dir, conf, scheme)
 	if err != nil {
 		return "", nil, err
 	}
@@ -251,8 +251,8 @@ func (d *Devnet) NewWallet(dir string, suiMIST, walFROST uint64) (string, *walle
 
 // writeWallet writes a new key to dir/sui_config/sui.keystore, a Sui
 // client.yaml next to it and a Walrus client configuration conf.
-func (d *Devnet) writeWallet(dir, conf string) (*wallet.Key, error) {
-	key, err := wallet.NewKey(wallet.Ed25519, rand.Reader)
+func (d *Devnet) writeWallet(dir, conf string, scheme wallet.Scheme) (*wallet.Key, error) {
+	key, err := wallet.NewKey(scheme, rand.Reader)
 	if err != nil {
 		return nil, err
 	}

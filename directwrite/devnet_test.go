@@ -16,6 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/devnet"
 	"github.com/walrusfs/walrusfs/directwrite"
 	"github.com/walrusfs/walrusfs/onchain"
+	"github.com/walrusfs/walrusfs/wallet"
 )
 
 // startDevnet runs a devnet of 7 nodes and 100 shards for one test.
@@ -158,7 +159,7 @@ func TestEpochChangeBeforeCertify(t *testing.T) {
 // is registered.
 func TestNoWAL(t *testing.T) {
 	d := startDevnet(t)
-	conf, key, err := d.NewWallet(t.TempDir(), 10_000_000_000, 0)
+	conf, key, err := d.NewWallet(t.TempDir(), wallet.Secp256r1, 10_000_000_000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestStorageReuse(t *testing.T) {
 // TestNoSUI: WAL but no SUI for gas is a clear error too.
 func TestNoSUI(t *testing.T) {
 	d := startDevnet(t)
-	conf, key, err := d.NewWallet(t.TempDir(), 0, 1_000_000_000)
+	conf, key, err := d.NewWallet(t.TempDir(), wallet.Secp256k1, 0, 1_000_000_000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,5 +239,22 @@ func TestNoSUI(t *testing.T) {
 	_, err = s.Write(context.Background(), randomBlob(1, 5000))
 	if !errors.Is(err, onchain.ErrInsufficientSUI) || !strings.Contains(err.Error(), key.Address()) {
 		t.Fatalf("write without SUI: %v", err)
+	}
+}
+
+// TestKeySchemes: wallets with secp256k1 and secp256r1 keys store blobs
+// too (the chain verifies their signatures as Sui does).
+func TestKeySchemes(t *testing.T) {
+	d := startDevnet(t)
+	for i, scheme := range []wallet.Scheme{wallet.Secp256k1, wallet.Secp256r1} {
+		conf, key, err := d.NewWallet(t.TempDir(), scheme, 10_000_000_000, 10_000_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, d, conf)
+		if s.Key.Address() != key.Address() || s.Key.Scheme() != scheme {
+			t.Fatalf("%s: store uses %v", scheme, s.Key)
+		}
+		writeRead(t, d, s, uint64(100+i), 50_000)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/wallet"
 )
 
 // startDevnet runs a local Walrus devnet (7 nodes, 100 shards) in the test
@@ -112,7 +113,7 @@ func TestDevnetNoWAL(t *testing.T) {
 	needFUSE(t)
 	dn := startDevnet(t)
 	base := t.TempDir()
-	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), 10_000_000_000, 0)
+	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), wallet.Ed25519, 10_000_000_000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
