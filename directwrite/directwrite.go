@@ -131,6 +131,14 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	w.log.Debug("slivers stored", "blob", id, "shards", up.Weight)
 	t3 := time.Now()
 	ref, certEpoch, gas, confirm, err := w.certify(ctx, id, b)
+	var abort *onchain.AbortError
+	if errors.As(err, &abort) {
+		// The contract refused this Blob object (expired, say): the next
+		// attempt registers the blob again.
+		w.mu.Lock()
+		delete(w.registered, id)
+		w.mu.Unlock()
+	}
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
 	}
