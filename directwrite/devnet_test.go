@@ -258,3 +258,30 @@ func TestKeySchemes(t *testing.T) {
 		writeRead(t, d, s, uint64(100+i), 50_000)
 	}
 }
+
+// TestRetryReusesRegistration: when the nodes cannot take a blob, the
+// write fails and leaves its registration; the next attempt uses it
+// instead of paying again.
+func TestRetryReusesRegistration(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	ctx := context.Background()
+	for _, i := range []int{0, 1, 2} {
+		d.Nodes[i].SetFault(devnet.Down)
+	}
+	data := randomBlob(9, 300_000)
+	if _, err := s.Write(ctx, data); !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("write with 3 of 7 nodes down: %v", err)
+	}
+	for _, i := range []int{0, 1, 2} {
+		d.Nodes[i].SetFault(devnet.Healthy)
+	}
+	rec, err := s.Write(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := s.Sui.OwnedBlobs(ctx, s.Key.Address())
+	if err != nil || len(blobs) != 1 || blobs[0].ObjectID != rec.ObjectID || !blobs[0].Certified || rec.Cost == 0 {
+		t.Fatalf("after the retry: %+v (record %+v) %v", blobs, rec, err)
+	}
+}

@@ -55,8 +55,15 @@ type Writer struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
-	registered map[blobid.ID]onchain.Blob // GUARDED_BY(mu): registered, not yet certified
+	registered map[blobid.ID]registration // GUARDED_BY(mu): registered, not yet certified
 	timings    Timings                    // GUARDED_BY(mu)
+}
+
+// registration is a registered blob waiting for its certificate, and what
+// registering it cost.
+type registration struct {
+	blob  onchain.Blob
+	spent onchain.Spent
 }
 
 // Timings add up where the time of the writes so far went.
@@ -98,7 +105,7 @@ func New(cfg Config) (*Writer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Writer{cfg: cfg, log: log, registered: map[blobid.ID]onchain.Blob{}}, nil
+	return &Writer{cfg: cfg, log: log, registered: map[blobid.ID]registration{}}, nil
 }
 
 // Write stores data as one blob and returns its record.
@@ -167,10 +174,11 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 // the same blob whose upload or certification failed earlier.
 func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata, encLen uint64) (onchain.Blob, onchain.Spent, error) {
 	w.mu.Lock()
-	b, ok := w.registered[id]
+	r, ok := w.registered[id]
 	w.mu.Unlock()
 	if ok {
-		return b, onchain.Spent{}, nil
+		w.log.Info("reusing the registration of an earlier attempt", "blob", id, "object", r.blob.Ref.ID)
+		return r.blob, r.spent, nil
 	}
 	root := meta.RootHash()
 	blobs, spent, err := w.cfg.Chain.Register(ctx, []onchain.NewBlob{{ID: id, Root: root, Size: meta.Length,
@@ -179,7 +187,7 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 		return onchain.Blob{}, onchain.Spent{}, fmt.Errorf("directwrite: registering blob %s: %w", id, err)
 	}
 	w.mu.Lock()
-	w.registered[id] = blobs[0]
+	w.registered[id] = registration{blobs[0], spent}
 	w.mu.Unlock()
 	return blobs[0], spent, nil
 }
