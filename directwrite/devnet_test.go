@@ -38,6 +38,12 @@ func startDevnet(t *testing.T) *devnet.Devnet {
 // client configuration conf).
 func openStore(t *testing.T, d *devnet.Devnet, conf string) *directwrite.Store {
 	t.Helper()
+	return openStoreIn(t, d, conf, t.TempDir())
+}
+
+// openStoreIn is openStore with the data directory dataDir.
+func openStoreIn(t *testing.T, d *devnet.Devnet, conf, dataDir string) *directwrite.Store {
+	t.Helper()
 	if conf == "" {
 		conf = devnet.ClientConfig(d.Dir)
 	}
@@ -49,7 +55,7 @@ func openStore(t *testing.T, d *devnet.Devnet, conf string) *directwrite.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := directwrite.Open(context.Background(), &r, directwrite.Options{DataDir: t.TempDir(), Epochs: 3})
+	s, err := directwrite.Open(context.Background(), &r, directwrite.Options{DataDir: dataDir, Epochs: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +266,9 @@ func TestKeySchemes(t *testing.T) {
 }
 
 // TestRetryReusesRegistration: when the nodes cannot take a blob, the
-// write fails and leaves its registration; the next attempt uses it
-// instead of paying again.
+// write fails and leaves its registration, recorded in the data
+// directory; the next attempt, by another store on that directory (as
+// after a crash), uses it instead of paying again.
 func TestRetryReusesRegistration(t *testing.T) {
 	d := startDevnet(t)
 	s := openStore(t, d, "")
@@ -276,6 +283,9 @@ func TestRetryReusesRegistration(t *testing.T) {
 	for _, i := range []int{0, 1, 2} {
 		d.Nodes[i].SetFault(devnet.Healthy)
 	}
+	// As after a crash: a new store on the same data directory.
+	s.Close()
+	s = openStoreIn(t, d, "", s.DataDir)
 	rec, err := s.Write(ctx, data)
 	if err != nil {
 		t.Fatal(err)

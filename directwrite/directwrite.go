@@ -46,6 +46,9 @@ type Config struct {
 	// bounds the rounds (default 10).
 	ConfirmRetry time.Duration
 	ConfirmTries int
+	// StateDir keeps the registrations not certified yet (PendingFile);
+	// "" keeps them in memory only.
+	StateDir string
 }
 
 // Writer stores blobs directly on the storage nodes. It implements
@@ -62,8 +65,10 @@ type Writer struct {
 // registration is a registered blob waiting for its certificate, and what
 // registering it cost.
 type registration struct {
-	blob  onchain.Blob
-	spent onchain.Spent
+	blob     onchain.Blob
+	spent    onchain.Spent
+	objectID string
+	stale    bool // read from disk: check against the chain before use
 }
 
 // Timings add up where the time of the writes so far went.
@@ -105,7 +110,11 @@ func New(cfg Config) (*Writer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Writer{cfg: cfg, log: log, registered: map[blobid.ID]registration{}}, nil
+	reg, err := loadPending(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{cfg: cfg, log: log, registered: reg}, nil
 }
 
 // Write stores data as one blob and returns its record.
@@ -144,6 +153,7 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 		// attempt registers the blob again.
 		w.mu.Lock()
 		delete(w.registered, id)
+		_ = w.savePending()
 		w.mu.Unlock()
 	}
 	if err != nil {
@@ -152,6 +162,9 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	t4 := time.Now()
 	w.mu.Lock()
 	delete(w.registered, id)
+	if err := w.savePending(); err != nil {
+		w.log.Warn("recording a certified blob", "blob", id, "err", err)
+	}
 	w.timings.Blobs++
 	w.timings.Bytes += int64(len(data))
 	w.timings.Encode += t1.Sub(t0)
@@ -176,8 +189,21 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 	w.mu.Lock()
 	r, ok := w.registered[id]
 	w.mu.Unlock()
+	if ok && r.stale {
+		b, valid := w.refresh(ctx, r)
+		w.mu.Lock()
+		if valid {
+			r.blob, r.stale = b, false
+			w.registered[id] = r
+		} else {
+			delete(w.registered, id)
+			_ = w.savePending()
+		}
+		w.mu.Unlock()
+		ok = valid
+	}
 	if ok {
-		w.log.Info("reusing the registration of an earlier attempt", "blob", id, "object", r.blob.Ref.ID)
+		w.log.Info("reusing the registration of an earlier attempt", "blob", id, "object", r.objectID)
 		return r.blob, r.spent, nil
 	}
 	root := meta.RootHash()
@@ -187,7 +213,10 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 		return onchain.Blob{}, onchain.Spent{}, fmt.Errorf("directwrite: registering blob %s: %w", id, err)
 	}
 	w.mu.Lock()
-	w.registered[id] = registration{blobs[0], spent}
+	w.registered[id] = registration{blob: blobs[0], spent: spent, objectID: blobs[0].Ref.ID}
+	if err := w.savePending(); err != nil {
+		w.log.Warn("recording a registration", "blob", id, "err", err)
+	}
 	w.mu.Unlock()
 	return blobs[0], spent, nil
 }

@@ -37,10 +37,11 @@ type Options struct {
 // Close releases them.
 type Store struct {
 	*Writer
-	Sui   *sui.Client
-	Key   *wallet.Key
-	Chain *onchain.Client
-	desc  string
+	Sui     *sui.Client
+	Key     *wallet.Key
+	Chain   *onchain.Client
+	DataDir string
+	desc    string
 }
 
 // Open connects to the network of a resolved Walrus client configuration:
@@ -131,12 +132,12 @@ func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Re
 		return nil, err
 	}
 	w, err := New(Config{Chain: oc, Sui: sc, Nodes: nodes, Members: members, Encoder: enc,
-		Epochs: o.Epochs, Deletable: !o.Permanent, Logger: log})
+		Epochs: o.Epochs, Deletable: !o.Permanent, Logger: log, StateDir: o.DataDir})
 	if err != nil {
 		nodes.Close()
 		return nil, err
 	}
-	return &Store{Writer: w, Sui: sc, Key: key, Chain: oc, desc: desc}, nil
+	return &Store{Writer: w, Sui: sc, Key: key, Chain: oc, DataDir: o.DataDir, desc: desc}, nil
 }
 
 func orName(r *clientconf.Resolved) string {
