@@ -295,3 +295,21 @@ func TestRetryReusesRegistration(t *testing.T) {
 		t.Fatalf("after the retry: %+v (record %+v) %v", blobs, rec, err)
 	}
 }
+
+// TestCommitteeFollowsEpoch: after an epoch change the writer reads the
+// committee of the new epoch before it writes, and reads keep working.
+func TestCommitteeFollowsEpoch(t *testing.T) {
+	d := startDevnet(t)
+	s := openStore(t, d, "")
+	writeRead(t, d, s, 1, 10_000)
+	if s.Epoch() != 1 {
+		t.Fatalf("committee epoch %d at start", s.Epoch())
+	}
+	if _, err := d.Chain.AdvanceEpoch(2); err != nil {
+		t.Fatal(err)
+	}
+	writeRead(t, d, s, 2, 10_000)
+	if s.Epoch() != 3 {
+		t.Fatalf("committee epoch %d after two epoch changes, want 3", s.Epoch())
+	}
+}

@@ -31,12 +31,12 @@ import (
 type Config struct {
 	Chain *onchain.Client
 	Sui   *sui.Client
-	// Nodes is the storage-node client of the current committee, its
-	// members in committee order; Members are their BLS keys and shard
-	// weights, in the same order.
-	Nodes   *committee.Client
-	Members []certificate.Member
-	Encoder *rs2.Encoder
+	// Committee opens the storage-node client of the committee the chain
+	// names now, with its members' BLS keys and shard weights in the same
+	// (committee) order, and the epoch. It is called at New and again when
+	// the epoch changes: committees change only then.
+	Committee func(ctx context.Context) (*committee.Client, []certificate.Member, uint32, error)
+	Encoder   *rs2.Encoder
 	// Epochs is how many epochs ahead new blobs are stored for.
 	Epochs    uint32
 	Deletable bool
@@ -58,6 +58,7 @@ type Writer struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
+	cur        *view                      // GUARDED_BY(mu): the newest committee
 	registered map[blobid.ID]registration // GUARDED_BY(mu): registered, not yet certified
 	timings    Timings                    // GUARDED_BY(mu)
 }
@@ -92,13 +93,10 @@ func (w *Writer) Timings() Timings {
 	return w.timings
 }
 
-// New returns a Writer.
-func New(cfg Config) (*Writer, error) {
-	if cfg.Chain == nil || cfg.Sui == nil || cfg.Nodes == nil || cfg.Encoder == nil {
-		return nil, errors.New("directwrite: chain, Sui client, nodes and encoder are required")
-	}
-	if len(cfg.Members) != len(cfg.Nodes.Members()) {
-		return nil, fmt.Errorf("directwrite: %d member keys for %d nodes", len(cfg.Members), len(cfg.Nodes.Members()))
+// New returns a Writer for the committee of the current epoch.
+func New(ctx context.Context, cfg Config) (*Writer, error) {
+	if cfg.Chain == nil || cfg.Sui == nil || cfg.Committee == nil || cfg.Encoder == nil {
+		return nil, errors.New("directwrite: chain, Sui client, committee and encoder are required")
 	}
 	if cfg.ConfirmRetry <= 0 {
 		cfg.ConfirmRetry = time.Second
@@ -114,7 +112,11 @@ func New(cfg Config) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{cfg: cfg, log: log, registered: reg}, nil
+	v, err := openView(ctx, cfg.Committee)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{cfg: cfg, log: log, registered: reg, cur: v}, nil
 }
 
 // Write stores data as one blob and returns its record.
@@ -140,7 +142,12 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 		return walrus.Record{}, err
 	}
 	t2 := time.Now()
-	up, err := w.cfg.Nodes.Upload(ctx, id, meta, x.Slivers)
+	v, err := w.current(ctx)
+	if err != nil {
+		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
+	}
+	up, err := v.nodes.Upload(ctx, id, meta, x.Slivers)
+	w.release(v)
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("directwrite: blob %s (registered as %s): %w", id, b.Ref.ID, err)
 	}
@@ -249,14 +256,20 @@ func (w *Writer) certify(ctx context.Context, id blobid.ID, b onchain.Blob) (ref
 			last = err
 			continue
 		}
+		v, err := w.current(ctx)
+		if err != nil {
+			last = err
+			continue
+		}
 		msg := certificate.Message(st.Epoch, id, obj)
 		tc := time.Now()
-		confs := w.confirmations(ctx, id, obj)
-		cert, rejected, err := certificate.Build(w.cfg.Members, msg, confs)
+		confs := w.confirmations(ctx, v, id, obj)
+		cert, rejected, err := certificate.Build(v.members, msg, confs)
 		confirm += time.Since(tc)
 		for _, r := range rejected {
-			w.log.Warn("storage confirmation rejected", "blob", id, "node", w.cfg.Nodes.Members()[r.Member].Name, "err", r.Err)
+			w.log.Warn("storage confirmation rejected", "blob", id, "node", v.nodes.Members()[r.Member].Name, "err", r.Err)
 		}
+		w.release(v)
 		if err != nil {
 			last = fmt.Errorf("confirmations for epoch %d: %w", st.Epoch, err)
 			continue
@@ -286,14 +299,14 @@ func staleEpoch(module string, code uint64) bool {
 
 // confirmations asks every member at once; failures are logged and left
 // out (a quorum of the others suffices).
-func (w *Writer) confirmations(ctx context.Context, id blobid.ID, obj *[32]byte) map[int]certificate.Confirmation {
-	members := w.cfg.Nodes.Members()
+func (w *Writer) confirmations(ctx context.Context, v *view, id blobid.ID, obj *[32]byte) map[int]certificate.Confirmation {
+	members := v.nodes.Members()
 	out := map[int]certificate.Confirmation{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, m := range members {
 		wg.Go(func() {
-			msg, sig, err := w.cfg.Nodes.Confirmation(ctx, m.URL, id, obj)
+			msg, sig, err := v.nodes.Confirmation(ctx, m.URL, id, obj)
 			if err != nil {
 				w.log.Debug("no confirmation", "blob", id, "node", m.Name, "err", err)
 				return

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/walrusfs/walrusfs/blobid"
-	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/certificate"
 	"github.com/walrusfs/walrusfs/clientconf"
 	"github.com/walrusfs/walrusfs/localnet/committee"
@@ -104,9 +102,34 @@ func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Re
 	if err != nil {
 		return nil, err
 	}
-	com, err := sc.Committee(ctx)
+	desc := fmt.Sprintf("Walrus %s via %s (wallet %s)", orName(r), r.RPCURL, key.Address())
+	openCommittee := func(ctx context.Context) (*committee.Client, []certificate.Member, uint32, error) {
+		return openNodes(ctx, sc, filepath.Join(o.DataDir, "nodes"), desc, log)
+	}
+	st, err := sc.ReadState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("directwrite: %w", err)
+	}
+	enc, err := rs2.NewEncoder(st.NShards)
+	if err != nil {
+		return nil, err
+	}
+	w, err := New(ctx, Config{Chain: oc, Sui: sc, Committee: openCommittee, Encoder: enc,
+		Epochs: o.Epochs, Deletable: !o.Permanent, Logger: log, StateDir: o.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	desc += fmt.Sprintf(", %d shards", st.NShards)
+	return &Store{Writer: w, Sui: sc, Key: key, Chain: oc, DataDir: o.DataDir, desc: desc}, nil
+}
+
+// openNodes reads the current committee from the Staking object and opens
+// a storage-node client over it: node URLs from their network addresses,
+// TLS pinned to their network keys.
+func openNodes(ctx context.Context, sc *sui.Client, dataDir, desc string, log *slog.Logger) (*committee.Client, []certificate.Member, uint32, error) {
+	com, err := sc.Committee(ctx)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("directwrite: %w", err)
 	}
 	pins := map[string][]byte{}
 	infos := make([]committee.NodeInfo, len(com.Members))
@@ -120,24 +143,13 @@ func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Re
 		members[i] = certificate.Member{PublicKey: m.PublicKey, Weight: len(m.Shards)}
 		pins[m.NetworkAddress] = m.NetworkPublicKey
 	}
-	desc := fmt.Sprintf("Walrus %s via %s (%d nodes, %d shards, wallet %s)", orName(r), r.RPCURL, len(infos), com.NShards, key.Address())
-	nodes, err := committee.Open(ctx, committee.Config{Committee: infos, DataDir: filepath.Join(o.DataDir, "nodes"),
-		HTTPClient: &http.Client{Transport: nodetls.Transport(pins, nil)}, Location: desc, Logger: log})
+	nodes, err := committee.Open(ctx, committee.Config{Committee: infos, DataDir: dataDir,
+		HTTPClient: &http.Client{Transport: nodetls.Transport(pins, nil)},
+		Location:   fmt.Sprintf("%s, epoch %d, %d nodes", desc, com.Epoch, len(infos)), Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	enc, err := rs2.NewEncoder(com.NShards)
-	if err != nil {
-		nodes.Close()
-		return nil, err
-	}
-	w, err := New(Config{Chain: oc, Sui: sc, Nodes: nodes, Members: members, Encoder: enc,
-		Epochs: o.Epochs, Deletable: !o.Permanent, Logger: log, StateDir: o.DataDir})
-	if err != nil {
-		nodes.Close()
-		return nil, err
-	}
-	return &Store{Writer: w, Sui: sc, Key: key, Chain: oc, DataDir: o.DataDir, desc: desc}, nil
+	return nodes, members, com.Epoch, nil
 }
 
 func orName(r *clientconf.Resolved) string {
@@ -155,19 +167,9 @@ func (s *Store) String() string { return s.desc }
 
 // Close releases the storage-node and Sui clients.
 func (s *Store) Close() error {
-	err := s.cfg.Nodes.Close()
+	err := s.closeViews()
 	if cerr := s.Sui.Close(); err == nil {
 		err = cerr
 	}
 	return err
-}
-
-// Read reads a blob from the storage nodes, verified against its ID.
-func (w *Writer) Read(ctx context.Context, id blobid.ID, off, length int64) ([]byte, error) {
-	return w.cfg.Nodes.Read(ctx, id, off, length)
-}
-
-// Stat returns a blob's size, verified, from the storage nodes.
-func (w *Writer) Stat(ctx context.Context, id blobid.ID) (blobstore.Info, error) {
-	return w.cfg.Nodes.Stat(ctx, id)
 }
