@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/wallet"
 )
 
@@ -183,5 +184,23 @@ func TestWalletNew(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode after new: %v", st.Mode())
+	}
+}
+
+// TestPrintWallet: amounts with nine decimals, and a note for funds held
+// as an address balance, which walrusfs cannot spend.
+func TestPrintWallet(t *testing.T) {
+	var b strings.Builder
+	printWallet(&b, &control.StatusWallet{Address: "0xabc", RPC: "http://x", WALType: "0x8::wal::WAL",
+		SUI: 1_500_000_000, WAL: 2_000_000_001, WALAddressBalance: 3_000_000_000})
+	out := b.String()
+	for _, want := range []string{"address: 0xabc\n", "SUI:     1.5 SUI\n", "WAL:     2.000000001 WAL\n",
+		"note: 3 WAL is held as an address balance, which walrusfs cannot spend yet"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "SUI is held") {
+		t.Errorf("a note for SUI without an address balance:\n%s", out)
 	}
 }
