@@ -30,6 +30,7 @@ import (
 //	               places blob ID at path P of the tree (vfs.FS.Import): 200
 //	               with the new file's attributes as JSON, 400 for a bad
 //	               request, 409 if P exists, 500 otherwise (message in body)
+//	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
 //	POST /unmount  unmounts and stops the daemon (202); the caller polls
 //	               the socket until it is gone
 
@@ -92,6 +93,7 @@ type StatusExpiry struct {
 	Epoch        uint32    `json:"current_epoch,omitzero"` // 0 = not read from Sui yet
 	EpochReadAt  time.Time `json:"epoch_read_at,omitzero"`
 	EpochError   string    `json:"epoch_error,omitempty"` // last failure reading Sui
+	RenewError   string    `json:"renew_error,omitempty"` // last renewal failure (with a wallet)
 	Blobs        int       `json:"blobs"`                 // blobs in use with a recorded end epoch
 	Earliest     uint32    `json:"earliest_end_epoch,omitzero"`
 	EarliestTime time.Time `json:"earliest_end_time,omitzero"` // estimated start of Earliest (needs Sui)
@@ -109,6 +111,25 @@ type Daemon interface {
 	Import(ctx context.Context, p string, id blobid.ID) (index.Attr, error)
 	// Unmount unmounts and stops the daemon; it may return at once.
 	Unmount()
+	// Renew runs a renewal pass (extending the blobs in use that end
+	// soon) and says what it did.
+	Renew(ctx context.Context) (RenewResult, error)
+}
+
+// RenewResult is what a renewal pass did.
+type RenewResult struct {
+	Renewed  []RenewedBlob `json:"renewed"`
+	Lost     []string      `json:"lost"` // blob IDs in use whose end epoch has passed
+	WALFROST string        `json:"wal_frost,omitempty"`
+	GasMIST  uint64        `json:"gas_mist"`
+}
+
+// RenewedBlob is one blob a renewal extended.
+type RenewedBlob struct {
+	BlobID   string `json:"blob_id"`
+	ObjectID string `json:"object_id"`
+	OldEnd   uint32 `json:"old_end_epoch"`
+	NewEnd   uint32 `json:"new_end_epoch"`
 }
 
 // Serve serves the control API of d on ln until ctx ends or the returned
@@ -123,6 +144,15 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s)
+	})
+	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
+		res, err := d.Renew(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(res)
 	})
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
 		if err := d.Sync(r.Context()); err != nil {
@@ -272,4 +302,17 @@ func (c *Client) Unmount(ctx context.Context) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// Renew asks the daemon for a renewal pass.
+func (c *Client) Renew(ctx context.Context) (RenewResult, error) {
+	b, err := c.do(ctx, http.MethodPost, "/renew")
+	if err != nil {
+		return RenewResult{}, err
+	}
+	var res RenewResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return RenewResult{}, fmt.Errorf("control: renew answer: %w", err)
+	}
+	return res, nil
 }

@@ -149,6 +149,9 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
 		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax,
 		PackDelay: packDelay, PackMaxWait: packMaxWait}
+	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
+		opts.GCInterval = max(g, time.Second) // a short grace: look as often
+	}
 	f, err := vfs.New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err
@@ -160,7 +163,11 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if ds.epochs != nil {
 		wctx, stopWatch := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); ds.epochs.run(wctx, cmp.Or(cfg.EpochInterval, DefaultEpochInterval)) }()
+		interval := cmp.Or(cfg.EpochInterval, DefaultEpochInterval)
+		if ds.renew != nil && cfg.EpochInterval == 0 {
+			interval = time.Minute // renewals follow epoch changes closely
+		}
+		go func() { defer close(done); ds.epochs.run(wctx, interval) }()
 		defer func() { stopWatch(); <-done }()
 	}
 

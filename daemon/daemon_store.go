@@ -24,6 +24,7 @@ type daemonStore struct {
 	close    func() error
 	epochs   *epochWatcher // nil for the embedded network
 	nShards  int
+	renew    *renewer // nil without a wallet
 }
 
 // daemonMaxBlob is the largest blob of the configured back end (rounded
@@ -65,16 +66,22 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	var client *sui.Client
 	var direct *directwrite.Store
 	if wc.Client != nil && wc.Publisher == "" {
-		epochs := wc.Epochs
-		if epochs == 0 {
-			epochs = walrus.DefaultEpochs
+		if wc.Epochs == 0 {
+			wc.Epochs = DefaultRenewAhead
 		}
+		epochs := wc.Epochs
 		d, err := directwrite.Open(ctx, wc.Client, directwrite.Options{DataDir: cfg.DataDir, Epochs: uint32(epochs),
-			Permanent: wc.Permanent, Owner: wc.SendObjectTo, Logger: log.With("component", "walrus")})
+			Permanent: wc.Permanent, Owner: wc.SendObjectTo, ReuseMinEpochs: DefaultRenewMargin, Logger: log.With("component", "walrus")})
 		if err != nil {
 			return nil, fmt.Errorf("connecting to Walrus with the wallet of %s: %w", wc.Client.Walrus.Path, err)
 		}
 		direct, client, wc.Direct = d, d.Sui, d
+		// Blobs no file uses any more are deleted on Sui (their Storage
+		// comes back for new blobs), after the collector's grace.
+		wc.Deleter = func(ctx context.Context, r walrus.Record) error {
+			_, err := d.Chain.Delete(ctx, r.ObjectID)
+			return err
+		}
 	} else if net, ok := sui.Networks[wc.Network]; ok {
 		c, err := sui.Dial(net, cfg.SuiURL)
 		if err != nil {
@@ -107,6 +114,11 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		return nil, err
 	}
 	w.store = s
+	var rn *renewer
+	if direct != nil {
+		rn = &renewer{direct: direct, store: s, idx: idx, ahead: uint32(max(wc.Epochs, DefaultRenewAhead)), margin: DefaultRenewMargin}
+		w.renew = rn.pass
+	}
 	closeAll := func() error {
 		err := s.Close()
 		_ = closeClients()
@@ -129,7 +141,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	}
 	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
 		"store", desc)
-	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w, nShards: c.NShards}, nil
+	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w, nShards: c.NShards, renew: rn}, nil
 }
 
 // epochTime is walrus.Config.EpochTime: when epoch e starts, from the last

@@ -30,12 +30,16 @@ type epochWatcher struct {
 	idx    *index.Index
 	client *sui.Client // nil: no Sui network known (URL-only deployment)
 	warn   uint32
+	// renew, if set (a wallet), runs a renewal pass; the watcher runs it
+	// at the first poll and whenever the epoch changes.
+	renew func(context.Context) (control.RenewResult, error)
 
-	mu     sync.Mutex
-	state  *sui.State           // GUARDED_BY(mu); nil until read
-	readAt time.Time            // GUARDED_BY(mu)
-	err    string               // GUARDED_BY(mu)
-	warned map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
+	mu       sync.Mutex
+	state    *sui.State           // GUARDED_BY(mu); nil until read
+	readAt   time.Time            // GUARDED_BY(mu)
+	err      string               // GUARDED_BY(mu)
+	warned   map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
+	renewErr string               // GUARDED_BY(mu); last renewal failure
 }
 
 // run polls until ctx ends.
@@ -75,6 +79,9 @@ func (w *epochWatcher) poll(ctx context.Context) {
 	w.mu.Unlock()
 	if first {
 		w.log.Info("current Walrus epoch", "epoch", st.Epoch, "epoch_duration", st.EpochDuration)
+		if w.renew != nil {
+			w.renewNow(ctx)
+		}
 	}
 	for _, r := range w.store.Expiring(st.Epoch, w.warn) {
 		if n, err := w.idx.BlobRefs(ctx, r.BlobID); err != nil || n == 0 {
@@ -91,10 +98,30 @@ func (w *epochWatcher) poll(ctx context.Context) {
 	}
 }
 
+// renewNow runs a renewal pass and logs what it did.
+func (w *epochWatcher) renewNow(ctx context.Context) {
+	res, err := w.renew(ctx)
+	w.mu.Lock()
+	w.renewErr = ""
+	if err != nil {
+		w.renewErr = err.Error()
+	}
+	w.mu.Unlock()
+	if err != nil {
+		w.log.Error("renewing the blobs in use failed; files expire at their blobs' end epoch unless it succeeds", "err", err)
+	}
+	if len(res.Renewed) > 0 {
+		w.log.Info("renewed blobs in use", "blobs", len(res.Renewed), "wal_frost", res.WALFROST, "gas_mist", res.GasMIST)
+	}
+	if len(res.Lost) > 0 {
+		w.log.Error("blobs in use have expired: their files cannot be read", "blobs", res.Lost)
+	}
+}
+
 // status summarises the expiry of the blobs in use.
 func (w *epochWatcher) status(ctx context.Context) *control.StatusExpiry {
 	w.mu.Lock()
-	s := &control.StatusExpiry{WarnEpochs: w.warn, EpochReadAt: w.readAt, EpochError: w.err}
+	s := &control.StatusExpiry{WarnEpochs: w.warn, EpochReadAt: w.readAt, EpochError: w.err, RenewError: w.renewErr}
 	st := w.state
 	w.mu.Unlock()
 	if st != nil {

@@ -47,6 +47,14 @@ func (d *controlled) Status(ctx context.Context) (control.Status, error) {
 	return s, nil
 }
 
+// Renew runs a renewal pass (a mount with a wallet).
+func (d *controlled) Renew(ctx context.Context) (control.RenewResult, error) {
+	if d.ds.renew == nil {
+		return control.RenewResult{}, fmt.Errorf("this mount has no wallet: renewing blobs needs --config or --context (a Walrus client configuration)")
+	}
+	return d.ds.renew.pass(ctx)
+}
+
 // Unmount asks RunDaemon to unmount and return.
 func (d *controlled) Unmount() { d.unmount() }
 

@@ -27,8 +27,10 @@ type Options struct {
 	// Permanent stores permanent blobs; otherwise they are deletable.
 	Permanent bool
 	// Owner receives the Blob objects; "" means the wallet's address.
-	Owner  string
-	Logger *slog.Logger
+	Owner string
+	// ReuseMinEpochs: see onchain.Config.ReuseMinEpochs.
+	ReuseMinEpochs uint32
+	Logger         *slog.Logger
 }
 
 // Store is a Writer with the Sui and storage-node clients it opened;
@@ -98,7 +100,8 @@ func Open(ctx context.Context, r *clientconf.Resolved, o Options) (*Store, error
 }
 
 func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Resolved, o Options, log *slog.Logger) (*Store, error) {
-	oc, err := onchain.New(ctx, onchain.Config{Sui: sc, Key: key, System: r.Walrus.SystemObject, Owner: o.Owner, Logger: log})
+	oc, err := onchain.New(ctx, onchain.Config{Sui: sc, Key: key, System: r.Walrus.SystemObject, Owner: o.Owner,
+		ReuseMinEpochs: o.ReuseMinEpochs, Logger: log})
 	if err != nil {
 		return nil, err
 	}

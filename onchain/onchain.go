@@ -44,8 +44,13 @@ type Config struct {
 	// it among the wallet's coins.
 	WALType string
 	// Owner receives new Blob objects; "" means the wallet's address.
-	Owner  string
-	Logger *slog.Logger
+	Owner string
+	// ReuseMinEpochs is how many epochs from now an owned Storage must
+	// still cover to be reused for a new blob; 0 means all the epochs the
+	// blob is bought for. A mount that renews its blobs takes shorter
+	// ones (the blob is extended later like any other).
+	ReuseMinEpochs uint32
+	Logger         *slog.Logger
 }
 
 // Client sends one wallet's Walrus transactions.
@@ -159,7 +164,11 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	if err != nil {
 		return nil, Spent{}, fmt.Errorf("onchain: %w", err)
 	}
-	reuse, err := c.reusable(ctx, st.Epoch, epochs)
+	minEpochs := epochs
+	if c.cfg.ReuseMinEpochs > 0 {
+		minEpochs = min(epochs, c.cfg.ReuseMinEpochs)
+	}
+	reuse, err := c.reusable(ctx, st.Epoch, minEpochs)
 	if err != nil {
 		return nil, Spent{}, err
 	}
@@ -215,9 +224,9 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	return out, Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
 }
 
-// reusable lists the wallet's Storage objects that a new blob of epochs
-// epochs can use instead of reserving space: valid now and lasting at
-// least as long.
+// reusable lists the wallet's Storage objects that a new blob can use
+// instead of reserving space: valid now and lasting at least epochs more
+// epochs.
 func (c *Client) reusable(ctx context.Context, current, epochs uint32) ([]sui.Storage, error) {
 	all, err := c.cfg.Sui.OwnedStorage(ctx, c.Address())
 	if err != nil {
@@ -274,6 +283,52 @@ func (c *Client) Certify(ctx context.Context, b Blob, cert Certificate) (sui.Obj
 		}
 	}
 	return sui.ObjectRef{}, Spent{}, fmt.Errorf("onchain: certify transaction %s did not change Blob %s", eff.Digest, b.Ref.ID)
+}
+
+// Extension asks for a Blob object to last Epochs epochs longer.
+type Extension struct {
+	ObjectID string
+	Epochs   uint32
+}
+
+// Extend extends certified blobs of the wallet in one transaction (its
+// WAL paid from one &mut coin), after checking the wallet can pay:
+// storage price × units of each blob's storage × epochs.
+func (c *Client) Extend(ctx context.Context, ext []Extension) (Spent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(ext) == 0 {
+		return Spent{WAL: new(big.Int)}, nil
+	}
+	st, err := c.cfg.Sui.ReadState(ctx)
+	if err != nil {
+		return Spent{}, fmt.Errorf("onchain: %w", err)
+	}
+	need := new(big.Int)
+	es := make([]suitx.Extend, len(ext))
+	for i, e := range ext {
+		bl, err := c.cfg.Sui.Blob(ctx, e.ObjectID)
+		if err != nil {
+			return Spent{}, fmt.Errorf("onchain: %w", err)
+		}
+		ref, err := c.cfg.Sui.ObjectRef(ctx, e.ObjectID)
+		if err != nil {
+			return Spent{}, fmt.Errorf("onchain: %w", err)
+		}
+		u := new(big.Int).SetUint64(sui.Units(bl.StorageSize))
+		u.Mul(u, new(big.Int).SetUint64(st.Prices.StoragePerUnit))
+		need.Add(need, u.Mul(u, new(big.Int).SetUint64(uint64(e.Epochs))))
+		es[i] = suitx.Extend{Blob: ref, Epochs: e.Epochs}
+	}
+	walCoins, err := c.payWAL(ctx, need)
+	if err != nil {
+		return Spent{}, err
+	}
+	eff, err := c.send(ctx, "extend", func(g suitx.Gas) ([]byte, error) { return c.walrus.Extend(c.Address(), g, walCoins, es) })
+	if err != nil {
+		return Spent{}, err
+	}
+	return Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
 }
 
 // Delete deletes a deletable Blob object of the wallet; its Storage comes

@@ -142,15 +142,22 @@ func (s *Store) Delete(ctx context.Context, id blobid.ID) error {
 	return s.rec.append(Record{BlobID: id, Forgotten: true, StoredAt: s.cfg.Clock()})
 }
 
-// Forget drops blob id from the record (List, status, expiry warnings)
-// without touching Walrus: the blob stays readable until its end epoch.
-// It returns ErrNotFound if the record has no such blob.
+// Forget drops blob id from the record (List, status, expiry warnings):
+// the mount no longer needs it. A deletable blob is deleted on Walrus
+// when the store can (Config.Deleter: a wallet), which gives its storage
+// back for new blobs; otherwise Walrus is not touched and the blob stays
+// readable until its end epoch. It returns ErrNotFound if the record has
+// no such blob.
 func (s *Store) Forget(ctx context.Context, id blobid.ID) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, ok := s.rec.get(id); !ok {
+	r, ok := s.rec.get(id)
+	if !ok {
 		return fmt.Errorf("%w: blob %s is not in the record", blobstore.ErrNotFound, id)
+	}
+	if s.cfg.Deleter != nil && r.Deletable && r.ObjectID != "" {
+		return s.Delete(ctx, id)
 	}
 	return s.rec.append(Record{BlobID: id, Forgotten: true, StoredAt: s.cfg.Clock()})
 }
@@ -167,6 +174,17 @@ func (s *Store) List(ctx context.Context, fn func(blobstore.Info) error) error {
 		}
 	}
 	return nil
+}
+
+// SetEndEpoch records that blob id now ends at epoch end (after a
+// renewal).
+func (s *Store) SetEndEpoch(id blobid.ID, end uint32) error {
+	r, ok := s.rec.get(id)
+	if !ok {
+		return fmt.Errorf("%w: blob %s is not in the record", blobstore.ErrNotFound, id)
+	}
+	r.EndEpoch = end
+	return s.rec.append(r)
 }
 
 // Record returns the record of blob id, if this store put it.

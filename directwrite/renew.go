@@ -1,0 +1,57 @@
+package directwrite
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
+	"github.com/walrusfs/walrusfs/onchain"
+)
+
+// MaxExtendPerTx bounds the blobs one renewal transaction extends (Sui's
+// limits: 1024 commands, 128 KiB of transaction).
+const MaxExtendPerTx = 200
+
+// Renewed is one blob a renewal pass extended.
+type Renewed struct {
+	BlobID         blobid.ID
+	ObjectID       string
+	OldEnd, NewEnd uint32
+}
+
+// Renew extends the certified blobs among recs that end within margin
+// epochs of the current epoch so that they end ahead epochs from now, in
+// as few transactions as it can (MaxExtendPerTx blobs each). Blobs whose
+// end epoch has passed cannot be extended: they are returned as lost.
+func (s *Store) Renew(ctx context.Context, recs []walrus.Record, ahead, margin uint32) (renewed []Renewed, lost []walrus.Record, spent onchain.Spent, err error) {
+	st, err := s.Sui.ReadState(ctx)
+	if err != nil {
+		return nil, nil, onchain.Spent{}, fmt.Errorf("directwrite: %w", err)
+	}
+	now := st.Epoch
+	spent.WAL = new(big.Int)
+	var todo []onchain.Extension
+	for _, r := range recs {
+		switch {
+		case r.ObjectID == "":
+			continue
+		case r.EndEpoch <= now:
+			lost = append(lost, r)
+		case r.EndEpoch-now < margin && now+ahead > r.EndEpoch:
+			todo = append(todo, onchain.Extension{ObjectID: r.ObjectID, Epochs: now + ahead - r.EndEpoch})
+			renewed = append(renewed, Renewed{BlobID: r.BlobID, ObjectID: r.ObjectID, OldEnd: r.EndEpoch, NewEnd: now + ahead})
+		}
+	}
+	for i := 0; i < len(todo); i += MaxExtendPerTx {
+		batch := todo[i:min(i+MaxExtendPerTx, len(todo))]
+		sp, err := s.Chain.Extend(ctx, batch)
+		if err != nil {
+			return renewed[:i], lost, spent, fmt.Errorf("directwrite: extending %d blobs: %w", len(batch), err)
+		}
+		spent.WAL.Add(spent.WAL, sp.WAL)
+		spent.Gas += sp.Gas
+	}
+	return renewed, lost, spent, nil
+}

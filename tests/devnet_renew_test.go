@@ -1,0 +1,93 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/devnet"
+)
+
+// TestDevnetRenewAndDelete: with a wallet, blobs are bought 4 epochs
+// ahead and renewed as epochs pass: after 10 epochs every file still
+// reads from the nodes and no blob in use has ended. A deleted file's
+// blob is deleted on Sui after the grace, and its Storage is reused by
+// the next upload of that size.
+func TestDevnetRenewAndDelete(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	c, err := dn.SuiClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt, "--config", devnet.ClientConfig(dn.Dir), "--gc-grace", "1s")
+	writeRandomFile(t, filepath.Join(mnt, "keep.bin"), 3<<20, 1)
+	writeRandomFile(t, filepath.Join(mnt, "photo.jpg"), 200_000, 2)
+	walrusfs(t, "sync", "--data-dir", data)
+	want := treeSums(t, mnt)
+
+	for range 10 {
+		if _, err := dn.Chain.AdvanceEpoch(1); err != nil {
+			t.Fatal(err)
+		}
+		out := walrusfs(t, "renew", "--data-dir", data)
+		if strings.Contains(out, "lost ") {
+			t.Fatalf("epoch %d: %s", dn.Chain.WalrusEpoch(), out)
+		}
+		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range blobs {
+			if b.EndEpoch <= dn.Chain.WalrusEpoch()+1 {
+				t.Fatalf("epoch %d: blob %s ends at %d", dn.Chain.WalrusEpoch(), b.BlobID, b.EndEpoch)
+			}
+		}
+	}
+	// Delete the photo: its blob goes, its Storage comes back.
+	before, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(mnt, "photo.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		after, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := c.OwnedStorage(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) == len(before)-1 && len(st) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("blob not deleted: %d blobs before, %d after, %d Storage objects\n%s", len(before), len(after), len(st), d.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	writeRandomFile(t, filepath.Join(mnt, "photo2.jpg"), 200_001, 3)
+	walrusfs(t, "sync", "--data-dir", data)
+	if st, err := c.OwnedStorage(ctx, dn.Layout.Address); err != nil || len(st) != 0 {
+		t.Fatalf("the freed Storage was not reused: %+v %v", st, err)
+	}
+	want["photo2.jpg"] = fileSHA(t, filepath.Join(mnt, "photo2.jpg"))
+	delete(want, "photo.jpg")
+	d.stop()
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data, mnt)
+	compareTrees(t, want, treeSums(t, mnt))
+}
