@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,4 +91,55 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 	}
 	mount(t, data, mnt)
 	compareTrees(t, want, treeSums(t, mnt))
+}
+
+// TestDevnetRenewAfterDowntime: a mount that was down while epochs passed
+// renews, when it starts, what is still alive; blobs that ended while it
+// was down are reported lost, never silently.
+func TestDevnetRenewAfterDowntime(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	c, err := dn.SuiClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt, "--config", devnet.ClientConfig(dn.Dir))
+	writeRandomFile(t, filepath.Join(mnt, "a.bin"), 2<<20, 1)
+	walrusfs(t, "sync", "--data-dir", data)
+	d.stop()
+
+	// Bought at epoch 1 for 4 epochs: ends at 5. At epoch 4 one is left.
+	if _, err := dn.Chain.AdvanceEpoch(3); err != nil {
+		t.Fatal(err)
+	}
+	d = mount(t, data, mnt)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blobs) == 1 && blobs[0].EndEpoch == 8 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not renewed at mount time: %+v\n%s", blobs, d.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d.stop()
+
+	// Down past the end epoch: lost, and said so.
+	if _, err := dn.Chain.AdvanceEpoch(5); err != nil {
+		t.Fatal(err)
+	}
+	d = mount(t, data, mnt)
+	out, err := exec.Command(binary, "renew", "--data-dir", data).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "lost ") || !strings.Contains(string(out), "have expired") {
+		t.Fatalf("renew after the end epoch: %v\n%s", err, out)
+	}
 }
