@@ -59,6 +59,8 @@ type Status struct {
 	CacheMax     int64         `json:"cache_max_bytes"`
 	Cache        *cache.Stats  `json:"cache,omitempty"`
 	Expiry       *StatusExpiry `json:"expiry,omitempty"` // back ends with epochs (Walrus)
+	// Walrus is set on a mount with a wallet.
+	Walrus *StatusWalrus `json:"walrus,omitempty"`
 	// Wallet is filled in by `walrusfs status --config/--context`, not by
 	// the daemon.
 	Wallet *StatusWallet `json:"wallet,omitempty"`
@@ -70,6 +72,26 @@ type StatusFailure struct {
 	Path  string    `json:"path,omitempty"` // relative to the mount; empty if the file has no name any more
 	Time  time.Time `json:"time"`
 	Error string    `json:"error"`
+}
+
+// StatusWalrus is the lifetime part of Status on a mount with a wallet,
+// which keeps its files alive. Amounts in FROST (WAL) and MIST (SUI).
+type StatusWalrus struct {
+	Epoch            uint32    `json:"epoch"`
+	EpochEndTime     time.Time `json:"epoch_end_time,omitzero"`
+	EarliestEndEpoch uint32    `json:"earliest_end_epoch,omitzero"`
+	Address          string    `json:"address"`
+	WALBalance       uint64    `json:"wal_balance"`
+	SUIBalance       uint64    `json:"sui_balance"`
+	// WALNeeded is what keeping every blob in use alive for the next
+	// RenewAhead epochs costs beyond what is paid.
+	WALNeeded  uint64 `json:"wal_needed"`
+	RenewAhead uint32 `json:"renew_ahead"`
+	// FilesAtRisk are the files whose blobs end within RenewMargin
+	// epochs (renewal is due and has not happened) or have ended.
+	FilesAtRisk []string `json:"files_at_risk"`
+	RenewMargin uint32   `json:"renew_margin"`
+	RenewError  string   `json:"renew_error,omitempty"`
 }
 
 // StatusWallet is what a Sui wallet holds, in MIST and FROST: in coin

@@ -117,7 +117,7 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 	var rn *renewer
 	if direct != nil {
 		rn = &renewer{direct: direct, store: s, idx: idx, ahead: uint32(max(wc.Epochs, DefaultRenewAhead)), margin: DefaultRenewMargin}
-		w.renew = rn.pass
+		w.renew, w.renewErr = rn.pass, rn.lastError
 	}
 	closeAll := func() error {
 		err := s.Close()

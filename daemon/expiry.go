@@ -34,12 +34,13 @@ type epochWatcher struct {
 	// at the first poll and whenever the epoch changes.
 	renew func(context.Context) (control.RenewResult, error)
 
-	mu       sync.Mutex
-	state    *sui.State           // GUARDED_BY(mu); nil until read
-	readAt   time.Time            // GUARDED_BY(mu)
-	err      string               // GUARDED_BY(mu)
-	warned   map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
-	renewErr string               // GUARDED_BY(mu); last renewal failure
+	mu     sync.Mutex
+	state  *sui.State           // GUARDED_BY(mu); nil until read
+	readAt time.Time            // GUARDED_BY(mu)
+	err    string               // GUARDED_BY(mu)
+	warned map[blobid.ID]uint32 // GUARDED_BY(mu); end epoch warned about
+	// renewErr, if set, gives the last renewal failure.
+	renewErr func() string
 }
 
 // run polls until ctx ends.
@@ -101,12 +102,6 @@ func (w *epochWatcher) poll(ctx context.Context) {
 // renewNow runs a renewal pass and logs what it did.
 func (w *epochWatcher) renewNow(ctx context.Context) {
 	res, err := w.renew(ctx)
-	w.mu.Lock()
-	w.renewErr = ""
-	if err != nil {
-		w.renewErr = err.Error()
-	}
-	w.mu.Unlock()
 	if err != nil {
 		w.log.Error("renewing the blobs in use failed; files expire at their blobs' end epoch unless it succeeds", "err", err)
 	}
@@ -121,7 +116,10 @@ func (w *epochWatcher) renewNow(ctx context.Context) {
 // status summarises the expiry of the blobs in use.
 func (w *epochWatcher) status(ctx context.Context) *control.StatusExpiry {
 	w.mu.Lock()
-	s := &control.StatusExpiry{WarnEpochs: w.warn, EpochReadAt: w.readAt, EpochError: w.err, RenewError: w.renewErr}
+	s := &control.StatusExpiry{WarnEpochs: w.warn, EpochReadAt: w.readAt, EpochError: w.err}
+	if w.renewErr != nil {
+		s.RenewError = w.renewErr()
+	}
 	st := w.state
 	w.mu.Unlock()
 	if st != nil {

@@ -3,12 +3,16 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/directwrite"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/sui"
 )
 
 // Renewal defaults with a wallet: new blobs are bought DefaultRenewAhead
@@ -26,6 +30,7 @@ const (
 // renewer extends the blobs the index uses; one pass at a time.
 type renewer struct {
 	mu            sync.Mutex
+	lastErr       string // GUARDED_BY(mu); of the last pass
 	direct        *directwrite.Store
 	store         *walrus.Store
 	idx           *index.Index
@@ -61,8 +66,82 @@ func (r *renewer) pass(ctx context.Context) (control.RenewResult, error) {
 	for _, l := range lost {
 		res.Lost = append(res.Lost, l.BlobID.String())
 	}
+	r.lastErr = ""
 	if err != nil {
-		return res, fmt.Errorf("renewal: %w", err)
+		err = fmt.Errorf("renewal: %w", err)
+		r.lastErr = err.Error()
+		return res, err
 	}
 	return res, nil
+}
+
+// status fills the lifetime part of the status: balances, what keeping
+// the blobs in use alive costs, and the files at risk.
+func (r *renewer) status(ctx context.Context) (*control.StatusWalrus, error) {
+	s := &control.StatusWalrus{Address: r.direct.Key.Address(), RenewAhead: r.ahead, RenewMargin: r.margin, FilesAtRisk: []string{}}
+	r.mu.Lock()
+	s.RenewError = r.lastErr
+	r.mu.Unlock()
+	var err error
+	if s.SUIBalance, s.WALBalance, err = r.direct.Chain.Balances(ctx); err != nil {
+		return nil, err
+	}
+	st, err := r.direct.Sui.ReadState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.Epoch = st.Epoch
+	s.EpochEndTime = st.EpochStart(st.Epoch+1, time.Now()).UTC()
+	ids, err := r.idx.ReferencedBlobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	risky := map[blobid.ID]bool{}
+	for _, id := range ids {
+		rec, ok := r.store.Record(id)
+		if !ok {
+			continue
+		}
+		if s.EarliestEndEpoch == 0 || rec.EndEpoch < s.EarliestEndEpoch {
+			s.EarliestEndEpoch = rec.EndEpoch
+		}
+		if target := st.Epoch + r.ahead; rec.EndEpoch < target {
+			s.WALNeeded += sui.Units(rec.EncodedLength) * st.Prices.StoragePerUnit * uint64(target-rec.EndEpoch)
+		}
+		if rec.EndEpoch <= st.Epoch+r.margin {
+			risky[id] = true
+		}
+	}
+	if len(risky) == 0 {
+		return s, nil
+	}
+	users, err := r.idx.BlobUsers(ctx, risky)
+	if err != nil {
+		return nil, err
+	}
+	var inos []uint64
+	for _, l := range users {
+		inos = append(inos, l...)
+	}
+	paths, err := r.idx.Paths(ctx, inos)
+	if err != nil {
+		return nil, err
+	}
+	for _, ino := range inos {
+		p := paths[ino]
+		if p == "" {
+			p = fmt.Sprintf("inode %d", ino)
+		}
+		s.FilesAtRisk = append(s.FilesAtRisk, p)
+	}
+	slices.Sort(s.FilesAtRisk)
+	s.FilesAtRisk = slices.Compact(s.FilesAtRisk)
+	return s, nil
+}
+
+// lastError is the failure of the last pass ("" if it succeeded).
+func (r *renewer) lastError() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastErr
 }

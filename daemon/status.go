@@ -44,6 +44,11 @@ func (d *controlled) Status(ctx context.Context) (control.Status, error) {
 	if d.ds.epochs != nil {
 		s.Expiry = d.ds.epochs.status(ctx)
 	}
+	if d.ds.renew != nil {
+		if s.Walrus, err = d.ds.renew.status(ctx); err != nil {
+			return control.Status{}, err
+		}
+	}
 	return s, nil
 }
 

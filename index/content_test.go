@@ -457,3 +457,32 @@ func TestReferencedBlobs(t *testing.T) {
 		t.Fatalf("ReferencedBlobs = %v, %v", ids, err)
 	}
 }
+
+func TestBlobUsers(t *testing.T) {
+	x, _ := contentIndex(t)
+	ctx := t.Context()
+	f := mk(t, x, RootIno, "f", TypeFile)
+	g := mk(t, x, RootIno, "g", TypeFile)
+	commit := func(ino uint64, chunks map[uint64]Extent) {
+		t.Helper()
+		st := map[uint64]uint64{}
+		for i := range chunks {
+			st[i] = 40
+		}
+		stage(t, x, ino, st)
+		u, err := x.BeginUpload(ctx, ino)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.CommitUpload(ctx, ino, u.Generation, chunks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(f.Ino, map[uint64]Extent{0: {Blob: blob(1), Length: 40}, 1: {Blob: blob(1), Offset: 40, Length: 40}})
+	commit(g.Ino, map[uint64]Extent{0: {Blob: blob(1), Offset: 80, Length: 40}, 1: {Blob: blob(2), Length: 40}})
+	got, err := x.BlobUsers(ctx, map[blobid.ID]bool{blob(1): true, blob(3): true})
+	want := map[blobid.ID][]uint64{blob(1): {f.Ino, g.Ino}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("BlobUsers = %v, %v; want %v", got, err, want)
+	}
+}

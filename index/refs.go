@@ -225,3 +225,31 @@ func (x *Index) ReferencedBlobs(ctx context.Context) ([]blobid.ID, error) {
 	})
 	return out, err
 }
+
+// BlobUsers returns, for each blob of blobs, the files (inode numbers, in
+// order, each once) whose stored chunks use it. It scans every chunk:
+// meant for status and reports, not for every operation.
+func (x *Index) BlobUsers(ctx context.Context, blobs map[blobid.ID]bool) (map[blobid.ID][]uint64, error) {
+	out := map[blobid.ID][]uint64{}
+	err := x.view(ctx, func(t *txn) error {
+		return t.bucket(bucketChunks).ForEach(func(k, v []byte) error {
+			ino, _, err := splitChunkKey(k)
+			if err != nil {
+				return err
+			}
+			cs, err := decodeChunk(v)
+			if err != nil {
+				return err
+			}
+			if cs.Kind != ChunkStored || !blobs[cs.Extent.Blob] {
+				return nil
+			}
+			users := out[cs.Extent.Blob]
+			if len(users) == 0 || users[len(users)-1] != ino {
+				out[cs.Extent.Blob] = append(users, ino)
+			}
+			return nil
+		})
+	})
+	return out, err
+}

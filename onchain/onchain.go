@@ -129,6 +129,32 @@ func (c *Client) findWALType(ctx context.Context) (string, error) {
 	return "", fmt.Errorf("onchain: wallet %s holds several coin types named wal::WAL (%s); give the WAL type", c.Address(), strings.Join(found, ", "))
 }
 
+// Balances returns what the wallet holds in coins: SUI in MIST, WAL in
+// FROST (0 when it holds no WAL).
+func (c *Client) Balances(ctx context.Context) (suiMIST, walFROST uint64, err error) {
+	b, err := c.cfg.Sui.Balance(ctx, c.Address(), SUIType)
+	if err != nil {
+		return 0, 0, fmt.Errorf("onchain: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cfg.WALType == "" {
+		t, err := c.findWALType(ctx)
+		if errors.Is(err, ErrInsufficientWAL) {
+			return b.Coins, 0, nil
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		c.cfg.WALType = t
+	}
+	w, err := c.cfg.Sui.Balance(ctx, c.Address(), c.cfg.WALType)
+	if err != nil {
+		return 0, 0, fmt.Errorf("onchain: %w", err)
+	}
+	return b.Coins, w.Coins, nil
+}
+
 // NewBlob is a blob to register.
 type NewBlob struct {
 	ID          blobid.ID

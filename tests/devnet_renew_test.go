@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/wallet"
 )
 
 // TestDevnetRenewAndDelete: with a wallet, blobs are bought 4 epochs
@@ -137,9 +140,47 @@ func TestDevnetRenewAfterDowntime(t *testing.T) {
 	if _, err := dn.Chain.AdvanceEpoch(5); err != nil {
 		t.Fatal(err)
 	}
-	d = mount(t, data, mnt)
+	mount(t, data, mnt)
 	out, err := exec.Command(binary, "renew", "--data-dir", data).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "lost ") || !strings.Contains(string(out), "have expired") {
 		t.Fatalf("renew after the end epoch: %v\n%s", err, out)
+	}
+}
+
+// TestDevnetRenewWithoutWAL: a wallet that cannot pay for renewals: the
+// renewal fails loudly, `status --check` exits non-zero naming the files
+// at risk, and nothing is lost while the blobs still live.
+func TestDevnetRenewWithoutWAL(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	base := t.TempDir()
+	// Enough for the first purchase of one small pack (2 units: 4 epochs
+	// of storage and the write fee, 120,000 FROST), not for its renewal.
+	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), wallet.Ed25519, 10_000_000_000, 150_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	mount(t, data, mnt, "--config", conf)
+	writeRandomFile(t, filepath.Join(mnt, "photo.jpg"), 100_000, 1)
+	walrusfs(t, "sync", "--data-dir", data)
+	if out, err := exec.Command(binary, "status", "--data-dir", data, "--check").CombinedOutput(); err != nil {
+		t.Fatalf("status --check with everything paid: %v\n%s", err, out)
+	}
+	if _, err := dn.Chain.AdvanceEpoch(3); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "renew", "--data-dir", data).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not enough WAL") {
+		t.Fatalf("renew without WAL: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary, "status", "--data-dir", data, "--check", "--json").Output()
+	var st control.Status
+	if jerr := json.Unmarshal(out, &st); err == nil || jerr != nil || st.Walrus == nil ||
+		len(st.Walrus.FilesAtRisk) != 1 || st.Walrus.FilesAtRisk[0] != "photo.jpg" || st.Walrus.WALNeeded <= st.Walrus.WALBalance {
+		t.Fatalf("status --check --json: %v %v %+v\n%s", err, jerr, st.Walrus, out)
+	}
+	if fileSHA(t, filepath.Join(mnt, "photo.jpg")) == "" {
+		t.Fatal("the file cannot be read")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/walrusfs/walrusfs/control"
@@ -18,6 +19,7 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "status", "[--data-dir D] [--json] [--config FILE] [--context NAME]")
 	dataDir := fs.String("data-dir", "", "data directory of the mount (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
+	check := fs.Bool("check", false, "exit with status 1 when files on Walrus are at risk: renewal failed or is overdue, or the wallet cannot pay for the next renewals")
 	conf := fs.String("config", "", "Walrus CLI client_config.yaml: also report its wallet (env "+envClientConf+")")
 	ctxName := fs.String("context", "", "context of the Walrus CLI configuration (env "+envContext+")")
 	if err := parseFlags(fs, args); err != nil {
@@ -48,10 +50,17 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}
 	s.Wallet = wallet
+	problem := atRisk(s.Walrus)
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+		if *check && problem != "" {
+			return errors.New(problem)
+		}
+		return nil
 	}
 	w := env.stdout
 	fmt.Fprintf(w, "mounted:    %s (pid %d)\n", s.Mountpoint, s.PID)
@@ -67,6 +76,17 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if s.Wallet != nil {
 		fmt.Fprintf(w, "wallet:     %s: %s SUI, %s WAL\n", s.Wallet.Address, decimal9(s.Wallet.SUI), decimal9(s.Wallet.WAL))
 	}
+	if v := s.Walrus; v != nil {
+		fmt.Fprintf(w, "renewal:    wallet %s: %s SUI, %s WAL; keeping everything %d epochs ahead needs %s WAL more\n",
+			v.Address, decimal9(v.SUIBalance), decimal9(v.WALBalance), v.RenewAhead, decimal9(v.WALNeeded))
+		if v.RenewError != "" {
+			fmt.Fprintf(w, "            last renewal failed: %s\n", v.RenewError)
+		}
+		fmt.Fprintf(w, "at risk:    %d files\n", len(v.FilesAtRisk))
+		for _, f := range v.FilesAtRisk {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
 	fmt.Fprintf(w, "failures:   %d\n", len(s.Failures))
 	for _, f := range s.Failures {
 		name := fmt.Sprintf("inode %d", f.Ino)
@@ -75,7 +95,30 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(w, "  %s at %s: %s\n", name, f.Time.Format(time.RFC3339), f.Error)
 	}
+	if *check && problem != "" {
+		return errors.New(problem)
+	}
 	return nil
+}
+
+// atRisk says what puts files on Walrus at risk ("" for nothing): files
+// whose blobs end within the renewal margin, a failed renewal, or a
+// wallet that cannot pay for the next renewals.
+func atRisk(v *control.StatusWalrus) string {
+	var why []string
+	if v == nil {
+		return ""
+	}
+	if n := len(v.FilesAtRisk); n > 0 {
+		why = append(why, fmt.Sprintf("%d files have blobs ending within %d epochs", n, v.RenewMargin))
+	}
+	if v.RenewError != "" {
+		why = append(why, "the last renewal failed: "+v.RenewError)
+	}
+	if v.WALNeeded > v.WALBalance {
+		why = append(why, fmt.Sprintf("the wallet holds %s WAL, keeping everything alive needs %s WAL", decimal9(v.WALBalance), decimal9(v.WALNeeded)))
+	}
+	return strings.Join(why, "; ")
 }
 
 // human formats a byte count with a binary unit.
