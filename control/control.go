@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ import (
 //	               places blob ID at path P of the tree (vfs.FS.Import): 200
 //	               with the new file's attributes as JSON, 400 for a bad
 //	               request, 409 if P exists, 500 otherwise (message in body)
+//	GET  /expiring?within=N
+//	               the files whose blobs end within N epochs, as JSON
 //	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
 //	POST /unmount  unmounts and stops the daemon (202); the caller polls
 //	               the socket until it is gone
@@ -136,6 +139,16 @@ type Daemon interface {
 	// Renew runs a renewal pass (extending the blobs in use that end
 	// soon) and says what it did.
 	Renew(ctx context.Context) (RenewResult, error)
+	// Expiring lists the files whose blobs end within epochs epochs of
+	// the current one (or have ended), earliest first.
+	Expiring(ctx context.Context, within uint32) ([]ExpiringFile, error)
+}
+
+// ExpiringFile is a file whose blobs end soon: the earliest end epoch of
+// its blobs (exclusive: it cannot be read from then on).
+type ExpiringFile struct {
+	Path     string `json:"path"`
+	EndEpoch uint32 `json:"end_epoch"`
 }
 
 // RenewResult is what a renewal pass did.
@@ -166,6 +179,20 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s)
+	})
+	mux.HandleFunc("GET /expiring", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.ParseUint(r.URL.Query().Get("within"), 10, 32)
+		if err != nil {
+			http.Error(w, "want within=<epochs>", http.StatusBadRequest)
+			return
+		}
+		files, err := d.Expiring(r.Context(), uint32(n))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(files)
 	})
 	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
 		res, err := d.Renew(r.Context())
@@ -337,4 +364,17 @@ func (c *Client) Renew(ctx context.Context) (RenewResult, error) {
 		return RenewResult{}, fmt.Errorf("control: renew answer: %w", err)
 	}
 	return res, nil
+}
+
+// Expiring lists the files whose blobs end within within epochs.
+func (c *Client) Expiring(ctx context.Context, within uint32) ([]ExpiringFile, error) {
+	b, err := c.do(ctx, http.MethodGet, "/expiring?within="+strconv.FormatUint(uint64(within), 10))
+	if err != nil {
+		return nil, err
+	}
+	var files []ExpiringFile
+	if err := json.Unmarshal(b, &files); err != nil {
+		return nil, fmt.Errorf("control: expiring answer: %w", err)
+	}
+	return files, nil
 }

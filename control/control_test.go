@@ -50,9 +50,10 @@ type unmountOnly func()
 
 func (u unmountOnly) Unmount() { u() }
 
-func (unmountOnly) Status(context.Context) (Status, error)     { return Status{}, nil }
-func (unmountOnly) Sync(context.Context) error                 { return nil }
-func (unmountOnly) Renew(context.Context) (RenewResult, error) { return RenewResult{}, nil }
+func (unmountOnly) Status(context.Context) (Status, error)                   { return Status{}, nil }
+func (unmountOnly) Sync(context.Context) error                               { return nil }
+func (unmountOnly) Renew(context.Context) (RenewResult, error)               { return RenewResult{}, nil }
+func (unmountOnly) Expiring(context.Context, uint32) ([]ExpiringFile, error) { return nil, nil }
 func (unmountOnly) Import(context.Context, string, blobid.ID) (index.Attr, error) {
 	return index.Attr{}, nil
 }

@@ -1,10 +1,14 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/cache"
 	"github.com/walrusfs/walrusfs/control"
@@ -119,4 +123,74 @@ func (ds *daemonStore) encodedBytes(ctx context.Context, idx *index.Index) (uint
 		total += n
 	}
 	return total, nil
+}
+
+// Expiring lists the files whose blobs end within within epochs of the
+// current epoch (or have ended), earliest first.
+func (d *controlled) Expiring(ctx context.Context, within uint32) ([]control.ExpiringFile, error) {
+	ws, ok := d.ds.store.(*walrus.Store)
+	if !ok || d.ds.epochs == nil {
+		return nil, fmt.Errorf("this mount's blobs do not expire (the embedded network keeps them)")
+	}
+	var epoch uint32
+	switch {
+	case d.ds.renew != nil:
+		st, err := d.ds.renew.direct.Sui.ReadState(ctx)
+		if err != nil {
+			return nil, err
+		}
+		epoch = st.Epoch
+	default:
+		e := d.ds.epochs.status(ctx)
+		if e.Epoch == 0 {
+			return nil, fmt.Errorf("the current epoch is not known yet (%s)", cmp.Or(e.EpochError, "Sui not read yet, or no Sui network for this deployment"))
+		}
+		epoch = e.Epoch
+	}
+	ids, err := d.Index().ReferencedBlobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	end := map[blobid.ID]uint32{}
+	for _, id := range ids {
+		if r, ok := ws.Record(id); ok && r.EndEpoch <= epoch+within {
+			end[id] = r.EndEpoch
+		}
+	}
+	soon := map[blobid.ID]bool{}
+	for id := range end {
+		soon[id] = true
+	}
+	users, err := d.Index().BlobUsers(ctx, soon)
+	if err != nil {
+		return nil, err
+	}
+	first := map[uint64]uint32{}
+	for id, inos := range users {
+		for _, ino := range inos {
+			if e, ok := first[ino]; !ok || end[id] < e {
+				first[ino] = end[id]
+			}
+		}
+	}
+	inos := make([]uint64, 0, len(first))
+	for ino := range first {
+		inos = append(inos, ino)
+	}
+	paths, err := d.Index().Paths(ctx, inos)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]control.ExpiringFile, 0, len(first))
+	for ino, e := range first {
+		p := paths[ino]
+		if p == "" {
+			p = fmt.Sprintf("inode %d", ino)
+		}
+		out = append(out, control.ExpiringFile{Path: p, EndEpoch: e})
+	}
+	slices.SortFunc(out, func(a, b control.ExpiringFile) int {
+		return cmp.Or(cmp.Compare(a.EndEpoch, b.EndEpoch), strings.Compare(a.Path, b.Path))
+	})
+	return out, nil
 }

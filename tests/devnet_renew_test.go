@@ -167,6 +167,12 @@ func TestDevnetRenewWithoutWAL(t *testing.T) {
 	if out, err := exec.Command(binary, "status", "--data-dir", data, "--check").CombinedOutput(); err != nil {
 		t.Fatalf("status --check with everything paid: %v\n%s", err, out)
 	}
+	if out := walrusfs(t, "status", "--data-dir", data, "--expiring"); out != "" {
+		t.Fatalf("files expiring within 2 epochs of epoch 1: %q", out)
+	}
+	if out := walrusfs(t, "status", "--data-dir", data, "--expiring", "--within", "4"); out != "5 photo.jpg\n" {
+		t.Fatalf("files expiring within 4 epochs of epoch 1: %q", out)
+	}
 	if _, err := dn.Chain.AdvanceEpoch(3); err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +185,9 @@ func TestDevnetRenewWithoutWAL(t *testing.T) {
 	if jerr := json.Unmarshal(out, &st); err == nil || jerr != nil || st.Walrus == nil ||
 		len(st.Walrus.FilesAtRisk) != 1 || st.Walrus.FilesAtRisk[0] != "photo.jpg" || st.Walrus.WALNeeded <= st.Walrus.WALBalance {
 		t.Fatalf("status --check --json: %v %v %+v\n%s", err, jerr, st.Walrus, out)
+	}
+	if out := walrusfs(t, "status", "--data-dir", data, "--expiring"); out != "5 photo.jpg\n" {
+		t.Fatalf("files expiring within 2 epochs of epoch 4: %q", out)
 	}
 	if fileSHA(t, filepath.Join(mnt, "photo.jpg")) == "" {
 		t.Fatal("the file cannot be read")

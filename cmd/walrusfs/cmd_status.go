@@ -16,9 +16,11 @@ import (
 // [--context C]. With --config/--context it also reports the wallet of
 // that Walrus configuration, and still does when no mount is running.
 func runStatus(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "status", "[--data-dir D] [--json] [--config FILE] [--context NAME]")
+	fs := newFlags(env, "status", "[--data-dir D] [--json] [--check] [--expiring [--within N]] [--config FILE] [--context NAME]")
 	dataDir := fs.String("data-dir", "", "data directory of the mount (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
+	expiring := fs.Bool("expiring", false, "list the files whose blobs end within --within epochs (\"<end epoch> <path>\" per line), earliest first")
+	within := fs.Uint("within", 2, "epochs ahead for --expiring")
 	check := fs.Bool("check", false, "exit with status 1 when files on Walrus are at risk: renewal failed or is overdue, or the wallet cannot pay for the next renewals")
 	conf := fs.String("config", "", "Walrus CLI client_config.yaml: also report its wallet (env "+envClientConf+")")
 	ctxName := fs.String("context", "", "context of the Walrus CLI configuration (env "+envContext+")")
@@ -31,6 +33,19 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	dd, err := resolveDataDir(*dataDir)
 	if err != nil {
 		return err
+	}
+	if *expiring {
+		files, err := control.NewClient(dd).Expiring(ctx, uint32(*within))
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(env.stdout).Encode(files)
+		}
+		for _, f := range files {
+			fmt.Fprintf(env.stdout, "%d %s\n", f.EndEpoch, f.Path)
+		}
+		return nil
 	}
 	wallet, werr := walletReport(ctx, *conf, *ctxName, false)
 	s, err := control.NewClient(dd).Status(ctx)
