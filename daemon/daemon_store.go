@@ -71,7 +71,8 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		}
 		epochs := wc.Epochs
 		d, err := directwrite.Open(ctx, wc.Client, directwrite.Options{DataDir: cfg.DataDir, Epochs: uint32(epochs),
-			Permanent: wc.Permanent, Owner: wc.SendObjectTo, ReuseMinEpochs: DefaultRenewMargin, Logger: log.With("component", "walrus")})
+			Permanent: wc.Permanent, Owner: wc.SendObjectTo, ReuseMinEpochs: DefaultRenewMargin,
+			MaxWALPerEpoch: wc.MaxWALPerEpoch, Logger: log.With("component", "walrus")})
 		if err != nil {
 			return nil, fmt.Errorf("connecting to Walrus with the wallet of %s: %w", wc.Client.Walrus.Path, err)
 		}

@@ -313,3 +313,49 @@ func TestCommitteeFollowsEpoch(t *testing.T) {
 		t.Fatalf("committee epoch %d after two epoch changes, want 3", s.Epoch())
 	}
 }
+
+// TestSpendingCap: writes stop at --max-wal-per-epoch, clearly, and the
+// count survives a new store on the same data directory.
+func TestSpendingCap(t *testing.T) {
+	d := startDevnet(t)
+	w, err := clientconf.Load(devnet.ClientConfig(d.Dir), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := clientconf.Resolve(w, clientconf.OSEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	open := func() *directwrite.Store {
+		// A small blob at 100 shards is one unit: 3 epochs of storage
+		// (30,000 FROST) and the write fee (20,000).
+		s, err := directwrite.Open(context.Background(), &r, directwrite.Options{DataDir: dir, Epochs: 3, MaxWALPerEpoch: 120_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	ctx := context.Background()
+	for i := range 2 {
+		if _, err := s.Write(ctx, randomBlob(uint64(i), 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Write(ctx, randomBlob(3, 1000)); !errors.Is(err, onchain.ErrOverBudget) || !strings.Contains(err.Error(), "max-wal-per-epoch") {
+		t.Fatalf("third write: %v", err)
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	if _, err := s.Write(ctx, randomBlob(4, 1000)); !errors.Is(err, onchain.ErrOverBudget) {
+		t.Fatalf("after reopening: %v", err)
+	}
+	if _, err := d.Chain.AdvanceEpoch(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(ctx, randomBlob(5, 1000)); err != nil {
+		t.Fatalf("next epoch: %v", err)
+	}
+}

@@ -30,6 +30,9 @@ type Options struct {
 	Owner string
 	// ReuseMinEpochs: see onchain.Config.ReuseMinEpochs.
 	ReuseMinEpochs uint32
+	// MaxWALPerEpoch caps the WAL spent per epoch (FROST; 0: no cap),
+	// counted in DataDir across restarts.
+	MaxWALPerEpoch uint64
 	Logger         *slog.Logger
 }
 
@@ -101,7 +104,7 @@ func Open(ctx context.Context, r *clientconf.Resolved, o Options) (*Store, error
 
 func open(ctx context.Context, sc *sui.Client, key *wallet.Key, r *clientconf.Resolved, o Options, log *slog.Logger) (*Store, error) {
 	oc, err := onchain.New(ctx, onchain.Config{Sui: sc, Key: key, System: r.Walrus.SystemObject, Owner: o.Owner,
-		ReuseMinEpochs: o.ReuseMinEpochs, Logger: log})
+		ReuseMinEpochs: o.ReuseMinEpochs, MaxWALPerEpoch: o.MaxWALPerEpoch, BudgetFile: budgetFile(o.DataDir), Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -175,4 +178,12 @@ func (s *Store) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// budgetFile is where the WAL spent in the current epoch is counted.
+func budgetFile(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "spending.json")
 }

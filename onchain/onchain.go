@@ -45,6 +45,11 @@ type Config struct {
 	WALType string
 	// Owner receives new Blob objects; "" means the wallet's address.
 	Owner string
+	// MaxWALPerEpoch caps the WAL (in FROST) spent in one epoch, on
+	// storage, writes and renewals together; 0 means no cap. BudgetFile
+	// keeps the count across restarts ("" keeps it in memory).
+	MaxWALPerEpoch uint64
+	BudgetFile     string
 	// ReuseMinEpochs is how many epochs from now an owned Storage must
 	// still cover to be reused for a new blob; 0 means all the epochs the
 	// blob is bought for. A mount that renews its blobs takes shorter
@@ -64,6 +69,7 @@ type Client struct {
 	mu     sync.Mutex
 	sender *sui.Sender // pays gas; one transaction at a time per wallet
 	walrus suitx.Walrus
+	budget *budget // GUARDED_BY(mu)
 }
 
 // New prepares a client; it reads the System object to learn the package
@@ -79,7 +85,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, log: log, sender: sui.NewSender(cfg.Sui, keySigner{cfg.Key})}
+	b, err := loadBudget(cfg.MaxWALPerEpoch, cfg.BudgetFile)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, log: log, sender: sui.NewSender(cfg.Sui, keySigner{cfg.Key}), budget: b}
 	if err := c.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -211,6 +221,9 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 		}
 		need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
 	}
+	if err := c.budget.check(st.Epoch, need); err != nil {
+		return nil, Spent{}, err
+	}
 	walCoins, err := c.payWAL(ctx, need)
 	if err != nil {
 		return nil, Spent{}, err
@@ -219,6 +232,9 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	eff, err := c.send(ctx, "register", func(g suitx.Gas) ([]byte, error) { return c.walrus.Register(c.Address(), g, r) })
 	if err != nil {
 		return nil, Spent{}, err
+	}
+	if err := c.budget.add(st.Epoch, need); err != nil {
+		c.log.Warn("recording WAL spent", "err", err)
 	}
 	out := make([]Blob, 0, len(blobs))
 	for _, ch := range eff.Created {
@@ -346,6 +362,9 @@ func (c *Client) Extend(ctx context.Context, ext []Extension) (Spent, error) {
 		need.Add(need, u.Mul(u, new(big.Int).SetUint64(uint64(e.Epochs))))
 		es[i] = suitx.Extend{Blob: ref, Epochs: e.Epochs}
 	}
+	if err := c.budget.check(st.Epoch, need); err != nil {
+		return Spent{}, err
+	}
 	walCoins, err := c.payWAL(ctx, need)
 	if err != nil {
 		return Spent{}, err
@@ -353,6 +372,9 @@ func (c *Client) Extend(ctx context.Context, ext []Extension) (Spent, error) {
 	eff, err := c.send(ctx, "extend", func(g suitx.Gas) ([]byte, error) { return c.walrus.Extend(c.Address(), g, walCoins, es) })
 	if err != nil {
 		return Spent{}, err
+	}
+	if err := c.budget.add(st.Epoch, need); err != nil {
+		c.log.Warn("recording WAL spent", "err", err)
 	}
 	return Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
 }

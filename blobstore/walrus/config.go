@@ -123,6 +123,9 @@ type Config struct {
 	// copies the context's settings into the fields above (NShards,
 	// Network); Validate checks that NShards agrees with the file.
 	Client *clientconf.Resolved
+	// MaxWALPerEpoch caps what a wallet spends per epoch, in FROST (0: no
+	// cap); used with Client.
+	MaxWALPerEpoch uint64
 	// Direct, if set, writes blobs directly to the storage nodes and
 	// reads them from the nodes (see Direct); Publisher and Aggregators
 	// are then not used, and MaxBlobSize defaults to what RS2 encodes.

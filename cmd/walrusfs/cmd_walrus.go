@@ -134,7 +134,7 @@ func openDirect(ctx context.Context, cfg walrus.Config, log *slog.Logger) (*dire
 		dataDir, tmp = dir, dir
 	}
 	d, err := directwrite.Open(ctx, cfg.Client, directwrite.Options{DataDir: dataDir, Epochs: uint32(epochs),
-		Permanent: cfg.Permanent, Owner: cfg.SendObjectTo, Logger: log})
+		Permanent: cfg.Permanent, Owner: cfg.SendObjectTo, MaxWALPerEpoch: cfg.MaxWALPerEpoch, Logger: log})
 	if err != nil {
 		if tmp != "" {
 			os.RemoveAll(tmp)

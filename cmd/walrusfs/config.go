@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +52,7 @@ const (
 var fileKeys = map[string]bool{
 	"network": true, "publisher": true, "aggregator": true, "publisher_token": true, "epochs": true,
 	"permanent": true, "send_object_to": true, "trust_aggregator": true, "n_shards": true,
-	"max_blob_size": true, "sui_url": true, "client_config": true, "context": true,
+	"max_blob_size": true, "sui_url": true, "max_wal_per_epoch": true, "client_config": true, "context": true,
 }
 
 // optBool is a boolean flag that remembers whether it was given.
@@ -74,6 +76,7 @@ func (b *optBool) Set(s string) error {
 type walrusValues struct {
 	Network, Publisher, Aggregators, Token, SendObjectTo string
 	ClientConfig, Context                                string
+	MaxWALPerEpoch                                       string
 	Epochs                                               int
 	Permanent, TrustAggregator                           optBool
 }
@@ -89,6 +92,7 @@ func (f *walrusValues) Register(fs *flag.FlagSet) {
 	fs.Var(&f.Permanent, "permanent", "store permanent blobs instead of deletable ones")
 	fs.Var(&f.TrustAggregator, "trust-aggregator", "serve byte ranges with HTTP Range requests without verifying them against the blob ID")
 	fs.StringVar(&f.ClientConfig, "config", "", "Walrus CLI client_config.yaml: its network and Sui wallet, which pays for stores (env "+envClientConf+")")
+	fs.StringVar(&f.MaxWALPerEpoch, "max-wal-per-epoch", "", "with a wallet: at most this much WAL spent per epoch on storage and renewals, e.g. 2.5 (default: no cap)")
 	fs.StringVar(&f.Context, "context", "", "context of the Walrus CLI configuration, found where the walrus CLI looks if no --config (env "+envContext+")")
 }
 
@@ -162,6 +166,13 @@ func resolveWalrus(f walrusValues, dataDir string, getenv func(string) string) (
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.Aggregators = append(cfg.Aggregators, a)
 		}
+	}
+	if v := pick(f.MaxWALPerEpoch, "", "max_wal_per_epoch").v; v != "" {
+		frost, err := parseWAL(v)
+		if err != nil {
+			return walrus.Config{}, fmt.Errorf("walrus: max_wal_per_epoch %q: %w", v, err)
+		}
+		cfg.MaxWALPerEpoch = frost
 	}
 	cfg.SendObjectTo = pick(f.SendObjectTo, "", "send_object_to").v
 	if cfg.SendObjectTo == "" && cfg.Client != nil {
@@ -323,4 +334,20 @@ func readConfigFile(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("walrus: %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// parseWAL reads an amount of WAL with up to nine decimals ("2.5") as
+// FROST.
+func parseWAL(s string) (uint64, error) {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
+	if whole == "" && frac == "" || len(frac) > 9 || strings.Trim(whole+frac, "0123456789") != "" {
+		return 0, fmt.Errorf("want an amount of WAL such as 2 or 0.25")
+	}
+	frac += strings.Repeat("0", 9-len(frac))
+	w, err := strconv.ParseUint(cmp.Or(whole, "0"), 10, 64)
+	if err != nil || w > math.MaxUint64/1_000_000_000 {
+		return 0, fmt.Errorf("amount too large")
+	}
+	f, _ := strconv.ParseUint(frac, 10, 64)
+	return w*1_000_000_000 + f, nil
 }

@@ -339,3 +339,16 @@ func TestWalletOwnsPublisherBlobs(t *testing.T) {
 		t.Fatalf("%+v, %v", cfg, err)
 	}
 }
+
+func TestParseWAL(t *testing.T) {
+	for in, want := range map[string]uint64{"2": 2_000_000_000, "0.25": 250_000_000, ".5": 500_000_000, "1.000000001": 1_000_000_001, "0": 0} {
+		if got, err := parseWAL(in); err != nil || got != want {
+			t.Errorf("parseWAL(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", ".", "-1", "1e3", "0.0000000001", "abc", "99999999999999999999"} {
+		if _, err := parseWAL(in); err == nil {
+			t.Errorf("parseWAL(%q): no error", in)
+		}
+	}
+}
