@@ -38,6 +38,10 @@ type BackendRecord struct {
 	// its context) whose wallet writes directly to the storage nodes.
 	ClientConfig string `json:"client_config,omitempty"`
 	Context      string `json:"context,omitempty"`
+	// NoRenew: writes through a publisher, accepted unrenewed, for
+	// Epochs epochs each.
+	NoRenew bool `json:"no_renew,omitempty"`
+	Epochs  int  `json:"epochs,omitempty"`
 }
 
 // ReadBackend returns the remembered back end of dataDir. A data
@@ -70,6 +74,9 @@ func walrusRecord(c *walrus.Config) BackendRecord {
 	r := BackendRecord{Kind: BackendWalrus, Network: c.Network, Publisher: c.Publisher, Aggregators: c.Aggregators, NShards: n}
 	if c.Client != nil {
 		r.ClientConfig, r.Context = c.Client.Walrus.Path, c.Client.Walrus.Context
+	}
+	if c.NoRenew {
+		r.NoRenew, r.Epochs = true, c.Epochs
 	}
 	return r
 }

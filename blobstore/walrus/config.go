@@ -123,6 +123,9 @@ type Config struct {
 	// copies the context's settings into the fields above (NShards,
 	// Network); Validate checks that NShards agrees with the file.
 	Client *clientconf.Resolved
+	// NoRenew records that the user accepted, for a mount writing through
+	// a publisher, that nothing renews its blobs (--no-renew).
+	NoRenew bool
 	// MaxWALPerEpoch caps what a wallet spends per epoch, in FROST (0: no
 	// cap); used with Client.
 	MaxWALPerEpoch uint64

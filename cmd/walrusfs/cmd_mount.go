@@ -52,6 +52,9 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRenewal(dd, wcfg, *m.noRenew); err != nil {
+		return err
+	}
 	if *m.expiryWarn < 0 {
 		return usageError{"--expiry-warn: want a non-negative number of epochs"}
 	}
@@ -79,7 +82,7 @@ type mountFlags struct {
 	wf                                                    *walrusFlags
 	expiryWarn, nodes, shards                             *int
 	dataDir, cacheSize, chunkSize, durability, cpuProfile *string
-	syncUploads, debug                                    *bool
+	syncUploads, noRenew, debug                           *bool
 	gcGrace                                               *time.Duration
 }
 
@@ -92,6 +95,7 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.dataDir = fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
 	m.cacheSize = fs.String("cache-size", "1G", "hard cap of the read cache on disk (bytes, or with K, M, G, T)")
 	m.chunkSize = fs.String("chunk-size", "", "chunk size of new files: each chunk of a large file becomes one blob\n(default 16M; with a wallet on Walrus, sized for cost: 256M at 1000 shards)")
+	m.noRenew = fs.Bool("no-renew", false, "writing through a publisher (no wallet): accept that blobs are not renewed, so files are lost after --epochs epochs (remembered)")
 	m.syncUploads = fs.Bool("sync-uploads", false, "make close(2) wait until the file is stored on the network")
 	m.nodes = fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
 	m.shards = fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
@@ -183,4 +187,27 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q (want e.g. 1G, 512M, 1048576)", s)
 	}
 	return int64(v * float64(mult)), nil
+}
+
+// checkRenewal refuses a mount that writes to Walrus through a publisher
+// unless the user accepts, with --epochs and --no-renew (remembered by the
+// data directory), that its blobs are never renewed: files are then lost
+// after that many epochs. A wallet renews; a mount without a publisher
+// only reads.
+func checkRenewal(dataDir string, c *walrus.Config, noRenew bool) error {
+	if c == nil || c.Client != nil || c.Publisher == "" {
+		return nil
+	}
+	if rec, err := daemon.ReadBackend(dataDir); err == nil && rec != nil && rec.NoRenew {
+		noRenew = true
+		if c.Epochs == 0 {
+			c.Epochs = rec.Epochs
+		}
+	}
+	if !noRenew || c.Epochs == 0 {
+		return usageError{"writing through a publisher, nothing renews the blobs: each file is lost when its blobs end. " +
+			"Use your wallet (--context or --config: blobs are renewed while files exist), or accept it with --epochs N --no-renew"}
+	}
+	c.NoRenew = true
+	return nil
 }

@@ -138,7 +138,7 @@ func TestWalrusMount(t *testing.T) {
 	dd, mnt := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(dd, configFileName), []byte("n_shards = 10\nmax_blob_size = 262144\nepochs = 3\n"), 0o600)
 	d := startDaemon(t, dd, mnt, "mount", "--data-dir", dd, "--network", "testnet", "--publisher", srv.PublisherURL(),
-		"--aggregator", srv.AggregatorURL(0), "--sui-url", suiURL, "--epochs", "3", mnt)
+		"--aggregator", srv.AggregatorURL(0), "--sui-url", suiURL, "--epochs", "3", "--no-renew", mnt)
 
 	big := make([]byte, 800_000)
 	rand.NewChaCha8([32]byte{1}).Read(big)

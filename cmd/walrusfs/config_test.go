@@ -352,3 +352,36 @@ func TestParseWAL(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckRenewal: writing through a publisher needs --epochs and
+// --no-renew (then remembered); a wallet or a read-only mount does not.
+func TestCheckRenewal(t *testing.T) {
+	dd := t.TempDir()
+	pub := func(epochs int) *walrus.Config {
+		return &walrus.Config{Network: "testnet", Publisher: "https://pub.example", Epochs: epochs}
+	}
+	if err := checkRenewal(dd, pub(3), false); err == nil || !strings.Contains(err.Error(), "--no-renew") {
+		t.Fatalf("publisher without --no-renew: %v", err)
+	}
+	if err := checkRenewal(dd, pub(0), true); err == nil {
+		t.Fatal("--no-renew without --epochs accepted")
+	}
+	c := pub(3)
+	if err := checkRenewal(dd, c, true); err != nil || !c.NoRenew {
+		t.Fatalf("--epochs 3 --no-renew: %v %+v", err, c)
+	}
+	if err := checkRenewal(dd, nil, false); err != nil {
+		t.Fatalf("embedded: %v", err)
+	}
+	if err := checkRenewal(dd, &walrus.Config{Network: "testnet", Aggregators: []string{"https://agg.example"}}, false); err != nil {
+		t.Fatalf("read-only: %v", err)
+	}
+	rec := `{"kind":"walrus","network":"testnet","n_shards":1000,"no_renew":true,"epochs":3}`
+	if err := os.WriteFile(filepath.Join(dd, daemon.BackendFile), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c = pub(0)
+	if err := checkRenewal(dd, c, false); err != nil || c.Epochs != 3 || !c.NoRenew {
+		t.Fatalf("remembered: %v %+v", err, c)
+	}
+}
