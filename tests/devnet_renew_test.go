@@ -3,10 +3,12 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,11 +138,21 @@ func TestDevnetRenewAfterDowntime(t *testing.T) {
 	}
 	d.stop()
 
-	// Down past the end epoch: lost, and said so.
+	// Down past the end epoch: lost, and said so; reading it is EIO (the
+	// nodes dropped it; the cache is cleared so nothing hides that).
 	if _, err := dn.Chain.AdvanceEpoch(5); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
 	mount(t, data, mnt)
+	if _, err := os.ReadFile(filepath.Join(mnt, "a.bin")); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("reading a file whose blob expired: %v", err)
+	}
+	if out := walrusfs(t, "status", "--data-dir", data, "--expiring", "--within", "0"); out != "8 a.bin\n" {
+		t.Fatalf("expired files: %q", out)
+	}
 	out, err := exec.Command(binary, "renew", "--data-dir", data).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "lost ") || !strings.Contains(string(out), "have expired") {
 		t.Fatalf("renew after the end epoch: %v\n%s", err, out)

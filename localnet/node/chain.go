@@ -519,3 +519,20 @@ func (n *Node) blobStatusChain(ctx context.Context, id blobid.ID) (any, error) {
 		"initialCertifiedEpoch": certEpoch, "deletableCounts": counts,
 	}}, nil
 }
+
+// servable refuses, in chain mode, to serve a blob that is not registered
+// in the current epoch (expired, deleted or never registered), as a Walrus
+// node that has dropped its data does: 404.
+func (n *Node) servable(ctx context.Context, id blobid.ID) error {
+	if n.chain == nil {
+		return nil
+	}
+	_, ok, err := n.chain.registered(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return notFound("blob %s is not stored here: it expired, was deleted or was never registered", id)
+	}
+	return nil
+}

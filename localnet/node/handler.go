@@ -293,6 +293,10 @@ func (n *Node) getMetadata(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if err := n.servable(r.Context(), id); err != nil {
+		writeError(w, err)
+		return
+	}
 	b, err := n.RawMetadata(id)
 	if err != nil {
 		writeError(w, err)
@@ -352,6 +356,10 @@ func (n *Node) metadataStatus(w http.ResponseWriter, r *http.Request) {
 func (n *Node) getSliver(w http.ResponseWriter, r *http.Request) {
 	id, pair, t, err := n.parseSliverPath(r)
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := n.servable(r.Context(), id); err != nil {
 		writeError(w, err)
 		return
 	}
