@@ -52,7 +52,12 @@ func (r *renewer) pass(ctx context.Context) (control.RenewResult, error) {
 			recs = append(recs, rec)
 		}
 	}
-	renewed, lost, spent, err := r.direct.Renew(ctx, recs, r.ahead, r.margin)
+	renewed, corrected, lost, spent, err := r.direct.Renew(ctx, recs, r.ahead, r.margin)
+	for _, b := range corrected {
+		if serr := r.store.SetEndEpoch(b.BlobID, b.NewEnd); serr != nil && err == nil {
+			err = serr
+		}
+	}
 	res := control.RenewResult{Renewed: []control.RenewedBlob{}, Lost: []string{}, GasMIST: spent.Gas}
 	if spent.WAL != nil {
 		res.WALFROST = spent.WAL.String()

@@ -25,15 +25,27 @@ type Renewed struct {
 // epochs of the current epoch so that they end ahead epochs from now, in
 // as few transactions as it can (MaxExtendPerTx blobs each). Blobs whose
 // end epoch has passed cannot be extended: they are returned as lost.
-func (s *Store) Renew(ctx context.Context, recs []walrus.Record, ahead, margin uint32) (renewed []Renewed, lost []walrus.Record, spent onchain.Spent, err error) {
+//
+// The end epoch of a blob that looks due is read from the chain first:
+// corrected lists the records whose end epoch the chain says otherwise
+// (the caller updates them).
+func (s *Store) Renew(ctx context.Context, recs []walrus.Record, ahead, margin uint32) (renewed, corrected []Renewed, lost []walrus.Record, spent onchain.Spent, err error) {
 	st, err := s.Sui.ReadState(ctx)
 	if err != nil {
-		return nil, nil, onchain.Spent{}, fmt.Errorf("directwrite: %w", err)
+		return nil, nil, nil, onchain.Spent{}, fmt.Errorf("directwrite: %w", err)
 	}
 	now := st.Epoch
 	spent.WAL = new(big.Int)
 	var todo []onchain.Extension
 	for _, r := range recs {
+		if r.ObjectID != "" && r.EndEpoch-min(r.EndEpoch, now) < margin {
+			// A candidate: ask the chain, which may know a later end than
+			// the record (an extension whose answer was lost).
+			if bl, err := s.Sui.Blob(ctx, r.ObjectID); err == nil && bl.BlobID == r.BlobID && bl.EndEpoch != r.EndEpoch {
+				corrected = append(corrected, Renewed{BlobID: r.BlobID, ObjectID: r.ObjectID, OldEnd: r.EndEpoch, NewEnd: bl.EndEpoch})
+				r.EndEpoch = bl.EndEpoch
+			}
+		}
 		switch {
 		case r.ObjectID == "":
 			continue
@@ -48,10 +60,10 @@ func (s *Store) Renew(ctx context.Context, recs []walrus.Record, ahead, margin u
 		batch := todo[i:min(i+MaxExtendPerTx, len(todo))]
 		sp, err := s.Chain.Extend(ctx, batch)
 		if err != nil {
-			return renewed[:i], lost, spent, fmt.Errorf("directwrite: extending %d blobs: %w", len(batch), err)
+			return renewed[:i], corrected, lost, spent, fmt.Errorf("directwrite: extending %d blobs: %w", len(batch), err)
 		}
 		spent.WAL.Add(spent.WAL, sp.WAL)
 		spent.Gas += sp.Gas
 	}
-	return renewed, lost, spent, nil
+	return renewed, corrected, lost, spent, nil
 }
