@@ -94,9 +94,24 @@ func (c *Client) Blob(ctx context.Context, objectID string) (Blob, error) {
 // use the package's original ID, §5), following pages.
 func (c *Client) OwnedBlobs(ctx context.Context, owner string) ([]Blob, error) {
 	var out []Blob
-	typ := c.net.TypeOrigin + "::blob::Blob"
-	err := c.try(ctx, "listing Blob objects of "+owner, func(cl suiv2.Client) error {
-		out = out[:0]
+	err := c.listOwned(ctx, owner, c.net.TypeOrigin+"::blob::Blob", "Blob", func() { out = out[:0] }, func(o suiv2.Object) error {
+		bl, err := parseBlob(o.Content, false)
+		if err != nil {
+			return err
+		}
+		bl.Owner = o.Owner.AddressOwner
+		out = append(out, bl)
+		return nil
+	})
+	return out, err
+}
+
+// listOwned calls each for every object of type typ owned by owner,
+// following pages, over each transport in turn (reset starts a
+// transport's attempt afresh).
+func (c *Client) listOwned(ctx context.Context, owner, typ, what string, reset func(), each func(suiv2.Object) error) error {
+	return c.try(ctx, "listing "+what+" objects of "+owner, func(cl suiv2.Client) error {
+		reset()
 		var cursor *string
 		for {
 			resp, err := cl.ListOwnedObjects(ctx, suiv2.ListOwnedObjectsOptions{
@@ -107,12 +122,9 @@ func (c *Client) OwnedBlobs(ctx context.Context, owner string) ([]Blob, error) {
 				return err
 			}
 			for _, o := range resp.Objects {
-				bl, err := parseBlob(o.Content, false)
-				if err != nil {
+				if err := each(o); err != nil {
 					return fmt.Errorf("object %s: %w", o.ObjectId, err)
 				}
-				bl.Owner = o.Owner.AddressOwner
-				out = append(out, bl)
 			}
 			if !resp.HasNextPage || resp.Cursor == nil {
 				return nil
@@ -120,5 +132,4 @@ func (c *Client) OwnedBlobs(ctx context.Context, owner string) ([]Blob, error) {
 			cursor = resp.Cursor
 		}
 	})
-	return out, err
 }

@@ -20,35 +20,18 @@ type Storage struct {
 // deleted blobs, or bought ahead), following pages.
 func (c *Client) OwnedStorage(ctx context.Context, owner string) ([]Storage, error) {
 	var out []Storage
-	typ := c.net.TypeOrigin + "::storage_resource::Storage"
-	err := c.try(ctx, "listing Storage objects of "+owner, func(cl suiv2.Client) error {
-		out = out[:0]
-		var cursor *string
-		for {
-			resp, err := cl.ListOwnedObjects(ctx, suiv2.ListOwnedObjectsOptions{
-				Owner: owner, Type: &typ, Cursor: cursor,
-				Include: suiv2.ObjectInclude{Content: true, ObjectBcs: true},
-			})
-			if err != nil {
-				return err
-			}
-			for _, o := range resp.Objects {
-				s, err := parseStorage(o.Content)
-				if err != nil {
-					return fmt.Errorf("object %s: %w", o.ObjectId, err)
-				}
-				v, err := strconv.ParseUint(o.Version, 10, 64)
-				if err != nil {
-					return fmt.Errorf("object %s: version %q: %w", o.ObjectId, o.Version, err)
-				}
-				s.Ref = ObjectRef{ID: o.ObjectId, Version: v, Digest: o.Digest}
-				out = append(out, s)
-			}
-			if !resp.HasNextPage || resp.Cursor == nil {
-				return nil
-			}
-			cursor = resp.Cursor
+	err := c.listOwned(ctx, owner, c.net.TypeOrigin+"::storage_resource::Storage", "Storage", func() { out = out[:0] }, func(o suiv2.Object) error {
+		s, err := parseStorage(o.Content)
+		if err != nil {
+			return err
 		}
+		v, err := strconv.ParseUint(o.Version, 10, 64)
+		if err != nil {
+			return fmt.Errorf("version %q: %w", o.Version, err)
+		}
+		s.Ref = ObjectRef{ID: o.ObjectId, Version: v, Digest: o.Digest}
+		out = append(out, s)
+		return nil
 	})
 	return out, err
 }
