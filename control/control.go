@@ -34,6 +34,9 @@ import (
 //	GET  /expiring?within=N
 //	               the files whose blobs end within N epochs, as JSON
 //	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
+//	POST /repack?threshold=F
+//	               a repacking pass (F: dead share, optional): RepackResult
+//	               as JSON, 500 on failure (message in body)
 //	POST /unmount  unmounts and stops the daemon (202); the caller polls
 //	               the socket until it is gone
 
@@ -139,6 +142,9 @@ type Daemon interface {
 	// Renew runs a renewal pass (extending the blobs in use that end
 	// soon) and says what it did.
 	Renew(ctx context.Context) (RenewResult, error)
+	// Repack copies the live files of blobs that are at least threshold
+	// dead (0: the mount's setting) into new packs; see vfs.FS.Repack.
+	Repack(ctx context.Context, threshold float64) (RepackResult, error)
 	// Expiring lists the files whose blobs end within epochs epochs of
 	// the current one (or have ended), earliest first.
 	Expiring(ctx context.Context, within uint32) ([]ExpiringFile, error)
@@ -157,6 +163,19 @@ type RenewResult struct {
 	Lost     []string      `json:"lost"` // blob IDs in use whose end epoch has passed
 	WALFROST string        `json:"wal_frost,omitempty"`
 	GasMIST  uint64        `json:"gas_mist"`
+	// Transactions is the number of Sui transactions the pass executed
+	// (extensions are batched: up to 200 blobs each).
+	Transactions int `json:"transactions"`
+}
+
+// RepackResult is what a repacking pass did.
+type RepackResult struct {
+	Repacked    []string `json:"repacked"` // blob IDs copied out (deleted after the grace)
+	New         []string `json:"new"`      // blob IDs written
+	CopiedBytes int64    `json:"copied_bytes"`
+	FreedBytes  int64    `json:"freed_bytes"` // size of the repacked blobs
+	Moved       int      `json:"moved_chunks"`
+	Skipped     int      `json:"skipped_chunks"` // changed during the pass
 }
 
 // RenewedBlob is one blob a renewal extended.
@@ -196,6 +215,23 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 	})
 	mux.HandleFunc("POST /renew", func(w http.ResponseWriter, r *http.Request) {
 		res, err := d.Renew(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(res)
+	})
+	mux.HandleFunc("POST /repack", func(w http.ResponseWriter, r *http.Request) {
+		var th float64
+		if v := r.URL.Query().Get("threshold"); v != "" {
+			var err error
+			if th, err = strconv.ParseFloat(v, 64); err != nil || th < 0 || th > 1 {
+				http.Error(w, "want threshold=<dead share between 0 and 1>", http.StatusBadRequest)
+				return
+			}
+		}
+		res, err := d.Repack(r.Context(), th)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -362,6 +398,23 @@ func (c *Client) Renew(ctx context.Context) (RenewResult, error) {
 	var res RenewResult
 	if err := json.Unmarshal(b, &res); err != nil {
 		return RenewResult{}, fmt.Errorf("control: renew answer: %w", err)
+	}
+	return res, nil
+}
+
+// Repack asks the daemon for a repacking pass (threshold 0: the mount's).
+func (c *Client) Repack(ctx context.Context, threshold float64) (RepackResult, error) {
+	path := "/repack"
+	if threshold > 0 {
+		path += "?threshold=" + strconv.FormatFloat(threshold, 'g', -1, 64)
+	}
+	b, err := c.do(ctx, http.MethodPost, path)
+	if err != nil {
+		return RepackResult{}, err
+	}
+	var res RepackResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return RepackResult{}, fmt.Errorf("control: repack answer: %w", err)
 	}
 	return res, nil
 }

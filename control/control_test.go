@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -45,6 +46,28 @@ func TestUnmountAnswerComplete(t *testing.T) {
 	}
 }
 
+// TestRepackThreshold: the threshold travels to the daemon (0 = the
+// mount's); an out-of-range one is refused before it.
+func TestRepackThreshold(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(dir, SocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := Serve(t.Context(), ln, unmountOnly(func() {}))
+	defer srv.Close()
+	c := NewClient(dir)
+	for th, want := range map[float64]string{0: "0", 0.25: "0.25", 1: "1"} {
+		res, err := c.Repack(t.Context(), th)
+		if err != nil || len(res.Repacked) != 1 || res.Repacked[0] != want {
+			t.Fatalf("Repack(%v) = %+v, %v; want the daemon to see %s", th, res, err, want)
+		}
+	}
+	if _, err := c.Repack(t.Context(), 1.5); err == nil {
+		t.Fatal("threshold 1.5 accepted")
+	}
+}
+
 // unmountOnly is a Daemon that only unmounts.
 type unmountOnly func()
 
@@ -53,6 +76,9 @@ func (u unmountOnly) Unmount() { u() }
 func (unmountOnly) Status(context.Context) (Status, error)                   { return Status{}, nil }
 func (unmountOnly) Sync(context.Context) error                               { return nil }
 func (unmountOnly) Renew(context.Context) (RenewResult, error)               { return RenewResult{}, nil }
+func (unmountOnly) Repack(_ context.Context, th float64) (RepackResult, error) {
+	return RepackResult{Repacked: []string{fmt.Sprint(th)}}, nil
+}
 func (unmountOnly) Expiring(context.Context, uint32) ([]ExpiringFile, error) { return nil, nil }
 func (unmountOnly) Import(context.Context, string, blobid.ID) (index.Attr, error) {
 	return index.Attr{}, nil

@@ -32,6 +32,10 @@ type DaemonConfig struct {
 	Nodes       int // embedded network size, used when the data dir is created
 	Shards      int
 	GCGrace     time.Duration
+	// RepackThreshold is the dead share of a blob at which its live files
+	// are copied to a new pack (vfs.Options.RepackThreshold; 0 = the
+	// default, negative = no periodic repacking).
+	RepackThreshold float64
 	// Walrus, if set, stores the blobs on that Walrus deployment
 	// (walrus.Store; Nodes and Shards are unused) instead of the embedded
 	// network. The data directory remembers the choice (BackendFile); a
@@ -148,7 +152,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	defer closeLog(log, "cache", c.Close)
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
 		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax,
-		PackDelay: packDelay, PackMaxWait: packMaxWait}
+		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often
 	}

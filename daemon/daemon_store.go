@@ -140,8 +140,12 @@ func openDaemonStore(ctx context.Context, cfg DaemonConfig, idx *index.Index, lo
 		desc += fmt.Sprintf(" (publisher %s, aggregators %s, %d epochs, %d shards, max blob %d)",
 			pub, strings.Join(c.Aggregators, ", "), c.Epochs, c.NShards, s.MaxBlobSize())
 	}
-	log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
-		"store", desc)
+	if direct != nil {
+		log.Info("Walrus back end with a wallet: unreferenced deletable blobs are deleted on Sui after the grace period (their storage is reused), permanent ones are forgotten", "store", desc)
+	} else {
+		log.Info("Walrus back end: unreferenced blobs are forgotten, not deleted (deleting needs a signed Sui transaction); they stay on Walrus until their end epoch",
+			"store", desc)
+	}
 	return &daemonStore{store: s, describe: desc, close: closeAll, epochs: w, nShards: c.NShards, renew: rn}, nil
 }
 

@@ -58,7 +58,7 @@ func (r *renewer) pass(ctx context.Context) (control.RenewResult, error) {
 			err = serr
 		}
 	}
-	res := control.RenewResult{Renewed: []control.RenewedBlob{}, Lost: []string{}, GasMIST: spent.Gas}
+	res := control.RenewResult{Renewed: []control.RenewedBlob{}, Lost: []string{}, GasMIST: spent.Gas, Transactions: spent.Transactions}
 	if spent.WAL != nil {
 		res.WALFROST = spent.WAL.String()
 	}

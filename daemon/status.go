@@ -64,6 +64,19 @@ func (d *controlled) Renew(ctx context.Context) (control.RenewResult, error) {
 	return d.ds.renew.pass(ctx)
 }
 
+// Repack runs a repacking pass (vfs.FS.Repack).
+func (d *controlled) Repack(ctx context.Context, threshold float64) (control.RepackResult, error) {
+	r, err := d.FS.Repack(ctx, threshold)
+	res := control.RepackResult{Repacked: []string{}, New: []string{}, CopiedBytes: r.Copied, FreedBytes: r.Freed, Moved: r.Moved, Skipped: r.Skipped}
+	for _, id := range r.Repacked {
+		res.Repacked = append(res.Repacked, id.String())
+	}
+	for _, id := range r.New {
+		res.New = append(res.New, id.String())
+	}
+	return res, err
+}
+
 // Unmount asks RunDaemon to unmount and return.
 func (d *controlled) Unmount() { d.unmount() }
 

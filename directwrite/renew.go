@@ -64,6 +64,7 @@ func (s *Store) Renew(ctx context.Context, recs []walrus.Record, ahead, margin u
 		}
 		spent.WAL.Add(spent.WAL, sp.WAL)
 		spent.Gas += sp.Gas
+		spent.Transactions += sp.Transactions
 	}
 	return renewed, corrected, lost, spent, nil
 }

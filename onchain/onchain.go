@@ -189,6 +189,8 @@ type Blob struct {
 type Spent struct {
 	WAL *big.Int
 	Gas uint64
+	// Transactions is the number of transactions executed.
+	Transactions int
 }
 
 // Register reserves storage for epochs epochs and registers blobs, in one
@@ -263,7 +265,7 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 		}
 		out[i], byID[b.ID] = l[0], l[1:]
 	}
-	return out, Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
+	return out, Spent{WAL: need, Gas: gasSpent(eff.Gas), Transactions: 1}, nil
 }
 
 // reusable lists the wallet's Storage objects that a new blob can use
@@ -321,7 +323,7 @@ func (c *Client) Certify(ctx context.Context, b Blob, cert Certificate) (sui.Obj
 	}
 	for _, ch := range eff.Mutated {
 		if ch.Ref.ID == b.Ref.ID {
-			return ch.Ref, Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas)}, nil
+			return ch.Ref, Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas), Transactions: 1}, nil
 		}
 	}
 	return sui.ObjectRef{}, Spent{}, fmt.Errorf("onchain: certify transaction %s did not change Blob %s", eff.Digest, b.Ref.ID)
@@ -376,7 +378,7 @@ func (c *Client) Extend(ctx context.Context, ext []Extension) (Spent, error) {
 	if err := c.budget.add(st.Epoch, need); err != nil {
 		c.log.Warn("recording WAL spent", "err", err)
 	}
-	return Spent{WAL: need, Gas: gasSpent(eff.Gas)}, nil
+	return Spent{WAL: need, Gas: gasSpent(eff.Gas), Transactions: 1}, nil
 }
 
 // Delete deletes a deletable Blob object of the wallet; its Storage comes
@@ -394,7 +396,7 @@ func (c *Client) Delete(ctx context.Context, objectID string) (Spent, error) {
 	if err != nil {
 		return Spent{}, err
 	}
-	return Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas)}, nil
+	return Spent{WAL: new(big.Int), Gas: gasSpent(eff.Gas), Transactions: 1}, nil
 }
 
 // payWAL selects WAL coins worth at least need.

@@ -39,14 +39,24 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 	walrusfs(t, "sync", "--data-dir", data)
 	want := treeSums(t, mnt)
 
+	renewed := 0
 	for range 10 {
 		if _, err := dn.Chain.AdvanceEpoch(1); err != nil {
 			t.Fatal(err)
 		}
-		out := walrusfs(t, "renew", "--data-dir", data)
-		if strings.Contains(out, "lost ") {
+		var res control.RenewResult
+		out := walrusfs(t, "renew", "--data-dir", data, "--json")
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("renew --json: %v\n%s", err, out)
+		}
+		if len(res.Lost) > 0 {
 			t.Fatalf("epoch %d: %s", dn.Chain.WalrusEpoch(), out)
 		}
+		// Both blobs are due together: one transaction extends them.
+		if len(res.Renewed) > 0 && res.Transactions != 1 {
+			t.Fatalf("epoch %d: %d blobs renewed in %d transactions", dn.Chain.WalrusEpoch(), len(res.Renewed), res.Transactions)
+		}
+		renewed += len(res.Renewed)
 		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
 		if err != nil {
 			t.Fatal(err)
@@ -56,6 +66,11 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 				t.Fatalf("epoch %d: blob %s ends at %d", dn.Chain.WalrusEpoch(), b.BlobID, b.EndEpoch)
 			}
 		}
+	}
+	// The chain's view: every extension transaction carried both blobs.
+	txs, calls := dn.Chain.CallStats("system", "extend_blob")
+	if renewed < 4 || txs < 2 || calls < 2*txs {
+		t.Fatalf("renewals: %d blobs renewed by the CLI; on chain %d extend_blob calls in %d transactions (want batches of 2)", renewed, calls, txs)
 	}
 	// Delete the photo: its blob goes, its Storage comes back.
 	before, err := c.OwnedBlobs(ctx, dn.Layout.Address)

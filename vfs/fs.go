@@ -61,6 +61,12 @@ type Options struct {
 	// GCGrace is how long a blob stays unreferenced before it is deleted
 	// from the store; GCInterval is how often the collector looks.
 	GCGrace, GCInterval time.Duration
+	// RepackThreshold is the dead share (bytes no file reads, over the
+	// blob's size) at which a blob's live content is copied to a new pack
+	// (see repack.go); zero means DefaultRepackThreshold, negative turns
+	// periodic repacking off. RepackInterval is how often it looks.
+	RepackThreshold float64
+	RepackInterval  time.Duration
 	// RetryBase and RetryMax bound the exponential backoff of failed
 	// uploads. Permanent errors wait at least a quarter of RetryMax.
 	RetryBase, RetryMax time.Duration
@@ -133,6 +139,8 @@ type FS struct {
 	// gcMu serialises blob deletion (Lock) with "Put blob + CommitUpload"
 	// (RLock), as index/refs.go requires.
 	gcMu sync.RWMutex
+	// repackMu makes repacking passes run one at a time.
+	repackMu sync.Mutex
 
 	// forget and epochs are the store's optional interfaces (found with
 	// blobstore.As), nil if it has none: the collector forgets instead of
@@ -204,6 +212,10 @@ func setDefaults(o *Options) {
 	defD(&o.PackMaxWait, max(DefaultPackMaxWait, o.PackDelay))
 	defD(&o.GCGrace, DefaultGCGrace)
 	defD(&o.GCInterval, DefaultGCInterval)
+	if o.RepackThreshold == 0 {
+		o.RepackThreshold = DefaultRepackThreshold
+	}
+	defD(&o.RepackInterval, DefaultRepackInterval)
 	defD(&o.RetryBase, DefaultRetryBase)
 	defD(&o.RetryMax, DefaultRetryMax)
 }

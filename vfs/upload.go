@@ -126,6 +126,7 @@ func (u *uploader) start() {
 		u.wg.Go(u.worker)
 	}
 	u.wg.Go(u.f.gcLoop)
+	u.wg.Go(u.f.repackLoop)
 }
 
 // stop lets running uploads finish for up to grace, flushes the pending

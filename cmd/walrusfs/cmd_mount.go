@@ -58,6 +58,13 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if *m.expiryWarn < 0 {
 		return usageError{"--expiry-warn: want a non-negative number of epochs"}
 	}
+	repack := *m.repackThreshold
+	switch {
+	case repack < 0 || repack > 1:
+		return usageError{fmt.Sprintf("--repack-threshold %v: want a share between 0 (off) and 1", repack)}
+	case repack == 0:
+		repack = -1 // off
+	}
 	level := slog.LevelInfo
 	if *m.debug {
 		level = slog.LevelDebug
@@ -73,7 +80,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	return daemon.RunDaemon(ctx, daemon.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *m.syncUploads, Durability: dur, Nodes: *m.nodes, Shards: *m.shards, GCGrace: *m.gcGrace,
-		Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
+		RepackThreshold: repack, Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
 	})
 }
 
@@ -84,6 +91,7 @@ type mountFlags struct {
 	dataDir, cacheSize, chunkSize, durability, cpuProfile *string
 	syncUploads, noRenew, debug                           *bool
 	gcGrace                                               *time.Duration
+	repackThreshold                                       *float64
 }
 
 // newMountFlags defines the flags of walrusfs mount (also the options
@@ -100,6 +108,7 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.nodes = fs.Int("nodes", 0, "storage nodes of the embedded network (only when the data directory is created)")
 	m.shards = fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
 	m.gcGrace = fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
+	m.repackThreshold = fs.Float64("repack-threshold", vfs.DefaultRepackThreshold, "copy the live files of a pack blob into a new pack once this share of it is deleted (checked hourly; 0 turns it off)")
 	m.durability = fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
 	m.debug = fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	m.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")

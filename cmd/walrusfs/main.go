@@ -49,6 +49,7 @@ func commands() []command {
 		{"import", "place an existing Walrus blob into the tree of a running mount", runImport},
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 		{"renew", "extend now the blobs of a mount with a wallet that end soon", runRenew},
+		{"repack", "copy the live files of mostly deleted pack blobs into new packs now", runRepack},
 		{"wallet", "list the addresses of a Sui keystore or add a key to it (address, new)", runWallet},
 		{"devnet", "run a local Walrus devnet (Sui, storage nodes, aggregator) or change its epoch", runDevnet},
 		{"version", "print the version of walrusfs", runVersion},

@@ -329,3 +329,32 @@ func VerifyEd25519(txData, sig []byte) (string, error) {
 	a := blake([]byte{0}, pk)
 	return hexAddr(a[:]), nil
 }
+
+// CallStats counts the successful transactions executed so far that call
+// the Move function module::function (e.g. "system", "extend_blob"), and
+// the calls in them. Tests use it to check that work is batched.
+func (c *Chain) CallStats(module, function string) (txs, calls int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ds := range c.st.Order {
+		rec := c.st.Txs[ds]
+		if rec == nil || !rec.Result.Success {
+			continue
+		}
+		tx, err := decodeTxData(rec.Result.TxData)
+		if err != nil {
+			continue
+		}
+		n := 0
+		for _, cmd := range tx.Commands {
+			if cmd.Module == module && cmd.Function == function {
+				n++
+			}
+		}
+		if n > 0 {
+			txs++
+			calls += n
+		}
+	}
+	return txs, calls
+}

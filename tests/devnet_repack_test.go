@@ -1,0 +1,101 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/walrusfs/walrusfs/control"
+	"github.com/walrusfs/walrusfs/devnet"
+)
+
+// TestDevnetRepack: two packs of small files whose files are mostly
+// deleted are repacked into one: every live file stays byte-identical
+// (read back from the storage nodes after a remount with an empty cache),
+// the old pack blobs are deleted on Sui after the grace, and their Storage
+// comes back to the wallet.
+func TestDevnetRepack(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	c, err := dn.SuiClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	d := mount(t, data, mnt, "--config", devnet.ClientConfig(dn.Dir), "--gc-grace", "1s")
+	for round := range 2 {
+		for i := range 30 {
+			writeRandomFile(t, filepath.Join(mnt, fmt.Sprintf("r%d-%02d.jpg", round, i)), int64(20_000+i*1000), uint64(round*100+i))
+		}
+		walrusfs(t, "sync", "--data-dir", data)
+	}
+	blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blobs) != 2 {
+		t.Fatalf("%d blobs after two rounds of small files, want 2 packs", len(blobs))
+	}
+	old := map[string]bool{blobs[0].BlobID.String(): true, blobs[1].BlobID.String(): true}
+	for round := range 2 {
+		for i := range 30 {
+			if i%6 != 0 {
+				if err := os.Remove(filepath.Join(mnt, fmt.Sprintf("r%d-%02d.jpg", round, i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	want := treeSums(t, mnt)
+	if len(want) != 11 { // and "."
+		t.Fatalf("%d paths left, want 10 files and the root", len(want))
+	}
+
+	var res control.RepackResult
+	out := walrusfs(t, "repack", "--data-dir", data, "--json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("repack --json: %v\n%s", err, out)
+	}
+	if len(res.Repacked) != 2 || !old[res.Repacked[0]] || !old[res.Repacked[1]] || len(res.New) != 1 || res.Moved != 10 {
+		t.Fatalf("repack: %+v; want both packs %v into one new blob, 10 chunks moved", res, old)
+	}
+	compareTrees(t, want, treeSums(t, mnt))
+
+	// After the grace the old packs are deleted on chain: one blob left
+	// (the new pack), and the Storage of the old ones back in the wallet.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := c.OwnedStorage(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blobs) == 1 && blobs[0].BlobID.String() == res.New[0] && len(st) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("old packs not deleted: %d blobs, %d Storage objects\n%s", len(blobs), len(st), d.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	d.stop()
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data, mnt)
+	compareTrees(t, want, treeSums(t, mnt))
+	out = walrusfs(t, "repack", "--data-dir", data, "--json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Repacked) != 0 {
+		t.Fatalf("second repack: %v %s", err, out)
+	}
+}
