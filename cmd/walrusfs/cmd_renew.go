@@ -48,7 +48,7 @@ func runRenew(ctx context.Context, env *cliEnv, args []string) error {
 	if wal == nil {
 		wal = new(big.Int)
 	}
-	fmt.Fprintf(env.stdout, "%d blobs renewed for %s and %s SUI of gas; %d lost\n", len(res.Renewed), sui.FormatWAL(wal), decimal9(res.GasMIST), len(res.Lost))
+	fmt.Fprintf(env.stdout, "%d blobs renewed for %s and %s SUI of gas; %d lost; %d transactions\n", len(res.Renewed), sui.FormatWAL(wal), decimal9(res.GasMIST), len(res.Lost), res.Transactions)
 	if len(res.Lost) > 0 {
 		return fmt.Errorf("%d blobs in use have expired: their files cannot be read", len(res.Lost))
 	}
