@@ -9,7 +9,12 @@
 //	cost        a mixed tree (10,000 files of about 50 KB and a 2 GiB video)
 //	            written through a mount at 1000 shards: encoded bytes
 //	            (status encoded_bytes) against the raw size (target: at
-//	            most 5x). Needs root (FUSE).
+//	            most 5x); the WAL per epoch that keeps it alive against
+//	            the ideal (one blob per 100 MiB of content, priced the
+//	            same); the Sui transactions per epoch that renewals take
+//	            over -epochs epochs; and the same WAL figure after most
+//	            small files are deleted, before and after repacking.
+//	            Needs root (FUSE).
 //
 // Usage: go run ./tests/benchdevnet [-only throughput|cost] [flags]
 package main
@@ -19,6 +24,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -32,6 +39,8 @@ import (
 	"github.com/walrusfs/walrusfs/devnet"
 	"github.com/walrusfs/walrusfs/directwrite"
 	"github.com/walrusfs/walrusfs/localnet"
+	"github.com/walrusfs/walrusfs/rs2"
+	"github.com/walrusfs/walrusfs/sui"
 )
 
 var (
@@ -45,6 +54,7 @@ var (
 	small     = flag.Int("small", 10000, "small files of the cost part")
 	smallSize = flag.Int("small-size", 50_000, "mean size of the small files")
 	video     = flag.Int64("video", 2<<30, "bytes of the video file of the cost part")
+	epochs    = flag.Int("epochs", 12, "epochs the cost part advances to count renewal transactions")
 )
 
 func main() {
@@ -147,7 +157,7 @@ func cost(ctx context.Context, dir string) {
 	logf, err := os.Create(filepath.Join(dir, "walrusfs.log"))
 	check(err)
 	defer logf.Close()
-	cmd := exec.Command(bin, "mount", "--data-dir", data, "--config", devnet.ClientConfig(dn.Dir), mnt)
+	cmd := exec.Command(bin, "mount", "--data-dir", data, "--config", devnet.ClientConfig(dn.Dir), "--gc-grace", "1s", mnt)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	check(cmd.Start())
 	waitMounted(mnt)
@@ -189,6 +199,107 @@ func cost(ctx context.Context, dir string) {
 	fmt.Printf("cost, %d shards: %d files of ~%d KB and a %d MiB video = %.1f MB raw\n", *costN, *small, *smallSize/1000, *video>>20, float64(raw)/1e6)
 	fmt.Printf("  written in %v, stored (walrusfs sync) after %v; %d blobs\n", written.Round(time.Second), synced.Round(time.Second), st.Blobs)
 	fmt.Printf("  encoded: %.1f MB = %.2fx the raw size (target: at most 5x)\n", float64(st.EncodedBytes)/1e6, float64(st.EncodedBytes)/float64(raw))
+	lifecycle(ctx, dn, bin, data, mnt, raw)
+}
+
+// lifecycle prints what keeping the tree alive costs per epoch against
+// the ideal, the renewal transactions per epoch, and the cost after most
+// small files are deleted, before and after repacking.
+func lifecycle(ctx context.Context, dn *devnet.Devnet, bin, data, mnt string, raw int64) {
+	c, err := dn.SuiClient()
+	check(err)
+	defer c.Close()
+	params, err := rs2.NewParams(*costN)
+	check(err)
+	units := func(size uint64) uint64 {
+		n, err := params.EncodedLength(size)
+		check(err)
+		return sui.Units(n)
+	}
+	st, err := c.ReadState(ctx)
+	check(err)
+	price := st.Prices.StoragePerUnit
+	// perEpoch is the WAL (FROST) per epoch of the wallet's live blobs.
+	perEpoch := func() (frost uint64, blobs int) {
+		bl, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		check(err)
+		for _, b := range bl {
+			frost += units(b.Size) * price
+		}
+		return frost, len(bl)
+	}
+	ideal := func(raw int64) uint64 {
+		const blob = 100 << 20
+		var u uint64
+		for left := raw; left > 0; left -= blob {
+			u += units(uint64(min(left, blob)))
+		}
+		return u * price
+	}
+	have, nb := perEpoch()
+	want := ideal(raw)
+	fmt.Printf("  WAL per epoch to keep it alive: %s in %d blobs; ideal (one blob per 100 MiB): %s; %.2fx the ideal\n",
+		sui.FormatWAL(new(big.Int).SetUint64(have)), nb, sui.FormatWAL(new(big.Int).SetUint64(want)), float64(have)/float64(want))
+
+	txs0, calls0 := dn.Chain.CallStats("system", "extend_blob")
+	var spent big.Int
+	for range *epochs {
+		_, err := dn.Chain.AdvanceEpoch(1)
+		check(err)
+		out, err := exec.Command(bin, "renew", "--data-dir", data, "--json").Output()
+		check(err)
+		var res control.RenewResult
+		check(json.Unmarshal(out, &res))
+		if w, ok := new(big.Int).SetString(res.WALFROST, 10); ok {
+			spent.Add(&spent, w)
+		}
+	}
+	txs, calls := dn.Chain.CallStats("system", "extend_blob")
+	txs, calls = txs-txs0, calls-calls0
+	fmt.Printf("  renewals over %d epochs: %d transactions (%.2f per epoch) extending %d blobs; %s spent (%s per epoch)\n",
+		*epochs, txs, float64(txs)/float64(*epochs), calls, sui.FormatWAL(&spent), sui.FormatWAL(new(big.Int).Div(&spent, big.NewInt(int64(*epochs)))))
+
+	// Delete four of every five small files: their packs are mostly dead.
+	var left int64
+	check(filepath.WalkDir(filepath.Join(mnt, "photos"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		var i int
+		if _, err := fmt.Sscanf(d.Name(), "img%05d.jpg", &i); err == nil && i%5 != 0 {
+			return os.Remove(p)
+		}
+		fi, err := d.Info()
+		if err == nil {
+			left += fi.Size()
+		}
+		return err
+	}))
+	left += *video
+	runCmd(bin, "sync", "--data-dir", data)
+	before, nb := perEpoch()
+	out, err := exec.Command(bin, "repack", "--data-dir", data, "--json").Output()
+	check(err)
+	var rp control.RepackResult
+	check(json.Unmarshal(out, &rp))
+	// The old packs are deleted after the mount's --gc-grace (1s here).
+	var after uint64
+	var na int
+	for range 600 {
+		if after, na = perEpoch(); na == nb-len(rp.Repacked)+len(rp.New) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Printf("  after deleting 80%% of the small files (%.1f MB left): %s per epoch in %d blobs, %.2fx the ideal; repacked %d blobs into %d: %s in %d blobs, %.2fx the ideal\n",
+		float64(left)/1e6, sui.FormatWAL(new(big.Int).SetUint64(before)), nb, float64(before)/float64(ideal(left)),
+		len(rp.Repacked), len(rp.New), sui.FormatWAL(new(big.Int).SetUint64(after)), na, float64(after)/float64(ideal(left)))
+}
+
+func runCmd(bin string, args ...string) {
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("walrusfs %s: %v\n%s", args[0], err, out))
+	}
 }
 
 func random(seed uint64, n int) []byte {
