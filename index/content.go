@@ -34,7 +34,24 @@ type Extent struct {
 	Blob   blobid.ID
 	Offset uint64 // offset of the range in the blob
 	Length uint64 // bytes of the range in the blob (may differ from ChunkState.Len if encoded)
+	// Key is set (Key.Sealed()) when the range is sealed (package seal:
+	// the chunk's plaintext encrypted in segments): it holds the chunk's
+	// key wrapped under the volume's key, never the key itself. Zero means
+	// the range is the plaintext (a mount without encryption, an imported
+	// blob).
+	Key WrappedKey
 }
+
+// WrappedKeySize is the size of a wrapped chunk key: a 24-byte nonce, the
+// 32-byte key encrypted, a 16-byte tag (seal.WrapKey).
+const WrappedKeySize = 72
+
+// WrappedKey is a chunk key wrapped under the volume key; the index stores
+// it opaque.
+type WrappedKey [WrappedKeySize]byte
+
+// Sealed reports whether k is set (the extent is encrypted).
+func (k WrappedKey) Sealed() bool { return k != WrappedKey{} }
 
 // ChunkState is the state of chunk i of a file, which covers the file bytes
 // [i*ChunkSize, i*ChunkSize+ChunkSize).

@@ -73,7 +73,7 @@
 // newer writes. Every Stored chunk holds one reference on its blob; see
 // refs.go for the reference and deletion-list rules.
 //
-// # Schema (version 3)
+// # Schema (version 4)
 //
 // Integers are big-endian; "ino" is 8 bytes, so keys sort numerically.
 //
@@ -96,6 +96,7 @@
 //	xattrs     ino ‖ name -> value
 //	chunks     ino ‖ u64 chunk index -> u8 kind ‖ u64 len
 //	           [‖ 32-byte blob ID ‖ u64 offset ‖ u64 length, if stored]
+//	           [‖ 72-byte wrapped chunk key, if the extent is sealed]
 //	refs       blob ID -> u64 number of stored chunks naming it (> 0)
 //	deadblobs  blob ID -> i64 Unix ns when its count reached 0
 //	orphans    ino -> i64 Unix ns when its link count reached 0 (files
@@ -110,8 +111,9 @@
 //	           yet committed to this file (absent = 0)
 //
 // Version 1 had no stagedcopy bucket and no journal; version 2 had only
-// types 1-3 and inode record version 1. Open migrates both (the step from
-// 2 to 3 rewrites nothing: old records are read as they are).
+// types 1-3 and inode record version 1; version 3 had no sealed extents.
+// Open migrates them (the steps from 2 to 3 and 3 to 4 rewrite nothing:
+// old records are read as they are).
 //
 // Open refuses a file whose version is newer than this package's
 // (ErrVersion). A schema change bumps schemaVersion and adds a migration.
@@ -123,4 +125,4 @@
 package index
 
 // schemaVersion is the on-disk schema version described above.
-const schemaVersion uint64 = 3
+const schemaVersion uint64 = 4

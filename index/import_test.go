@@ -19,7 +19,7 @@ func TestImportFile(t *testing.T) {
 		t.Fatalf("attr %+v", a)
 	}
 	cs, err := x.Chunks(ctx, a.Ino)
-	if err != nil || len(cs) != 3 || cs[2].Len != 10_000-8192 || cs[1].Extent != (Extent{b, 4096, 4096}) {
+	if err != nil || len(cs) != 3 || cs[2].Len != 10_000-8192 || cs[1].Extent != (Extent{Blob: b, Offset: 4096, Length: 4096}) {
 		t.Fatalf("chunks %+v, %v", cs, err)
 	}
 	if n := refs(t, x, b); n != 3 {

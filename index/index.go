@@ -483,6 +483,16 @@ func (x *Index) initSchema(o *Options) error {
 			x.log.Info("index: migrated schema", "from", 2, "to", 3)
 			v = 3
 		}
+		if v == 3 {
+			// Version 4 added sealed extents (a wrapped key after the
+			// extent of a stored chunk). Nothing is rewritten; the
+			// version makes an older walrusfs refuse the index.
+			if err := meta.Put(metaVersion, u64(4)); err != nil {
+				return err
+			}
+			x.log.Info("index: migrated schema", "from", 3, "to", 4)
+			v = 4
+		}
 		if v < schemaVersion {
 			return fmt.Errorf("schema version %d has no migration to %d: %w", v, schemaVersion, ErrVersion)
 		}

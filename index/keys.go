@@ -106,15 +106,19 @@ func decodeDirent(v []byte) (uint64, Type, error) {
 }
 
 // encodeChunk stores a ChunkState: kind (1), len (8) and, for stored chunks,
-// blob (32), offset (8), length (8).
+// blob (32), offset (8), length (8), and for sealed extents the wrapped
+// key (72).
 func encodeChunk(c ChunkState) []byte {
-	b := make([]byte, 0, 57)
+	b := make([]byte, 0, 57+WrappedKeySize)
 	b = append(b, byte(c.Kind))
 	b = binary.BigEndian.AppendUint64(b, c.Len)
 	if c.Kind == ChunkStored {
 		b = append(b, c.Extent.Blob[:]...)
 		b = binary.BigEndian.AppendUint64(b, c.Extent.Offset)
 		b = binary.BigEndian.AppendUint64(b, c.Extent.Length)
+		if c.Extent.Key.Sealed() {
+			b = append(b, c.Extent.Key[:]...)
+		}
 	}
 	return b
 }
@@ -124,10 +128,14 @@ func decodeChunk(v []byte) (ChunkState, error) {
 	var c ChunkState
 	switch {
 	case len(v) == 9 && ChunkKind(v[0]) == ChunkStaged:
-	case len(v) == 57 && ChunkKind(v[0]) == ChunkStored:
+	case (len(v) == 57 || len(v) == 57+WrappedKeySize) && ChunkKind(v[0]) == ChunkStored:
 		copy(c.Extent.Blob[:], v[9:41])
 		c.Extent.Offset = binary.BigEndian.Uint64(v[41:49])
 		c.Extent.Length = binary.BigEndian.Uint64(v[49:57])
+		copy(c.Extent.Key[:], v[57:])
+		if len(v) > 57 && !c.Extent.Key.Sealed() {
+			return c, fmt.Errorf("index: chunk value with an all-zero key: %w", ErrCorrupt)
+		}
 	default:
 		return c, fmt.Errorf("index: chunk value of %d bytes: %w", len(v), ErrCorrupt)
 	}

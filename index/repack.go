@@ -29,9 +29,8 @@ type BlobUsage struct {
 	// Chunks are the stored chunks naming the blob, in (inode, chunk)
 	// order.
 	Chunks []StoredChunk
-	// Live is the number of blob bytes those chunks still read: the sum
-	// over the chunks of min(Len, Extent.Length). A truncated chunk keeps
-	// its extent but reads only its first Len bytes.
+	// Live is the number of blob bytes those chunks still need: the sum
+	// over the chunks of LiveBytes.
 	Live uint64
 	// End is the largest Extent.Offset+Extent.Length: the blob is at
 	// least this long.
@@ -73,7 +72,7 @@ func (x *Index) BlobUsages(ctx context.Context) ([]BlobUsage, error) {
 				return fmt.Errorf("index: inode %d chunk %d names blob %v, which has no reference count: %w", ino, idx, cs.Extent.Blob, ErrCorrupt)
 			}
 			u.Chunks = append(u.Chunks, StoredChunk{Ino: ino, Chunk: idx, State: cs})
-			u.Live += min(cs.Len, cs.Extent.Length)
+			u.Live += cs.LiveBytes()
 			u.End = max(u.End, cs.Extent.Offset+cs.Extent.Length)
 			return nil
 		})
@@ -86,6 +85,17 @@ func (x *Index) BlobUsages(ctx context.Context) ([]BlobUsage, error) {
 		out = append(out, *byBlob[id])
 	}
 	return out, nil
+}
+
+// LiveBytes is how many bytes of its extent a stored chunk needs: a
+// truncated plaintext chunk keeps its extent but reads only its first Len
+// bytes; a sealed extent is needed whole (its segments are authenticated
+// up to the last one).
+func (c ChunkState) LiveBytes() uint64 {
+	if c.Extent.Key.Sealed() {
+		return c.Extent.Length
+	}
+	return min(c.Len, c.Extent.Length)
 }
 
 // ExtentMove moves one stored chunk to a new extent: applied only if the

@@ -99,3 +99,41 @@ func TestBlobUsagesAndMoveExtents(t *testing.T) {
 	_, err = x.MoveExtents(ctx, []ExtentMove{{Ino: files[2].Ino, From: ChunkState{Kind: ChunkStaged, Len: 1}, To: Extent{Blob: lost}}})
 	wantErr(t, "staged source", err, ErrInvalid)
 }
+
+// TestSealedExtent: a sealed extent keeps its wrapped key through commit,
+// reopen (journal replay and checkpoint) and a move; a record with an
+// all-zero key is corrupt.
+func TestSealedExtent(t *testing.T) {
+	x, _ := contentIndex(t)
+	ctx := t.Context()
+	var key WrappedKey
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	f := mk(t, x, RootIno, "f", TypeFile)
+	stage(t, x, f.Ino, map[uint64]uint64{0: 100})
+	ext := Extent{Blob: blob(0xB1), Offset: 7, Length: 116, Key: key}
+	upload(t, x, f.Ino, map[uint64]Extent{0: ext})
+	c, ok, err := x.Chunk(ctx, f.Ino, 0)
+	if err != nil || !ok || c.Extent != ext || c.Len != 100 || !c.Extent.Key.Sealed() {
+		t.Fatalf("chunk = %+v %v %v", c, ok, err)
+	}
+	to := Extent{Blob: blob(0xB2), Length: 116, Key: key}
+	if n, err := x.MoveExtents(ctx, []ExtentMove{{Ino: f.Ino, From: c, To: to}}); err != nil || n != 1 {
+		t.Fatalf("move: %d %v", n, err)
+	}
+	if c, _, _ := x.Chunk(ctx, f.Ino, 0); c.Extent != to {
+		t.Fatalf("moved chunk = %+v", c)
+	}
+	v := encodeChunk(ChunkState{Kind: ChunkStored, Len: 1, Extent: Extent{Blob: blob(1), Length: 17, Key: key}})
+	if len(v) != 57+WrappedKeySize {
+		t.Fatalf("sealed record of %d bytes", len(v))
+	}
+	clear(v[57:])
+	if _, err := decodeChunk(v); err == nil {
+		t.Fatal("all-zero key accepted")
+	}
+	if _, err := decodeChunk(v[:60]); err == nil {
+		t.Fatal("truncated record accepted")
+	}
+}

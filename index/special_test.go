@@ -340,8 +340,8 @@ func TestMigrateSchema2(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if ver != 3 || recVer != 2 {
-		t.Fatalf("schema %d, rewritten record version %d; want 3, 2", ver, recVer)
+	if ver != schemaVersion || recVer != 2 {
+		t.Fatalf("schema %d, rewritten record version %d; want %d, 2", ver, recVer, schemaVersion)
 	}
 	c := mkSpecial(t, x, d.Ino, "c", TypeCharDev, 77)
 	if got := attr(t, x, c.Ino); got.Rdev != 77 {

@@ -147,7 +147,7 @@ func (f *FS) repackBatch(ctx context.Context, batch []repackCand, res *RepackRes
 	)
 	for _, c := range batch {
 		for _, sc := range c.usage.Chunks {
-			n := min(sc.State.Len, sc.State.Extent.Length)
+			n := sc.State.LiveBytes()
 			data, err := f.store.Read(ctx, c.usage.Blob, int64(sc.State.Extent.Offset), int64(n))
 			if err != nil {
 				return fmt.Errorf("repack: reading blob %v: %w", c.usage.Blob, err)
@@ -174,7 +174,7 @@ func (f *FS) repackBatch(ctx context.Context, batch []repackCand, res *RepackRes
 	moves := make([]index.ExtentMove, len(pieces))
 	for i, p := range pieces {
 		moves[i] = index.ExtentMove{Ino: p.c.Ino, Chunk: p.c.Chunk, From: p.c.State,
-			To: index.Extent{Blob: info.ID, Offset: p.off, Length: p.n}}
+			To: index.Extent{Blob: info.ID, Offset: p.off, Length: p.n, Key: p.c.State.Extent.Key}}
 	}
 	moved, err := f.idx.MoveExtents(ctx, moves)
 	if err != nil {
