@@ -133,6 +133,12 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 // readStoredVec is readStored that may answer with views of cached blocks
 // instead of filling p (see readVec).
 func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([][]byte, error) {
+	if c.Extent.Key.Sealed() {
+		if err := f.readSealed(ctx, h, ino, ci, c, p, lo); err != nil {
+			return nil, err
+		}
+		return [][]byte{p}, nil
+	}
 	id := c.Extent.Blob
 	off := int64(c.Extent.Offset) + lo
 	if uint64(lo)+uint64(len(p)) > c.Extent.Length {

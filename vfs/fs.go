@@ -61,6 +61,9 @@ type Options struct {
 	// GCGrace is how long a blob stays unreferenced before it is deleted
 	// from the store; GCInterval is how often the collector looks.
 	GCGrace, GCInterval time.Duration
+	// Crypt, if set, encrypts every chunk this mount stores (see Crypt);
+	// nil stores plaintext. Chunks stored either way stay readable.
+	Crypt Crypt
 	// RepackThreshold is the dead share (bytes no file reads, over the
 	// blob's size) at which a blob's live content is copied to a new pack
 	// (see repack.go); zero means DefaultRepackThreshold, negative turns

@@ -133,13 +133,32 @@ func (p *packer) flush(batch []packItem) {
 		return
 	}
 	u, f := p.u, p.u.f
+	// Each file is sealed by itself (its own key) when the mount
+	// encrypts; the pack is the concatenation.
 	var total int
 	for _, it := range batch {
 		total += len(it.data)
 	}
+	if f.opt.Crypt != nil {
+		total += len(batch) * 32 // a tag per segment: most small files have one
+	}
 	blob := make([]byte, 0, total)
-	for _, it := range batch {
-		blob = append(blob, it.data...)
+	exts := make([]index.Extent, len(batch))
+	for i, it := range batch {
+		start := len(blob)
+		var err error
+		if f.opt.Crypt != nil {
+			blob, exts[i].Key, err = f.opt.Crypt.Seal(blob, it.data)
+		} else {
+			blob = append(blob, it.data...)
+		}
+		if err != nil {
+			for _, it := range batch {
+				u.finish(it.st, err)
+			}
+			return
+		}
+		exts[i].Offset, exts[i].Length = uint64(start), uint64(len(blob)-start)
 	}
 	ctx := u.ctx
 	free, err := u.bgSlot(ctx)
@@ -161,10 +180,9 @@ func (p *packer) flush(batch []packItem) {
 	}
 	f.sizes.put(info.ID, int64(len(blob)))
 	errs := make([]error, len(batch))
-	var off uint64
 	for i, it := range batch {
-		ext := index.Extent{Blob: info.ID, Offset: off, Length: uint64(len(it.data))}
-		off += uint64(len(it.data))
+		ext := exts[i]
+		ext.Blob = info.ID
 		errs[i] = f.commit(ctx, it.st, it.up, map[uint64]index.Extent{0: ext})
 	}
 	f.gcMu.RUnlock()

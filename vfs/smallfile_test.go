@@ -88,8 +88,18 @@ func TestSmallFileInIndex(t *testing.T) {
 // starts it.
 func (e *env) restart(t *testing.T) *FS {
 	t.Helper()
-	f, err := New(ctxb, e.idx, e.store, &Options{StagingDir: filepath.Join(e.dir, "staging"),
-		PackDelay: 20 * time.Millisecond, UploadDelay: -1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, PackThreshold: 16 << 10})
+	return e.restartWith(t, nil)
+}
+
+// restartWith is restart with tweak applied to the options.
+func (e *env) restartWith(t *testing.T, tweak func(*Options)) *FS {
+	t.Helper()
+	o := &Options{StagingDir: filepath.Join(e.dir, "staging"),
+		PackDelay: 20 * time.Millisecond, UploadDelay: -1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, PackThreshold: 16 << 10}
+	if tweak != nil {
+		tweak(o)
+	}
+	f, err := New(ctxb, e.idx, e.store, o)
 	if err != nil {
 		t.Fatal(err)
 	}

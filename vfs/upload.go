@@ -367,7 +367,11 @@ func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Up
 		if gone {
 			return nil // deleted meanwhile: storing the rest would be paid for nothing
 		}
-		data, err := f.readUpload(st, up, ci, up.Staged[ci])
+		plain, err := f.readUpload(st, up, ci, up.Staged[ci])
+		if err != nil {
+			return err
+		}
+		data, key, err := f.sealData(plain)
 		if err != nil {
 			return err
 		}
@@ -380,7 +384,7 @@ func (u *uploader) uploadChunks(ctx context.Context, st *inodeState, up index.Up
 		free()
 		if err == nil {
 			f.sizes.put(info.ID, int64(len(data)))
-			ext := index.Extent{Blob: info.ID, Length: uint64(len(data))}
+			ext := index.Extent{Blob: info.ID, Length: uint64(len(data)), Key: key}
 			err = f.commit(ctx, st, up, map[uint64]index.Extent{ci: ext})
 		}
 		f.gcMu.RUnlock()
