@@ -15,7 +15,7 @@ func Example_rangeRead() {
 		panic(err)
 	}
 	plain := bytes.Repeat([]byte("walrusfs "), 30000) // 270000 bytes, 5 segments
-	blob := seal.Seal(nil, kc, plain)                // what is stored on Walrus
+	blob := seal.Seal(nil, kc, plain)                 // what is stored on Walrus
 
 	plainLen, off, n := int64(len(plain)), int64(70000), int64(9)
 	sealedOff, sealedLen, firstSeg := seal.Span(plainLen, off, n)
