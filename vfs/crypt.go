@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/seal"
 )
 
 // Crypt seals chunk content before it is stored and opens it when it is
@@ -25,6 +26,69 @@ type Crypt interface {
 	// their plaintext (which starts at the plaintext offset of the first
 	// segment: sealedOff / (segment+tag) * segment).
 	Open(key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error)
+}
+
+// chunkKeyAAD binds a wrapped chunk key to its use and format version.
+var chunkKeyAAD = []byte("walrusfs chunk key v1")
+
+// NewCrypt returns the Crypt of a volume whose master key is master:
+// chunks are sealed with package seal under fresh random keys, kept
+// wrapped (seal.WrapKey) under a key derived from master, so the index
+// holds no usable key.
+func NewCrypt(master seal.Key) Crypt {
+	return &sealCrypt{kek: seal.Derive(master, "chunk key wrapping v1")}
+}
+
+type sealCrypt struct{ kek seal.Key }
+
+func (c *sealCrypt) Seal(dst, plain []byte) ([]byte, index.WrappedKey, error) {
+	var wk index.WrappedKey
+	k, err := seal.NewKey()
+	if err != nil {
+		return dst, wk, err
+	}
+	w, err := seal.WrapKey(c.kek, k, chunkKeyAAD)
+	if err != nil {
+		return dst, wk, err
+	}
+	if len(w) != len(wk) {
+		return dst, wk, fmt.Errorf("seal: wrapped key of %d bytes, want %d", len(w), len(wk))
+	}
+	copy(wk[:], w)
+	return seal.Seal(dst, k, plain), wk, nil
+}
+
+func (c *sealCrypt) Span(sealedLen, off, n int64) (int64, int64, error) {
+	plainLen, err := seal.PlainSize(sealedLen)
+	if err != nil {
+		return 0, 0, err
+	}
+	if off < 0 || n < 0 || off+n > plainLen {
+		return 0, 0, fmt.Errorf("seal: %d bytes at %d outside a sealed chunk of %d: %w", n, off, plainLen, index.ErrCorrupt)
+	}
+	so, sl, _ := seal.Span(plainLen, off, n)
+	return so, sl, nil
+}
+
+func (c *sealCrypt) Open(key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error) {
+	plainLen, err := seal.PlainSize(sealedLen)
+	if err != nil {
+		return nil, 0, err
+	}
+	const sealedSeg = seal.SegmentSize + seal.TagSize
+	if sealedOff < 0 || sealedOff%sealedSeg != 0 {
+		return nil, 0, fmt.Errorf("seal: sealed offset %d is not a segment boundary: %w", sealedOff, index.ErrCorrupt)
+	}
+	k, err := seal.UnwrapKey(c.kek, key[:], chunkKeyAAD)
+	if err != nil {
+		return nil, 0, fmt.Errorf("unwrapping the chunk key: %w", err)
+	}
+	first := sealedOff / sealedSeg
+	plain, err := seal.OpenSegments(nil, k, plainLen, first, seg)
+	if err != nil {
+		return nil, 0, err
+	}
+	return plain, first * seal.SegmentSize, nil
 }
 
 // sealData encrypts data for storing when the mount encrypts; otherwise
