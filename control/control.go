@@ -45,19 +45,25 @@ const SocketName = "walrusfs.sock"
 
 // Status is what `walrusfs status` shows.
 type Status struct {
-	PID          int             `json:"pid"`
-	Mountpoint   string          `json:"mountpoint"`
-	DataDir      string          `json:"data_dir"`
-	Store        string          `json:"store"`
-	Files        uint64          `json:"inodes"`
-	Bytes        uint64          `json:"bytes"`
-	PendingFiles uint64          `json:"pending_files"`
-	PendingBytes uint64          `json:"pending_bytes"`
-	Uploading    uint64          `json:"uploading"`
-	Failures     []StatusFailure `json:"failures"`
-	Orphans      uint64          `json:"orphans"`
-	Blobs        uint64          `json:"blobs"`
-	DeadBlobs    uint64          `json:"dead_blobs"`
+	PID        int    `json:"pid"`
+	Mountpoint string `json:"mountpoint"`
+	DataDir    string `json:"data_dir"`
+	Store      string `json:"store"`
+	// Encryption says whether the mount encrypts what it stores: "off",
+	// or "on (unlocked by ...)".
+	Encryption string `json:"encryption"`
+	// EncryptionWarning is set for a plaintext mount: who can read its
+	// data.
+	EncryptionWarning string          `json:"encryption_warning,omitempty"`
+	Files             uint64          `json:"inodes"`
+	Bytes             uint64          `json:"bytes"`
+	PendingFiles      uint64          `json:"pending_files"`
+	PendingBytes      uint64          `json:"pending_bytes"`
+	Uploading         uint64          `json:"uploading"`
+	Failures          []StatusFailure `json:"failures"`
+	Orphans           uint64          `json:"orphans"`
+	Blobs             uint64          `json:"blobs"`
+	DeadBlobs         uint64          `json:"dead_blobs"`
 	// EncodedBytes is the sum of the encoded lengths (what storage is paid
 	// for: metadata and slivers of every shard) of the blobs in use.
 	EncodedBytes uint64        `json:"encoded_bytes"`

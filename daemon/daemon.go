@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -32,6 +33,8 @@ type DaemonConfig struct {
 	Nodes       int // embedded network size, used when the data dir is created
 	Shards      int
 	GCGrace     time.Duration
+	// Crypt says whether and how the mount encrypts (see crypt.go).
+	Crypt CryptConfig
 	// RepackThreshold is the dead share of a blob at which its live files
 	// are copied to a new pack (vfs.Options.RepackThreshold; 0 = the
 	// default, negative = no periodic repacking).
@@ -130,6 +133,13 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		}
 		packMax = max(min(packMax, int64(maxBlob)-vfs.DefaultPackThreshold), 4096)
 	}
+	// The volume key is unlocked before anything is opened: a wrong
+	// passphrase changes nothing.
+	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "index.db"))
+	crypt, cryptDesc, err := openCrypt(cfg, errors.Is(statErr, iofs.ErrNotExist), log)
+	if err != nil {
+		return err
+	}
 	// The index lock comes first: a second daemon fails before it touches
 	// anything else.
 	idx, err := index.Open(filepath.Join(cfg.DataDir, "index.db"), &index.Options{Logger: log, ChunkSize: cfg.ChunkSize})
@@ -152,7 +162,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	defer closeLog(log, "cache", c.Close)
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
 		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax,
-		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold}
+		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold, Crypt: crypt}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often
 	}
@@ -203,7 +213,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	_ = os.Chmod(sock, 0o600)
 	stopReq := make(chan struct{}, 1)
-	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, unmount: func() {
+	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, unmount: func() {
 		select {
 		case stopReq <- struct{}{}:
 		default:

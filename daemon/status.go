@@ -24,6 +24,8 @@ type controlled struct {
 	cache   *cache.Cache
 	ds      *daemonStore
 	unmount func()
+	// encryption describes the mount's encryption (control.Status).
+	encryption string
 }
 
 // Status returns the queue, failure and blob figures of the index, the
@@ -42,6 +44,10 @@ func (d *controlled) Status(ctx context.Context) (control.Status, error) {
 		s.CacheMax = cache.DefaultMaxBytes
 	}
 	s.Store = d.ds.describe
+	s.Encryption = d.encryption
+	if d.encryption == "off" {
+		s.EncryptionWarning = plaintextWarning(d.cfg)
+	}
 	if s.EncodedBytes, err = d.ds.encodedBytes(ctx, d.Index()); err != nil {
 		return control.Status{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/walrusfs/walrusfs/daemon"
 	"github.com/walrusfs/walrusfs/localnet"
 	"github.com/walrusfs/walrusfs/vfs"
+	"golang.org/x/term"
 )
 
 // runMount: walrusfs mount [flags] MOUNTPOINT
@@ -80,9 +81,32 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	return daemon.RunDaemon(ctx, daemon.DaemonConfig{
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *m.syncUploads, Durability: dur, Nodes: *m.nodes, Shards: *m.shards, GCGrace: *m.gcGrace,
-		RepackThreshold: repack, Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
+		RepackThreshold: repack, Crypt: m.cryptConfig(env), Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
 	})
 }
+
+// envPassphraseFile names the passphrase file when --passphrase-file is
+// not given (systemd units).
+const envPassphraseFile = "WALRUSFS_PASSPHRASE_FILE"
+
+// cryptConfig is the encryption part of the daemon's configuration. The
+// recovery code made at creation is shown on a terminal only; the
+// passphrase is asked for on a terminal only.
+func (m *mountFlags) cryptConfig(env *cliEnv) daemon.CryptConfig {
+	c := daemon.CryptConfig{PassphraseFile: firstSet(*m.passphraseFile, os.Getenv(envPassphraseFile)),
+		RecoveryCodeFile: *m.recoveryCodeFile, Prompt: isTerminal(os.Stdin)}
+	if m.encrypt.Given {
+		v := m.encrypt.Value
+		c.Encrypt = &v
+	}
+	if f, ok := env.stderr.(*os.File); ok && isTerminal(f) {
+		c.Out = f
+	}
+	return c
+}
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // mountFlags are the values of walrusfs mount's flags.
 type mountFlags struct {
@@ -92,6 +116,8 @@ type mountFlags struct {
 	syncUploads, noRenew, debug                           *bool
 	gcGrace                                               *time.Duration
 	repackThreshold                                       *float64
+	encrypt                                               optBool
+	passphraseFile, recoveryCodeFile                      *string
 }
 
 // newMountFlags defines the flags of walrusfs mount (also the options
@@ -109,6 +135,9 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.shards = fs.Int("shards", 0, "shards of the embedded network (only when the data directory is created)")
 	m.gcGrace = fs.Duration("gc-grace", 10*time.Minute, "how long an unreferenced blob is kept before it is deleted")
 	m.repackThreshold = fs.Float64("repack-threshold", vfs.DefaultRepackThreshold, "copy the live files of a pack blob into a new pack once this share of it is deleted (checked hourly; 0 turns it off)")
+	fs.Var(&m.encrypt, "encrypt", "encrypt everything the mount stores (the default for a new data directory; --encrypt=false at creation stores plaintext that anyone with a blob ID can read; --encrypt on a plaintext data directory encrypts what it stores from then on)")
+	m.passphraseFile = fs.String("passphrase-file", "", "file holding the volume's passphrase (env "+envPassphraseFile+"); at creation it adds a passphrase to the volume")
+	m.recoveryCodeFile = fs.String("recovery-code-file", "", "file holding the volume's recovery code (AGE-SECRET-KEY-1...), to unlock it when its other keys are lost")
 	m.durability = fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
 	m.debug = fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	m.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")

@@ -81,6 +81,10 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "mounted:    %s (pid %d)\n", s.Mountpoint, s.PID)
 	fmt.Fprintf(w, "data dir:   %s\n", s.DataDir)
 	fmt.Fprintf(w, "store:      %s\n", s.Store)
+	fmt.Fprintf(w, "encryption: %s\n", s.Encryption)
+	if s.EncryptionWarning != "" {
+		fmt.Fprintf(w, "            warning: %s\n", s.EncryptionWarning)
+	}
 	fmt.Fprintf(w, "files:      %d inodes, %s\n", s.Files, human(s.Bytes))
 	fmt.Fprintf(w, "pending:    %d files, %s to upload (%d uploading)\n", s.PendingFiles, human(s.PendingBytes), s.Uploading)
 	fmt.Fprintf(w, "blobs:      %d referenced, %d waiting for deletion; %s encoded\n", s.Blobs, s.DeadBlobs, human(s.EncodedBytes))

@@ -50,6 +50,7 @@ func commands() []command {
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 		{"renew", "extend now the blobs of a mount with a wallet that end soon", runRenew},
 		{"repack", "copy the live files of mostly deleted pack blobs into new packs now", runRepack},
+		{"key", "the volume key of an encrypted mount: status, change-passphrase, export-recovery", runKey},
 		{"wallet", "list the addresses of a Sui keystore or add a key to it (address, new)", runWallet},
 		{"devnet", "run a local Walrus devnet (Sui, storage nodes, aggregator) or change its epoch", runDevnet},
 		{"version", "print the version of walrusfs", runVersion},
