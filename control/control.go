@@ -33,6 +33,10 @@ import (
 //	               request, 409 if P exists, 500 otherwise (message in body)
 //	GET  /expiring?within=N
 //	               the files whose blobs end within N epochs, as JSON
+//	GET  /plaintext?blob=ID
+//	               the plaintext of one of the mount's encrypted blobs
+//	               (vfs.FS.BlobPlaintext): 200 with the bytes, 404 if the
+//	               blob is not one of them
 //	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
 //	POST /repack?threshold=F
 //	               a repacking pass (F: dead share, optional): RepackResult
@@ -148,6 +152,9 @@ type Daemon interface {
 	// Renew runs a renewal pass (extending the blobs in use that end
 	// soon) and says what it did.
 	Renew(ctx context.Context) (RenewResult, error)
+	// BlobPlaintext returns the plaintext of one of the mount's sealed
+	// blobs; ok is false if id is not one.
+	BlobPlaintext(ctx context.Context, id blobid.ID) (data []byte, ok bool, err error)
 	// Repack copies the live files of blobs that are at least threshold
 	// dead (0: the mount's setting) into new packs; see vfs.FS.Repack.
 	Repack(ctx context.Context, threshold float64) (RepackResult, error)
@@ -227,6 +234,23 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(res)
+	})
+	mux.HandleFunc("GET /plaintext", func(w http.ResponseWriter, r *http.Request) {
+		id, err := blobid.Parse(r.URL.Query().Get("blob"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		data, ok, err := d.BlobPlaintext(r.Context(), id)
+		switch {
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		case !ok:
+			http.Error(w, "not an encrypted blob of this mount", http.StatusNotFound)
+		default:
+			w.Header().Set("Content-Type", "application/octet-stream")
+			_, _ = w.Write(data)
+		}
 	})
 	mux.HandleFunc("POST /repack", func(w http.ResponseWriter, r *http.Request) {
 		var th float64
@@ -406,6 +430,20 @@ func (c *Client) Renew(ctx context.Context) (RenewResult, error) {
 		return RenewResult{}, fmt.Errorf("control: renew answer: %w", err)
 	}
 	return res, nil
+}
+
+// ErrNotMountBlob: BlobPlaintext of a blob that is not one of the mount's
+// encrypted blobs.
+var ErrNotMountBlob = errors.New("not an encrypted blob of this mount")
+
+// BlobPlaintext asks the daemon for the plaintext of one of its encrypted
+// blobs (ErrNotMountBlob if id is not one).
+func (c *Client) BlobPlaintext(ctx context.Context, id blobid.ID) ([]byte, error) {
+	b, err := c.do(ctx, http.MethodGet, "/plaintext?blob="+id.String())
+	if err != nil && strings.Contains(err.Error(), ErrNotMountBlob.Error()) {
+		return nil, fmt.Errorf("%v: %w", id, ErrNotMountBlob)
+	}
+	return b, err
 }
 
 // Repack asks the daemon for a repacking pass (threshold 0: the mount's).

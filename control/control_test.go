@@ -76,6 +76,9 @@ func (u unmountOnly) Unmount() { u() }
 func (unmountOnly) Status(context.Context) (Status, error)     { return Status{}, nil }
 func (unmountOnly) Sync(context.Context) error                 { return nil }
 func (unmountOnly) Renew(context.Context) (RenewResult, error) { return RenewResult{}, nil }
+func (unmountOnly) BlobPlaintext(context.Context, blobid.ID) ([]byte, bool, error) {
+	return nil, false, nil
+}
 func (unmountOnly) Repack(_ context.Context, th float64) (RepackResult, error) {
 	return RepackResult{Repacked: []string{fmt.Sprint(th)}}, nil
 }

@@ -82,7 +82,8 @@ func mmapRead(t *testing.T, path string) []byte {
 // the marker written into small (packed) and large (chunked) files
 // appears in no storage node's file; the files read back the same, by
 // read(2) and mmap, after a remount with an empty cache; status says so;
-// walrusfs read of one of its blobs prints ciphertext.
+// walrusfs read --raw of one of its blobs prints ciphertext, and without
+// --raw, given the mount's data directory, the plaintext.
 func TestEncryptedByDefault(t *testing.T) {
 	needFUSE(t)
 	base := t.TempDir()
@@ -130,9 +131,16 @@ func TestEncryptedByDefault(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Fatalf("user.walrus.blob_ids: %v", err)
 	}
-	out := walrusfs(t, "read", "--data-dir", data, strings.Fields(string(id[:n]))[0])
+	blob := strings.Fields(string(id[:n]))[0]
+	out := walrusfs(t, "read", "--data-dir", data, "--raw", blob)
 	if len(out) == 0 || strings.Contains(out, marker) {
-		t.Fatalf("walrusfs read of an encrypted blob: %d bytes, plaintext %v", len(out), strings.Contains(out, marker))
+		t.Fatalf("walrusfs read --raw of an encrypted blob: %d bytes, plaintext %v", len(out), strings.Contains(out, marker))
+	}
+	// Given the running mount's data directory, read opens it: the pack's
+	// files one after the other.
+	plain, err := exec.Command(binary, "read", "--data-dir", data, blob).Output()
+	if err != nil || !bytes.Contains(plain, want["small00.txt"]) {
+		t.Fatalf("walrusfs read with the mount's data directory: %v, %d bytes, holds small00.txt: %v", err, len(plain), bytes.Contains(plain, want["small00.txt"]))
 	}
 }
 

@@ -3,7 +3,9 @@ package vfs
 import (
 	"context"
 	"fmt"
+	"sort"
 
+	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/seal"
 )
@@ -131,4 +133,36 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	}
 	copy(p, plain[start:])
 	return nil
+}
+
+// BlobPlaintext returns the plaintext of blob id when it is one of this
+// mount's sealed blobs: the content of the chunks stored in it, in the
+// order of their extents (a chunk of a large file, or the small files of
+// a pack one after the other). ok is false when no sealed chunk of the
+// tree uses the blob (a plaintext or foreign blob: its bytes are its
+// content). It scans the index: meant for `walrusfs read`.
+func (f *FS) BlobPlaintext(ctx context.Context, id blobid.ID) (data []byte, ok bool, err error) {
+	usages, err := f.idx.BlobUsages(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, u := range usages {
+		if u.Blob != id {
+			continue
+		}
+		chunks := u.Chunks
+		sort.Slice(chunks, func(i, j int) bool { return chunks[i].State.Extent.Offset < chunks[j].State.Extent.Offset })
+		for _, c := range chunks {
+			if !c.State.Extent.Key.Sealed() {
+				return nil, false, nil
+			}
+			buf := make([]byte, c.State.Len)
+			if err := f.readStored(ctx, nil, c.Ino, c.Chunk, c.State, buf, 0); err != nil {
+				return nil, false, err
+			}
+			data = append(data, buf...)
+		}
+		return data, len(chunks) > 0, nil
+	}
+	return nil, false, nil
 }
