@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
-.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-devnet clean
+.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-crypt bench-devnet clean
 
 all: build
 
@@ -58,6 +58,9 @@ bench-mount:
 	$(GO) run ./tests/benchmount
 
 # Direct writes with a wallet on a local devnet; the cost part needs root.
+bench-crypt:
+	$(GO) run ./tests/benchmount -only crypt
+
 bench-devnet:
 	$(GO) run ./tests/benchdevnet
 

@@ -40,6 +40,11 @@
 // development VM after a benchmark's clean-up (-dir /var/tmp/benchmount
 // on a quiet part of the disk gives steadier figures).
 //
+// -only crypt compares an encrypted walrusfs mount (the default) with a
+// plaintext one (--encrypt=false) in the same run: sequential write,
+// upload, cold sequential read and small-file creation, and prints what
+// encryption costs in each (target: at most 10%). make bench-crypt runs it.
+//
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
 // before/after comparisons of the read path; -only small only the
@@ -76,8 +81,8 @@ func main() {
 	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
 	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
-	if *only != "" && *only != "read" && *only != "small" && *only != "rss" && *only != "busy" {
-		fail(fmt.Errorf("-only %q: want read, small, rss or busy", *only))
+	if *only != "" && *only != "read" && *only != "small" && *only != "rss" && *only != "busy" && *only != "crypt" {
+		fail(fmt.Errorf("-only %q: want read, small, rss, busy or crypt", *only))
 	}
 	if os.Geteuid() != 0 {
 		fail(fmt.Errorf("run as root (the mounts use FUSE directly)"))
@@ -100,6 +105,22 @@ func main() {
 	if *only == "rss" {
 		rss := peakRSS(newWalrusfs(filepath.Join(work, "rss"), bin, "walrusfs"), *copySize)
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", *copySize>>20, rss>>20)
+		_ = os.RemoveAll(work)
+		return
+	}
+	if *only == "crypt" {
+		targets := []*target{
+			newWalrusfs(filepath.Join(work, "encrypted"), bin, "walrusfs"),
+			newWalrusfs(filepath.Join(work, "plaintext"), bin, plaintextName, "--encrypt=false"),
+		}
+		for _, t := range targets {
+			t.mount()
+		}
+		results := measure(targets, *size, max(*rounds, 1), *only)
+		for _, t := range targets {
+			t.unmount()
+		}
+		reportCrypt(results, *size, max(*rounds, 1))
 		_ = os.RemoveAll(work)
 		return
 	}
@@ -313,7 +334,7 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 	}
 	if only != "read" {
 		for _, t := range targets {
-			if t.readOnly {
+			if t.readOnly || only == "crypt" {
 				continue
 			}
 			big := bigOf(t)
@@ -355,6 +376,9 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 		}
 
 		for _, t := range smallTargets {
+			if only == "crypt" {
+				break
+			}
 			many := filepath.Join(t.root, "many")
 			check(os.MkdirAll(many, 0o755))
 			for i := range 10000 {
@@ -463,6 +487,26 @@ func report(targets []*target, res map[string]map[string]float64, size, copySize
 	if rss >= 0 {
 		fmt.Printf("walrusfs daemon peak RSS while copying %d MiB and uploading it: %d MiB (target <= 512 MiB)\n", copySize>>20, rss>>20)
 	}
+}
+
+// plaintextName is the walrusfs target without encryption (-only crypt).
+const plaintextName = "walrusfs plaintext"
+
+// reportCrypt prints what encryption costs: the encrypted mount against
+// the plaintext one, per figure.
+func reportCrypt(res map[string]map[string]float64, size int64, rounds int) {
+	fmt.Printf("encryption benchmark, %s, %d MiB file, host cores %d, medians of %d interleaved rounds for cold seq read and create\n",
+		time.Now().Format(time.DateOnly), size>>20, numCPU(), rounds)
+	fmt.Printf("%-26s %14s %14s %16s\n", "", "encrypted", "plaintext", "cost of encryption")
+	for _, k := range []string{"seq write+fsync MB/s", "upload after write MB/s", coldKey, "create 2000 4K files s"} {
+		enc, plain := res["walrusfs"][k], res[plaintextName][k]
+		cost := plain/enc - 1 // MB/s: higher is better
+		if strings.HasSuffix(k, " s") {
+			cost = enc/plain - 1 // seconds: lower is better
+		}
+		fmt.Printf("%-26s %14.3f %14.3f %15.1f%%\n", k, enc, plain, 100*cost)
+	}
+	fmt.Println("(target: at most 10% each; a negative cost is noise in encryption's favour)")
 }
 
 // loopbackName is the FUSE baseline: go-fuse's loopback with file data
