@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	mrand "math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -653,14 +654,10 @@ func TestParseRecoveryCode(t *testing.T) {
 // TestCorruptFiles: damaged or truncated files give ErrCorrupt naming
 // the file.
 func TestCorruptFiles(t *testing.T) {
-	_, _, otherCode := newVolume(t, nil)
 	otherDir := t.TempDir()
-	otherKey, _, err := create(otherDir, Options{Passphrase: []byte(strongPass)}, fast)
-	if err != nil {
+	if _, _, err := create(otherDir, Options{Passphrase: []byte(strongPass)}, fast); err != nil {
 		t.Fatal(err)
 	}
-	_ = otherKey
-	_ = otherCode
 	otherWrap, _ := os.ReadFile(filepath.Join(otherDir, keysDir, passphraseFile))
 	for _, c := range []struct {
 		name, file string
@@ -716,4 +713,32 @@ func flipMAC(b []byte) []byte {
 		b[i+7] ^= 1
 	}
 	return b
+}
+
+// TestAgeCLI: the stock age command opens recovery.age with the code and
+// keyfile.age with keys/keyfile. It runs when an age binary is on PATH
+// (go install filippo.io/age/cmd/age@v1.3.2).
+func TestAgeCLI(t *testing.T) {
+	bin, err := exec.LookPath("age")
+	if err != nil {
+		t.Skip("no age command on PATH")
+	}
+	dir, k, code := newVolume(t, nil)
+	kd := filepath.Join(dir, keysDir)
+	codeFile := filepath.Join(t.TempDir(), "code.txt")
+	if err := os.WriteFile(codeFile, []byte(code+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ id, file string }{
+		{codeFile, recoveryFile},
+		{filepath.Join(kd, keyFileID), keyFileWrap},
+	} {
+		out, err := exec.Command(bin, "-d", "-i", c.id, filepath.Join(kd, c.file)).Output()
+		if err != nil {
+			t.Fatalf("age -d -i %s %s: %v", c.id, c.file, err)
+		}
+		if !bytes.Equal(out, k[:]) {
+			t.Fatalf("age -d %s printed %d bytes, not the key", c.file, len(out))
+		}
+	}
 }
