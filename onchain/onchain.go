@@ -1,5 +1,7 @@
 // Package onchain sends the Walrus transactions of one wallet: it
-// registers blobs (reserving their storage), certifies them with a
+// registers blobs (on the wallet's own Storage objects where they serve,
+// split or fused as storage_resource allows, else reserving new storage;
+// see storageplan.go), certifies them with a
 // storage certificate, and later extends or deletes them. It selects the
 // coins, finds the gas budget by simulation, signs, executes, and waits
 // until a checkpoint holds each transaction before the next step relies on
