@@ -229,6 +229,28 @@ func TestRegisterReusesStorage(t *testing.T) {
 		}
 	})
 
+	t.Run("the last blob takes what is left", func(t *testing.T) {
+		c, sc := walletClient(t, d)
+		big := testBlob(t, 30, 2_600_000)
+		s1, last := testBlob(t, 31, 500_000), testBlob(t, 32, 1_800_000)
+		rest := big.EncodedSize - s1.EncodedSize
+		if rest < last.EncodedSize || rest-last.EncodedSize > slack(last.EncodedSize) {
+			t.Fatalf("encoded sizes %d, %d, %d: the last blob would not take the rest", big.EncodedSize, s1.EncodedSize, last.EncodedSize)
+		}
+		freed(t, c, 5, big)
+		n := callCounts(d)
+		got := register(t, c, sc, []NewBlob{s1, last}, 3, false)
+		if diff := callCounts(d).minus(n); diff != (calls{split: 1}) {
+			t.Fatalf("calls %+v, want one split_by_size and no reserve_space", diff)
+		}
+		if got[0].EncodedSize != s1.EncodedSize || got[1].EncodedSize != rest {
+			t.Fatalf("blob storage sizes %d and %d, want %d and %d", got[0].EncodedSize, got[1].EncodedSize, s1.EncodedSize, rest)
+		}
+		if after := ownedStorage(t, c, sc); len(after) != 0 {
+			t.Fatalf("owned Storage %+v, want none", after)
+		}
+	})
+
 	t.Run("two Storage objects of one period are fused", func(t *testing.T) {
 		c, sc := walletClient(t, d)
 		a, b := testBlob(t, 6, 1_600_000), testBlob(t, 7, 1_650_000)
