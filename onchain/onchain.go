@@ -1,5 +1,7 @@
 // Package onchain sends the Walrus transactions of one wallet: it
-// registers blobs (reserving their storage), certifies them with a
+// registers blobs (on the wallet's own Storage objects where they serve,
+// split or fused as storage_resource allows, else reserving new storage;
+// see storageplan.go), certifies them with a
 // storage certificate, and later extends or deletes them. It selects the
 // coins, finds the gas budget by simulation, signs, executes, and waits
 // until a checkpoint holds each transaction before the next step relies on
@@ -193,8 +195,10 @@ type Spent struct {
 	Transactions int
 }
 
-// Register reserves storage for epochs epochs and registers blobs, in one
-// transaction. It checks first that the wallet can pay for both.
+// Register registers blobs in one transaction. Their storage comes from
+// the wallet's own Storage objects where they last long enough (whole,
+// split or fused, see storageplan.go), else it is reserved for epochs
+// epochs. It checks first that the wallet can pay for what is bought.
 func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) ([]Blob, Spent, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -210,18 +214,33 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	if err != nil {
 		return nil, Spent{}, err
 	}
+	// WAL is needed only for what is bought: new storage, and the write
+	// fee of every blob; reused storage is paid for.
 	need := new(big.Int)
 	nb := make([]suitx.NewBlob, len(blobs))
+	plan := newStoragePlan(reuse)
 	for i, b := range blobs {
 		nb[i] = suitx.NewBlob{BlobID: b.ID, Root: b.Root, Size: b.Size, EncodedSize: b.EncodedSize, Deletable: b.Deletable}
-		if s := takeStorage(&reuse, b.EncodedSize); s != nil {
-			// Only the write fee: the storage is paid for.
-			nb[i].Storage = &s.Ref
-			need.Add(need, new(big.Int).SetUint64(sui.Units(b.EncodedSize)*st.Prices.WritePerUnit))
-			c.log.Info("reusing a Storage object", "blob", b.ID, "storage", s.Ref.ID, "size", s.Size, "end_epoch", s.EndEpoch)
+		bs := plan.add(b.EncodedSize)
+		if bs.kind == buy {
+			need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
 			continue
 		}
-		need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))
+		need.Add(need, new(big.Int).SetUint64(sui.Units(b.EncodedSize)*st.Prices.WritePerUnit))
+		if bs.kind == whole {
+			c.log.Info("reusing a Storage object", "blob", b.ID, "how", bs.kind, "storage", bs.storage.Ref.ID,
+				"size", bs.storage.Size, "end_epoch", bs.storage.EndEpoch)
+			continue
+		}
+		pl := plan.pools[bs.pool]
+		c.log.Info("reusing a Storage object", "blob", b.ID, "how", bs.kind, "storage", pl.objectIDs(),
+			"size", pl.size, "takes", bs.take, "end_epoch", pl.objs[0].EndEpoch)
+	}
+	pools := plan.apply(nb)
+	for _, pl := range plan.pools {
+		if pl.left > 0 {
+			c.log.Info("Storage left after reuse", "storage", pl.objs[0].Ref.ID, "size", pl.left, "end_epoch", pl.objs[0].EndEpoch)
+		}
 	}
 	if err := c.budget.check(st.Epoch, need); err != nil {
 		return nil, Spent{}, err
@@ -230,7 +249,7 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	if err != nil {
 		return nil, Spent{}, err
 	}
-	r := suitx.Register{WAL: walCoins, Epochs: epochs, Blobs: nb, Owner: c.cfg.Owner}
+	r := suitx.Register{WAL: walCoins, Epochs: epochs, Blobs: nb, Pools: pools, Owner: c.cfg.Owner}
 	eff, err := c.send(ctx, "register", func(g suitx.Gas) ([]byte, error) { return c.walrus.Register(c.Address(), g, r) })
 	if err != nil {
 		return nil, Spent{}, err

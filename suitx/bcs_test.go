@@ -174,7 +174,7 @@ func decodeTx(b []byte) (*txData, error) {
 }
 
 // model renders what a case must encode, from the Move signatures
-// (walrus::system, walrus::blob) and the documented command order.
+// (walrus::system, walrus::blob, walrus::storage_resource) and the documented command order.
 type model struct {
 	t        *testing.T
 	commands []string
@@ -253,14 +253,36 @@ func expectCommands(t *testing.T, c *testCase) []string {
 		return s + "imm"
 	}
 	switch c.Shape {
-	case "register":
+	case "register", "register-pool":
 		r := c.Register
 		wal := m.wal(r.WAL)
 		var blobs []string
+		// Pools: fuse_amount of the other objects into the first at the
+		// first use, then split_by_size(first, what is left after the
+		// share); the share that leaves 0 is the first object itself.
+		left := make([]uint64, len(r.Pools))
+		for i, p := range r.Pools {
+			left[i] = p.Size
+		}
+		opened := make([]bool, len(r.Pools))
 		for _, nb := range r.Blobs {
 			storage := ""
 			if nb.Storage != nil {
 				storage = m.obj(*nb.Storage)
+			} else if k := nb.Pool - 1; k >= 0 {
+				p := r.Pools[k]
+				first := m.obj(p.Objects[0])
+				if !opened[k] {
+					opened[k] = true
+					for _, o := range p.Objects[1:] {
+						m.call(c, "storage_resource", "fuse_amount", first, m.obj(o))
+					}
+				}
+				left[k] -= max(nb.Take, nb.EncodedSize)
+				storage = first
+				if left[k] != 0 {
+					storage = m.call(c, "storage_resource", "split_by_size", first, u64LE(left[k]))
+				}
 			} else {
 				storage = m.call(c, "system", "reserve_space", system(true), u64LE(nb.EncodedSize), u32LE(r.Epochs), wal)
 			}
@@ -350,7 +372,7 @@ func TestDecodedShapes(t *testing.T) {
 // TestSystemMutability: the System object is one shared input, mutable
 // exactly where the Move function takes &mut System.
 func TestSystemMutability(t *testing.T) {
-	want := map[string]string{"register": "mut", "extend": "mut", "certify": "imm", "delete": "imm", "burn": "", "merge": "", "transfer": ""}
+	want := map[string]string{"register": "mut", "register-pool": "mut", "extend": "mut", "certify": "imm", "delete": "imm", "burn": "", "merge": "", "transfer": ""}
 	for _, c := range genCases(11, 6) {
 		b, err := c.build()
 		if err != nil {
@@ -374,4 +396,40 @@ func TestSystemMutability(t *testing.T) {
 			t.Errorf("%s: shared inputs %q, want one System, %s", c.Name, shared, w)
 		}
 	}
+}
+
+// TestPoolCasesCover: the pool cases of the committed vectors' seed fuse
+// objects, split shares off and use a pool up (its first object then
+// registered whole), so the vectors pin all three.
+func TestPoolCasesCover(t *testing.T) {
+	fuse, split, usedUp := 0, 0, 0
+	for _, c := range genCases(vectorsSeed, vectorsPerKind) {
+		if c.Shape != "register-pool" {
+			continue
+		}
+		for _, cmd := range expectCommands(t, &c) {
+			switch {
+			case strings.Contains(cmd, "::storage_resource::fuse_amount("):
+				fuse++
+			case strings.Contains(cmd, "::storage_resource::split_by_size("):
+				split++
+			}
+		}
+		left := map[int]uint64{}
+		for i, p := range c.Register.Pools {
+			left[i+1] = p.Size
+		}
+		for _, nb := range c.Register.Blobs {
+			if nb.Pool != 0 {
+				left[nb.Pool] -= max(nb.Take, nb.EncodedSize)
+				if left[nb.Pool] == 0 {
+					usedUp++
+				}
+			}
+		}
+	}
+	if fuse == 0 || split == 0 || usedUp == 0 {
+		t.Fatalf("pool cases: %d fuse_amount, %d split_by_size, %d pools used up; want each at least once", fuse, split, usedUp)
+	}
+	t.Logf("pool cases: %d fuse_amount, %d split_by_size, %d pools used up", fuse, split, usedUp)
 }

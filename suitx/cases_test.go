@@ -72,12 +72,20 @@ type newBlobJSON struct {
 	EncodedSize uint64   `json:"encodedSize,string"`
 	Deletable   bool     `json:"deletable"`
 	Storage     *refJSON `json:"storage,omitempty"`
+	Pool        int      `json:"pool,omitempty"` // 1 + index in registerJSON.Pools
+	Take        uint64   `json:"take,omitempty,string"`
+}
+
+type poolJSON struct {
+	Objects []refJSON `json:"objects"`
+	Size    uint64    `json:"size,string"`
 }
 
 type registerJSON struct {
 	WAL    []refJSON     `json:"wal"`
 	Epochs uint32        `json:"epochs"`
 	Blobs  []newBlobJSON `json:"blobs"`
+	Pools  []poolJSON    `json:"pools,omitempty"`
 	Owner  string        `json:"owner,omitempty"`
 }
 
@@ -154,7 +162,7 @@ type testCase struct {
 }
 
 // shapes are all the transaction shapes the package builds.
-var shapes = []string{"register", "certify", "extend", "delete", "burn", "merge", "transfer"}
+var shapes = []string{"register", "register-pool", "certify", "extend", "delete", "burn", "merge", "transfer"}
 
 func (c *testCase) walrus() Walrus {
 	return Walrus{Package: c.Walrus.Package, System: sui.SharedObject{ID: c.Walrus.System.ID, InitialVersion: c.Walrus.System.InitialVersion}}
@@ -168,10 +176,14 @@ func (c *testCase) gas() Gas {
 func (c *testCase) build() ([]byte, error) {
 	w, g := c.walrus(), c.gas()
 	switch c.Shape {
-	case "register":
+	case "register", "register-pool":
 		r := Register{WAL: refs(c.Register.WAL), Epochs: c.Register.Epochs, Owner: c.Register.Owner}
+		for _, p := range c.Register.Pools {
+			r.Pools = append(r.Pools, StoragePool{Objects: refs(p.Objects), Size: p.Size})
+		}
 		for _, nb := range c.Register.Blobs {
-			b := NewBlob{BlobID: blobid.ID(nb.BlobID), Root: [32]byte(nb.Root), Size: nb.Size, EncodedSize: nb.EncodedSize, Deletable: nb.Deletable}
+			b := NewBlob{BlobID: blobid.ID(nb.BlobID), Root: [32]byte(nb.Root), Size: nb.Size, EncodedSize: nb.EncodedSize, Deletable: nb.Deletable,
+				Pool: nb.Pool, Take: nb.Take}
 			if nb.Storage != nil {
 				s := nb.Storage.ref()
 				b.Storage = &s
@@ -312,6 +324,8 @@ func (g gen) testCase(shape string, i int) testCase {
 			r.Epochs = 0 // not used when every blob brings its Storage
 		}
 		c.Register = r
+	case "register-pool":
+		c.Register = g.registerPool(nWAL)
 	case "certify":
 		for range n {
 			c.Certify = append(c.Certify, g.certify())
@@ -336,6 +350,52 @@ func (g gen) testCase(shape string, i int) testCase {
 		c.Transfer = &transferJSON{Objects: g.refs(n), Recipient: g.address()}
 	}
 	return c
+}
+
+// registerPool draws a Register whose blobs take storage from 1 to 3
+// pools of 1 to 4 objects each (every pool used, some used up exactly),
+// mixed with blobs that reserve or bring a whole Storage.
+func (g gen) registerPool(nWAL int) *registerJSON {
+	r := &registerJSON{WAL: g.refs(nWAL), Owner: g.orEmpty(g.address())}
+	nPools := 1 + g.r.IntN(3)
+	sums := make([]uint64, nPools)
+	reserves := false
+	for j := range nPools + g.r.IntN(5) {
+		nb := newBlobJSON{BlobID: g.bytes(32), Root: g.bytes(32), Size: g.r.Uint64N(1 << 40), Deletable: g.r.IntN(2) == 0}
+		nb.EncodedSize = nb.Size + 1 + g.r.Uint64N(1<<40)
+		switch k := g.r.IntN(5); {
+		case j < nPools:
+			nb.Pool = 1 + j
+		case k == 0:
+			reserves = true
+		case k == 1:
+			s := g.ref()
+			nb.Storage = &s
+		default:
+			nb.Pool = 1 + g.r.IntN(nPools)
+		}
+		if nb.Pool != 0 {
+			if g.r.IntN(3) == 0 {
+				nb.Take = nb.EncodedSize + g.r.Uint64N(1<<30)
+			}
+			sums[nb.Pool-1] += max(nb.Take, nb.EncodedSize)
+		}
+		r.Blobs = append(r.Blobs, nb)
+	}
+	// Pool blobs come first for the pools' first uses; shuffle the rest
+	// in, keeping every blob's pool valid.
+	g.r.Shuffle(len(r.Blobs), func(a, b int) { r.Blobs[a], r.Blobs[b] = r.Blobs[b], r.Blobs[a] })
+	for i := range nPools {
+		size := sums[i]
+		if g.r.IntN(2) == 0 {
+			size += 1 + g.r.Uint64N(1<<40) // something stays in the pool
+		}
+		r.Pools = append(r.Pools, poolJSON{Objects: g.refs(1 + g.r.IntN(4)), Size: size})
+	}
+	if reserves || g.r.IntN(2) == 0 {
+		r.Epochs = g.epochs()
+	}
+	return r
 }
 
 // genCases draws n cases of every shape from seed.

@@ -35,6 +35,16 @@
 // where it takes &System (certify_blob, delete_blob), which is what the
 // TypeScript SDK derives from the signatures and keeps contention low.
 //
+// Storage the wallet already owns (walrus::storage_resource::Storage, left
+// by deleted blobs) is used before new space is bought: whole
+// (NewBlob.Storage), or shared out of a StoragePool whose objects are
+// fused (fuse_amount, same start and end epochs only) and from which each
+// blob's share is split off (split_by_size: the &mut object keeps the
+// amount given, the returned Storage has the rest). register_blob accepts
+// any Storage at least as large as the encoded blob and gives the blob the
+// Storage's end epoch; extend_blob later charges by the Storage size, so
+// shares are cut to the encoded size.
+//
 // WAL payments follow the Walrus Rust client: the given WAL coins are
 // merged into the first one, which is then passed by &mut to every call
 // that pays; each call takes exactly its price and leaves the rest, so a

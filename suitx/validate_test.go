@@ -41,6 +41,17 @@ func testRegister() Register {
 	return Register{WAL: testRefs(1, 2), Epochs: 5, Blobs: []NewBlob{testBlob(1), testBlob(2)}}
 }
 
+// poolOf adds a pool of n objects that the blobs at index from takes
+// from, sized to their encoded sizes plus 1 MiB.
+func poolOf(r *Register, n int, from ...int) {
+	p := StoragePool{Objects: testRefs(700+10*len(r.Pools), n), Size: 1 << 20}
+	r.Pools = append(r.Pools, p)
+	for _, i := range from {
+		r.Blobs[i].Pool = len(r.Pools)
+		r.Pools[len(r.Pools)-1].Size += r.Blobs[i].EncodedSize
+	}
+}
+
 func testCertify(n int) Certify {
 	msg := append([]byte{1, 0, 3}, make([]byte, 4+32+1)...)
 	return Certify{Blob: testRef(100 + n), Signature: make([]byte, SignatureSize), Bitmap: []byte{0xff}, Message: msg}
@@ -116,6 +127,21 @@ func TestErrors(t *testing.T) {
 		{"register Storage twice", reg(func(r *Register) { r.Blobs[0].Storage = &storage; r.Blobs[1].Storage = &storage }), "Storage of blob 1"},
 		{"register Storage is a WAL coin", reg(func(r *Register) { s := testRef(2); r.Blobs[1].Storage = &s }), "is both WAL coin 1 and Storage of blob 1"},
 		{"register bad Storage", reg(func(r *Register) { s := storage; s.Version = 0; r.Blobs[0].Storage = &s }), "Storage of blob 0"},
+		{"register pool index 0 with Take", reg(func(r *Register) { r.Blobs[0].Take = 1 << 30 }), "blob 0 (AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE): Take without a pool"},
+		{"register Take without a pool", reg(func(r *Register) { poolOf(r, 1, 0); r.Blobs[1].Take = 1 << 30 }), "blob 1 (AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE): Take without a pool"},
+		{"register pool and Storage", reg(func(r *Register) { poolOf(r, 1, 1); r.Blobs[1].Storage = &storage }), "both a Storage and a pool"},
+		{"register pool out of range", reg(func(r *Register) { poolOf(r, 1, 0, 0); r.Blobs[1].Pool = 2 }), "pool 2, want 1 to 1 (Register.Pools index + 1)"},
+		{"register pool index negative", reg(func(r *Register) { poolOf(r, 1, 0, 0); r.Blobs[1].Pool = -1 }), "pool -1, want 1 to 1"},
+		{"register pool without objects", reg(func(r *Register) { poolOf(r, 1, 0, 0); r.Pools[0].Objects = nil }), "storage pool 0: no Storage objects"},
+		{"register pool of size 0", reg(func(r *Register) { poolOf(r, 1, 0, 0); r.Pools[0].Size = 0 }), "storage pool 0: size 0"},
+		{"register pool used by no blob", reg(func(r *Register) { poolOf(r, 1, 0, 0); poolOf(r, 1) }), "storage pool 1: no blob takes from it"},
+		{"register pool too small", reg(func(r *Register) { poolOf(r, 1, 0, 1); r.Pools[0].Size -= 1<<20 + 1 }), "takes 66034000 bytes of storage, storage pool 0 has 66033999 left"},
+		{"register pool used up", reg(func(r *Register) { poolOf(r, 1, 0, 1); r.Blobs[0].Take = r.Pools[0].Size }), "storage pool 0 is used up by earlier blobs"},
+		{"register Take below the encoded size", reg(func(r *Register) { poolOf(r, 1, 0); r.Blobs[0].Take = r.Blobs[0].EncodedSize - 1 }), "less than its encoded size"},
+		{"register pool encoded size 0", reg(func(r *Register) { poolOf(r, 1, 0); r.Blobs[0].EncodedSize = 0 }), "encoded size 0"},
+		{"register pool object twice", reg(func(r *Register) { poolOf(r, 2, 0); r.Pools[0].Objects[1] = r.Pools[0].Objects[0] }), "is both Storage 0 of pool 0 and Storage 1 of pool 0"},
+		{"register pool object is a Storage", reg(func(r *Register) { poolOf(r, 1, 1); r.Blobs[0].Storage = &r.Pools[0].Objects[0] }), "is both Storage of blob 0 (AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE) and Storage 0 of pool 0"},
+		{"register bad pool object", reg(func(r *Register) { poolOf(r, 2, 0); r.Pools[0].Objects[1].Version = 0 }), "Storage 1 of pool 0"},
 		{"register too many commands", reg(func(r *Register) {
 			r.Blobs = nil
 			for i := range MaxCommands / 2 {
@@ -196,6 +222,13 @@ func TestValidEdges(t *testing.T) {
 			r.Epochs = 0
 			s1, s2 := testRef(60), testRef(61)
 			r.Blobs[0].Storage, r.Blobs[1].Storage = &s1, &s2
+			return w.Register(testSender, testGas(), r)
+		}},
+		{"epochs 0 when every blob takes from a pool, the second using it up", func() ([]byte, error) {
+			r := testRegister()
+			r.Epochs = 0
+			poolOf(&r, 3, 0, 1)
+			r.Blobs[1].Take = r.Blobs[1].EncodedSize + 1<<20
 			return w.Register(testSender, testGas(), r)
 		}},
 		{"empty blob", func() ([]byte, error) {

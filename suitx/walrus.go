@@ -71,10 +71,33 @@ type NewBlob struct {
 	EncodedSize uint64
 	// Deletable makes the blob deletable by its owner before it expires.
 	Deletable bool
-	// Storage, when set, is an owned Storage object that is used for the
-	// blob instead of reserving new space; it must be at least as large as
-	// the encoded blob and cover the epochs wanted.
+	// Storage, when set, is an owned Storage object that is used whole for
+	// the blob instead of reserving new space; it must be at least as
+	// large as the encoded blob and cover the epochs wanted.
 	Storage *sui.ObjectRef
+	// Pool, when positive, takes the blob's storage from
+	// Register.Pools[Pool-1] instead: Take bytes of it (0 means
+	// EncodedSize, the least register_blob accepts). Not with Storage.
+	Pool int
+	Take uint64
+}
+
+// StoragePool is owned Storage that blobs of one Register take their
+// storage from, so that Storage objects left by deleted blobs or bought
+// ahead are used up before new space is bought.
+//
+// Where the pool is first used, Objects[1:] are fused into Objects[0]
+// (storage_resource::fuse_amount, which aborts with EIncompatibleEpochs
+// unless all cover the same start and end epochs). Each blob then gets its
+// share split off (storage_resource::split_by_size(Objects[0], rest), which
+// leaves rest bytes in Objects[0] and returns the share as a new Storage).
+// Objects[0] stays the sender's with what no blob took; a blob that takes
+// all that is left is registered with Objects[0] itself.
+type StoragePool struct {
+	Objects []sui.ObjectRef
+	// Size is the storage size (bytes) of the objects together, as read
+	// from the chain; the shares are computed from it.
+	Size uint64
 }
 
 // Register is a transaction that registers blobs, reserving their storage.
@@ -87,6 +110,8 @@ type Register struct {
 	// may be 0) when every blob brings its Storage.
 	Epochs uint32
 	Blobs  []NewBlob
+	// Pools are the owned Storage that blobs name by NewBlob.Pool.
+	Pools []StoragePool
 	// Owner receives the new Blob objects; "" means the sender.
 	Owner string
 }
@@ -198,14 +223,18 @@ func checkEpochs(e uint32, what string) error {
 	return nil
 }
 
-// Register builds a transaction that, for each blob in order, reserves its
-// storage (system::reserve_space, unless the blob brings a Storage) and
-// registers it (system::register_blob), paying from the merged WAL coin,
-// then transfers all new Blob objects to r.Owner in one command.
+// Register builds a transaction that, for each blob in order, gets its
+// storage (system::reserve_space; or an owned Storage; or a share of a
+// StoragePool) and registers it (system::register_blob), paying from the
+// merged WAL coin, then transfers all new Blob objects to r.Owner in one
+// command.
 //
-// Commands: [MergeCoins] then per blob [reserve_space] register_blob, then
-// TransferObjects. The Blob objects are the results of the register_blob
-// calls, in the order of r.Blobs.
+// Commands: [MergeCoins] then per blob [reserve_space] or, for a pool's
+// first blob, one fuse_amount per extra pool object, then for a pool share
+// [split_by_size] (none for the share that empties the pool); then
+// register_blob; then TransferObjects. An owned Storage becomes an input
+// where it is first used. The Blob objects are the results of the
+// register_blob calls, in the order of r.Blobs.
 func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err error) {
 	defer wrap(&err, "register")
 	c, err := w.start(sender, gas)
@@ -220,16 +249,26 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 		if nb.BlobID.IsZero() {
 			return nil, fmt.Errorf("blob %d: zero blob ID", i)
 		}
+		if nb.Pool == 0 && nb.Take != 0 {
+			return nil, fmt.Errorf("blob %d (%s): Take without a pool", i, nb.BlobID)
+		}
 		if nb.Storage != nil {
+			if nb.Pool != 0 {
+				return nil, fmt.Errorf("blob %d (%s): both a Storage and a pool", i, nb.BlobID)
+			}
 			continue
 		}
-		reserves = true
+		reserves = reserves || nb.Pool == 0
 		if nb.EncodedSize == 0 {
 			return nil, fmt.Errorf("blob %d (%s): encoded size 0", i, nb.BlobID)
 		}
 		if nb.EncodedSize < nb.Size {
 			return nil, fmt.Errorf("blob %d (%s): encoded size %d is smaller than the size %d", i, nb.BlobID, nb.EncodedSize, nb.Size)
 		}
+	}
+	pools, err := planPools(r)
+	if err != nil {
+		return nil, err
 	}
 	if reserves {
 		if err := checkEpochs(r.Epochs, "storage"); err != nil {
@@ -248,13 +287,19 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 	blobs := make([]transaction.Argument, len(r.Blobs))
 	for i, nb := range r.Blobs {
 		var storage transaction.Argument
-		if nb.Storage != nil {
+		switch {
+		case nb.Storage != nil:
 			// A reused Storage becomes an input here, before the
 			// arguments of the register_blob call below.
 			if storage, err = c.object(*nb.Storage, fmt.Sprintf("Storage of blob %d (%s)", i, nb.BlobID)); err != nil {
 				return nil, err
 			}
-		} else {
+		case nb.Pool != 0:
+			k := nb.Pool - 1
+			if storage, err = c.poolShare(&pools[k], r.Pools[k], k); err != nil {
+				return nil, err
+			}
+		default:
 			storage = b.moveCall(c.pkg, "system", "reserve_space",
 				c.systemArg(true), b.u64(nb.EncodedSize), b.u32(r.Epochs), wal)
 		}
@@ -264,6 +309,87 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 	}
 	b.transferObjects(blobs, b.address(owner))
 	return c.finish()
+}
+
+// poolState follows one StoragePool through the transaction.
+type poolState struct {
+	arg    *transaction.Argument // Objects[0], once the pool is first used
+	left   uint64                // bytes still in Objects[0]
+	shares []uint64              // the shares still to take, in order
+}
+
+// planPools checks the pools and the shares the blobs take from them.
+func planPools(r Register) ([]poolState, error) {
+	ps := make([]poolState, len(r.Pools))
+	for i, p := range r.Pools {
+		if len(p.Objects) == 0 {
+			return nil, fmt.Errorf("storage pool %d: no Storage objects", i)
+		}
+		if p.Size == 0 {
+			return nil, fmt.Errorf("storage pool %d: size 0", i)
+		}
+		ps[i].left = p.Size
+	}
+	for i, nb := range r.Blobs {
+		if nb.Pool == 0 {
+			continue
+		}
+		if nb.Pool < 0 || nb.Pool > len(r.Pools) {
+			return nil, fmt.Errorf("blob %d (%s): pool %d, want 1 to %d (Register.Pools index + 1)", i, nb.BlobID, nb.Pool, len(r.Pools))
+		}
+		p := &ps[nb.Pool-1]
+		take := nb.Take
+		if take == 0 {
+			take = nb.EncodedSize
+		}
+		if take < nb.EncodedSize {
+			return nil, fmt.Errorf("blob %d (%s): takes %d bytes of storage, less than its encoded size %d", i, nb.BlobID, take, nb.EncodedSize)
+		}
+		if take > p.left {
+			if p.left == 0 {
+				return nil, fmt.Errorf("blob %d (%s): storage pool %d is used up by earlier blobs", i, nb.BlobID, nb.Pool-1)
+			}
+			return nil, fmt.Errorf("blob %d (%s): takes %d bytes of storage, storage pool %d has %d left", i, nb.BlobID, take, nb.Pool-1, p.left)
+		}
+		p.left -= take
+		p.shares = append(p.shares, take)
+	}
+	for i := range ps {
+		if len(ps[i].shares) == 0 {
+			return nil, fmt.Errorf("storage pool %d: no blob takes from it", i)
+		}
+		ps[i].left = r.Pools[i].Size
+	}
+	return ps, nil
+}
+
+// poolShare returns the Storage argument for the next share of pool p,
+// fusing the pool's objects at its first use.
+func (c *call) poolShare(p *poolState, pool StoragePool, index int) (transaction.Argument, error) {
+	b := c.b
+	take := p.shares[0]
+	p.shares = p.shares[1:]
+	if p.arg == nil {
+		first, err := c.object(pool.Objects[0], fmt.Sprintf("Storage 0 of pool %d", index))
+		if err != nil {
+			return transaction.Argument{}, err
+		}
+		for j, o := range pool.Objects[1:] {
+			other, err := c.object(o, fmt.Sprintf("Storage %d of pool %d", j+1, index))
+			if err != nil {
+				return transaction.Argument{}, err
+			}
+			b.moveCall(c.pkg, "storage_resource", "fuse_amount", first, other)
+		}
+		p.arg = &first
+	}
+	p.left -= take
+	if p.left == 0 {
+		return *p.arg, nil // the last share: Objects[0] itself
+	}
+	// split_by_size keeps its amount in the &mut Storage and returns the
+	// rest, which is the share here.
+	return b.moveCall(c.pkg, "storage_resource", "split_by_size", *p.arg, b.u64(p.left)), nil
 }
 
 // Certify builds a transaction that certifies each blob in order

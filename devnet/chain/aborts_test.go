@@ -282,6 +282,71 @@ func TestAborts(t *testing.T) {
 			p.keep(p.call("system", "reserve_space", p.system(true), p.tx.Pure(encLen), p.tx.Pure(uint64(1)), p.wal()))
 			return p
 		}},
+		{name: "split_by_size more than the Storage holds", module: "storage_resource", code: 2, build: func(h *harness, u *user) *ptb {
+			st := h.reserve(u, encLen, 2)
+			p := h.newTx(u)
+			p.keep(p.call("storage_resource", "split_by_size", p.obj(st), p.tx.Pure(encLen+1)))
+			return p
+		}},
+		{name: "split_by_epoch at the start epoch", module: "storage_resource", code: 0, build: func(h *harness, u *user) *ptb {
+			st := h.reserve(u, encLen, 3)
+			p := h.newTx(u)
+			p.keep(p.call("storage_resource", "split_by_epoch", p.obj(st), p.tx.Pure(uint32(1))))
+			return p
+		}},
+		{name: "split_by_epoch at the end epoch", module: "storage_resource", code: 0, build: func(h *harness, u *user) *ptb {
+			st := h.reserve(u, encLen, 3)
+			p := h.newTx(u)
+			p.keep(p.call("storage_resource", "split_by_epoch", p.obj(st), p.tx.Pure(uint32(4))))
+			return p
+		}},
+		{name: "fuse_amount of different end epochs", module: "storage_resource", code: 1, build: func(h *harness, u *user) *ptb {
+			a, b := h.reserve(u, encLen, 2), h.reserve(u, encLen, 3)
+			p := h.newTx(u)
+			p.call("storage_resource", "fuse_amount", p.obj(a), p.obj(b))
+			return p
+		}},
+		{name: "fuse_periods of different sizes", module: "storage_resource", code: 2, build: func(h *harness, u *user) *ptb {
+			a, b := h.reserve(u, encLen, 2), h.reserve(u, encLen+1, 2)
+			p := h.newTx(u)
+			p.call("storage_resource", "fuse_periods", p.obj(a), p.obj(b))
+			return p
+		}},
+		{name: "fuse_periods of overlapping periods", module: "storage_resource", code: 1, build: func(h *harness, u *user) *ptb {
+			a, b := h.reserve(u, encLen, 2), h.reserve(u, encLen, 3)
+			p := h.newTx(u)
+			p.call("storage_resource", "fuse_periods", p.obj(a), p.obj(b))
+			return p
+		}},
+		{name: "fuse of different starts that do not meet", module: "storage_resource", code: 1, build: func(h *harness, u *user) *ptb {
+			a := h.reserve(u, encLen, 5)
+			h.advance(1)
+			b := h.reserve(u, encLen, 2) // [2, 4) against [1, 6)
+			p := h.newTx(u)
+			p.call("storage_resource", "fuse", p.obj(h.object(a.ID)), p.obj(b))
+			return p
+		}},
+		{name: "register with a split part smaller than the encoded blob", module: "blob", code: 3, build: func(h *harness, u *user) *ptb {
+			st := h.reserve(u, 2*encLen, 2)
+			p := h.newTx(u)
+			sys, wal, sa := p.system(true), p.wal(), p.obj(st)
+			rest := p.call("storage_resource", "split_by_size", sa, p.tx.Pure(encLen-1))
+			bl := p.call("system", "register_blob", sys, sa, p.tx.Pure(id), p.tx.Pure(root), p.tx.Pure(uint64(1000)), p.tx.Pure(uint8(1)), p.tx.Pure(true), wal)
+			p.keep(bl, rest)
+			return p
+		}},
+		{name: "fuse a Storage into itself", errSub: "CommandArgumentError { arg_idx: 1, kind: InvalidValueUsage } in command 0", build: func(h *harness, u *user) *ptb {
+			st := h.reserve(u, encLen, 2)
+			p := h.newTx(u)
+			a := p.obj(st)
+			p.call("storage_resource", "fuse_amount", a, a)
+			return p
+		}},
+		{name: "split the WAL coin as a Storage", errSub: "CommandArgumentError { arg_idx: 0, kind: TypeMismatch } in command 0", build: func(h *harness, u *user) *ptb {
+			p := h.newTx(u)
+			p.keep(p.call("storage_resource", "split_by_size", p.wal(), p.tx.Pure(uint64(1))))
+			return p
+		}},
 		{name: "split more than the coin holds", errSub: "InsufficientCoinBalance in command 0", build: func(h *harness, u *user) *ptb {
 			p := h.newTx(u)
 			s := p.tx.SplitCoins(p.wal(), []transaction.Argument{p.tx.Pure(uint64(testWAL + 1))})

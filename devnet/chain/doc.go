@@ -18,10 +18,12 @@
 //     its committee and the pools as ObjectTable entries (StakingPool and
 //     StorageNodeInfo), Blob, Storage, Coin and the events;
 //   - system::reserve_space, register_blob, certify_blob, extend_blob,
-//     delete_blob, blob::burn and 0x2::coin::destroy_zero with their checks
-//     and abort codes in the modules that raise them (system_state_inner,
-//     blob, messages, bls_aggregate through Options.CheckCertificate,
-//     encoding, balance);
+//     delete_blob, blob::burn, storage_resource::split_by_size,
+//     split_by_epoch, fuse_amount, fuse_periods, fuse and
+//     0x2::coin::destroy_zero with their checks and abort codes in the
+//     modules that raise them (system_state_inner, blob, storage_resource,
+//     messages, bls_aggregate through Options.CheckCertificate, encoding,
+//     balance);
 //   - programmable transactions: inputs, SplitCoins, MergeCoins,
 //     TransferObjects, results and UnusedValueWithoutDrop, rollback of a
 //     failed transaction except gas, gas smashing, lamport versions,

@@ -233,7 +233,9 @@ func (x *exec) moveCall(c command) ([]*value, *failure) {
 		return nil, &failure{msg: fmt.Sprintf("MoveCall %s::%s is not supported by the devnet (package %s)", c.Package, name, c.Package)}
 	}
 	want := map[string]int{"system::reserve_space": 4, "system::register_blob": 8, "system::certify_blob": 5,
-		"system::extend_blob": 4, "system::delete_blob": 2, "blob::burn": 1}
+		"system::extend_blob": 4, "system::delete_blob": 2, "blob::burn": 1,
+		"storage_resource::split_by_size": 2, "storage_resource::split_by_epoch": 2,
+		"storage_resource::fuse_amount": 2, "storage_resource::fuse_periods": 2, "storage_resource::fuse": 2}
 	n, ok := want[name]
 	if !ok {
 		return nil, &failure{msg: fmt.Sprintf("MoveCall %s::%s is not supported by the devnet", c.Package, name)}
@@ -255,6 +257,12 @@ func (x *exec) moveCall(c command) ([]*value, *failure) {
 		return nil, x.extendBlob(c.Args)
 	case "system::delete_blob":
 		return x.deleteBlob(c.Args)
+	case "storage_resource::split_by_size":
+		return x.splitBySize(c.Args)
+	case "storage_resource::split_by_epoch":
+		return x.splitByEpoch(c.Args)
+	case "storage_resource::fuse_amount", "storage_resource::fuse_periods", "storage_resource::fuse":
+		return nil, x.fuse(c.Args, c.Function)
 	default:
 		return nil, x.burn(c.Args)
 	}

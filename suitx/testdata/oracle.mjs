@@ -6,7 +6,7 @@
 // TransactionData), digest, signatures: {scheme: base64 serialized}}]}.
 //
 // The calls below are written from the Move signatures (walrus::system,
-// walrus::blob) independently of the Go code; only the order of the calls
+// walrus::blob, walrus::storage_resource) independently of the Go code; only the order of the calls
 // (and so of the inputs) is the one the Go package documents.
 import { Transaction, Inputs } from '@mysten/sui/transactions';
 import { toBase64, fromHex } from '@mysten/sui/utils';
@@ -60,14 +60,33 @@ async function build(c) {
   };
 
   switch (c.shape) {
-    case 'register': {
+    case 'register':
+    case 'register-pool': {
       const r = c.register;
       const wal = walCoin(r.wal);
+      // Pools: the objects are fused into the first where the pool is
+      // first used; each blob's share is split off it with
+      // storage_resource::split_by_size(first, left) (first keeps `left`
+      // bytes and the returned Storage is the share), and the share that
+      // leaves nothing is the first object itself.
+      const pools = (r.pools ?? []).map((p) => ({ p, arg: null, left: BigInt(p.size) }));
       const blobs = [];
       for (const nb of r.blobs) {
         let storage;
         if (nb.storage) {
           storage = owned(tx, nb.storage);
+        } else if (nb.pool) {
+          const pool = pools[nb.pool - 1];
+          if (pool.arg === null) {
+            pool.arg = owned(tx, pool.p.objects[0]);
+            for (const o of pool.p.objects.slice(1)) {
+              tx.moveCall({ target: target('storage_resource', 'fuse_amount'), arguments: [pool.arg, owned(tx, o)] });
+            }
+          }
+          pool.left -= nb.take ? BigInt(nb.take) : BigInt(nb.encodedSize);
+          storage = pool.left === 0n
+            ? pool.arg
+            : tx.moveCall({ target: target('storage_resource', 'split_by_size'), arguments: [pool.arg, tx.pure.u64(pool.left)] });
         } else {
           storage = tx.moveCall({
             target: target('system', 'reserve_space'),
