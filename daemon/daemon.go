@@ -18,6 +18,7 @@ import (
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/seal"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -126,19 +127,23 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if cfg.ChunkSize == 0 {
 		cfg.ChunkSize = index.DefaultChunkSize
 	}
-	if maxBlob := daemonMaxBlob(cfg); maxBlob > 0 {
-		if cfg.ChunkSize > maxBlob {
-			log.Info("chunk size larger than the biggest blob of this back end; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
-			cfg.ChunkSize = maxBlob
-		}
-		packMax = max(min(packMax, int64(maxBlob)-vfs.DefaultPackThreshold), 4096)
-	}
 	// The volume key is unlocked before anything is opened: a wrong
 	// passphrase changes nothing.
 	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "index.db"))
 	crypt, cryptDesc, err := openCrypt(cfg, errors.Is(statErr, iofs.ErrNotExist), log)
 	if err != nil {
 		return err
+	}
+	if maxBlob := daemonMaxBlob(cfg); maxBlob > 0 {
+		if crypt != nil {
+			// A sealed chunk is 16 bytes per 64 KiB segment longer.
+			maxBlob = uint64(seal.MaxPlain(int64(maxBlob))) &^ 4095
+		}
+		if cfg.ChunkSize > maxBlob {
+			log.Info("chunk size larger than the biggest blob of this back end; using the biggest blob", "chunk_size", cfg.ChunkSize, "max_blob", maxBlob)
+			cfg.ChunkSize = maxBlob
+		}
+		packMax = max(min(packMax, int64(maxBlob)-seal.SealedSize(vfs.DefaultPackThreshold)), 4096)
 	}
 	// The index lock comes first: a second daemon fails before it touches
 	// anything else.

@@ -68,6 +68,19 @@ func SealedSize(plainLen int64) int64 {
 	return plainLen + TagSize*numSegments(plainLen)
 }
 
+// MaxPlain returns the largest plaintext length whose sealed form fits in
+// limit bytes (0 if none does: limit < TagSize).
+func MaxPlain(limit int64) int64 {
+	if limit < TagSize {
+		return 0
+	}
+	full, rem := limit/sealedSegmentSize, limit%sealedSegmentSize
+	if rem <= TagSize {
+		return full * SegmentSize
+	}
+	return full*SegmentSize + rem - TagSize
+}
+
 // PlainSize is the inverse of SealedSize. It returns ErrInvalid for a length
 // that no plaintext seals to: less than TagSize, a last segment of 1 to 15
 // bytes, or an empty last segment after a full one.

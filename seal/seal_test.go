@@ -266,3 +266,20 @@ func TestProgrammingErrorsPanic(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { mustPanic(t, tc.want, tc.f) })
 	}
 }
+
+// TestMaxPlain: MaxPlain(limit) seals to at most limit, and one byte more
+// would not fit.
+func TestMaxPlain(t *testing.T) {
+	for _, limit := range []int64{0, 15, 16, 17, 100, 65536, 65551, 65552, 65553, 65568, 65569, 262144, 10 << 20, 1<<30 + 7} {
+		p := MaxPlain(limit)
+		if limit < TagSize {
+			if p != 0 {
+				t.Fatalf("MaxPlain(%d) = %d", limit, p)
+			}
+			continue
+		}
+		if SealedSize(p) > limit || SealedSize(p+1) <= limit {
+			t.Fatalf("MaxPlain(%d) = %d: sealed %d, one more %d", limit, p, SealedSize(p), SealedSize(p+1))
+		}
+	}
+}
