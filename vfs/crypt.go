@@ -24,10 +24,10 @@ type Crypt interface {
 	// that holds plaintext bytes [off, off+n): whole segments.
 	Span(sealedLen, off, n int64) (sealedOff, length int64, err error)
 	// Open authenticates and decrypts seg, the bytes at sealedOff of a
-	// sealed extent of sealedLen bytes as returned by Span, and returns
-	// their plaintext (which starts at the plaintext offset of the first
-	// segment: sealedOff / (segment+tag) * segment).
-	Open(key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error)
+	// sealed extent of sealedLen bytes as returned by Span, appends their
+	// plaintext to dst (whose spare capacity must not overlap seg) and
+	// returns it with the plaintext offset of its first byte.
+	Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error)
 }
 
 // chunkKeyAAD binds a wrapped chunk key to its use and format version.
@@ -72,7 +72,7 @@ func (c *sealCrypt) Span(sealedLen, off, n int64) (int64, int64, error) {
 	return so, sl, nil
 }
 
-func (c *sealCrypt) Open(key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error) {
+func (c *sealCrypt) Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error) {
 	plainLen, err := seal.PlainSize(sealedLen)
 	if err != nil {
 		return nil, 0, err
@@ -86,7 +86,7 @@ func (c *sealCrypt) Open(key index.WrappedKey, sealedLen, sealedOff int64, seg [
 		return nil, 0, fmt.Errorf("unwrapping the chunk key: %w", err)
 	}
 	first := sealedOff / sealedSeg
-	plain, err := seal.OpenSegments(nil, k, plainLen, first, seg)
+	plain, err := seal.OpenSegments(dst, k, plainLen, first, seg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -114,14 +114,30 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	if err != nil {
 		return &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: err}
 	}
-	buf := make([]byte, slen)
+	bp, _ := f.sealedBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer f.sealedBufs.Put(bp)
+	if int64(cap(*bp)) < slen {
+		*bp = make([]byte, slen)
+	}
+	buf := (*bp)[:slen]
 	raw := c
 	raw.Extent.Key = index.WrappedKey{} // the ciphertext, as stored
 	raw.Len = c.Extent.Length
 	if err := f.readStored(ctx, h, ino, ci, raw, buf, soff); err != nil {
 		return err
 	}
-	plain, poff, err := f.opt.Crypt.Open(c.Extent.Key, sl, soff, buf)
+	// When p is exactly the segments' plaintext (a read aligned on
+	// segments, as the kernel's are), they are opened straight into p.
+	var dst []byte
+	if seg := int64(seal.SegmentSize); lo%seg == 0 && soff/(seg+seal.TagSize)*seg == lo {
+		if pl, perr := seal.PlainSize(sl); perr == nil && (int64(len(p))%seg == 0 || lo+int64(len(p)) == pl) {
+			dst = p[:0]
+		}
+	}
+	plain, poff, err := f.opt.Crypt.Open(dst, c.Extent.Key, sl, soff, buf)
 	if err != nil {
 		f.log.Error("encrypted chunk failed authentication: its blob matches its ID, so the extent or its key is wrong (tampered index, or a chunk moved)",
 			"ino", ino, "chunk", ci, "blob", c.Extent.Blob.String(), "err", err)
@@ -131,9 +147,12 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	if start < 0 || start+int64(len(p)) > int64(len(plain)) {
 		return &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: fmt.Errorf("sealed extent holds %d bytes at %d, want %d at %d: %w", len(plain), poff, len(p), lo, index.ErrCorrupt)}
 	}
-	copy(p, plain[start:])
+	if dst == nil {
+		copy(p, plain[start:])
+	}
 	return nil
 }
+
 
 // BlobPlaintext returns the plaintext of blob id when it is one of this
 // mount's sealed blobs: the content of the chunks stored in it, in the

@@ -152,6 +152,8 @@ type FS struct {
 	epochs blobstore.EpochReporter
 
 	sizes blobSizes // memo of blob sizes for the cache
+	// sealedBufs recycles the ciphertext buffers of sealed reads.
+	sealedBufs sync.Pool
 	up    *uploader
 }
 
