@@ -263,6 +263,23 @@ type FileState struct {
 	Blobs       []blobid.ID // distinct blobs of stored chunks, in chunk order
 	StagedBytes uint64
 	LastError   string // empty unless the last upload failed
+	// SealedChunks and PlainChunks count the stored chunks whose extent
+	// is sealed (encrypted) and plaintext.
+	SealedChunks, PlainChunks int
+}
+
+// Encryption is the value of XattrEncryption: encrypted, plaintext, mixed
+// or none.
+func (st FileState) Encryption() string {
+	switch {
+	case st.SealedChunks > 0 && st.PlainChunks > 0:
+		return "mixed"
+	case st.SealedChunks > 0:
+		return "encrypted"
+	case st.PlainChunks > 0:
+		return "plaintext"
+	}
+	return "none"
 }
 
 // FileState returns the upload state of ino (UploadNone for non-files).
@@ -291,7 +308,14 @@ func (t *txn) fileState(a *Attr) (FileState, error) {
 		}
 		if cs.Kind == ChunkStaged {
 			st.StagedBytes += cs.Len
-		} else if !seen[cs.Extent.Blob] {
+			continue
+		}
+		if cs.Extent.Key.Sealed() {
+			st.SealedChunks++
+		} else {
+			st.PlainChunks++
+		}
+		if !seen[cs.Extent.Blob] {
 			seen[cs.Extent.Blob] = true
 			st.Blobs = append(st.Blobs, cs.Extent.Blob)
 		}

@@ -26,6 +26,10 @@ const (
 const (
 	XattrState   = "user.walrus.state"    // UploadState.Visible(): staged, uploading, stored
 	XattrBlobIDs = "user.walrus.blob_ids" // distinct blob IDs of stored chunks, newline-separated, chunk order
+	// XattrEncryption says how the stored chunks are kept: "encrypted"
+	// (all sealed), "plaintext" (none: a plaintext mount, an imported
+	// blob), "mixed", or "none" while no chunk is stored.
+	XattrEncryption = "user.walrus.encryption"
 )
 
 const reservedXattrPrefix = "user.walrus."
@@ -49,13 +53,17 @@ func (x *Index) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, 
 		if err != nil {
 			return err
 		}
-		if a.Type == TypeFile && (name == XattrState || name == XattrBlobIDs) {
+		if a.Type == TypeFile && (name == XattrState || name == XattrBlobIDs || name == XattrEncryption) {
 			st, err := t.fileState(&a)
 			if err != nil {
 				return err
 			}
-			if name == XattrState {
+			switch name {
+			case XattrState:
 				val = []byte(st.State.Visible())
+				return nil
+			case XattrEncryption:
+				val = []byte(st.Encryption())
 				return nil
 			}
 			ids := make([]string, len(st.Blobs))
@@ -116,7 +124,8 @@ func (x *Index) SetXattr(ctx context.Context, ino uint64, name string, value []b
 }
 
 // ListXattr returns the stored attribute names of ino in byte order,
-// followed, for regular files, by the read-only XattrBlobIDs and XattrState.
+// followed, for regular files, by the read-only XattrBlobIDs,
+// XattrEncryption and XattrState.
 func (x *Index) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
 	var names []string
 	err := x.view(ctx, func(t *txn) error {
@@ -130,7 +139,7 @@ func (x *Index) ListXattr(ctx context.Context, ino uint64) ([]string, error) {
 			names = append(names, string(k[8:]))
 		}
 		if a.Type == TypeFile {
-			names = append(names, XattrBlobIDs, XattrState)
+			names = append(names, XattrBlobIDs, XattrEncryption, XattrState)
 		}
 		return nil
 	})

@@ -66,7 +66,7 @@ func TestXattr(t *testing.T) {
 		t.Fatalf("state on a directory = %v", err)
 	}
 	names, err := x.ListXattr(ctx, f.Ino)
-	want := []string{"user.a", "user.b", "user.empty", "user." + strings.Repeat("n", 250), XattrBlobIDs, XattrState}
+	want := []string{"user.a", "user.b", "user.empty", "user." + strings.Repeat("n", 250), XattrBlobIDs, XattrEncryption, XattrState}
 	if err != nil || !reflect.DeepEqual(names, want) {
 		t.Fatalf("ListXattr = %q, %v", names, err)
 	}

@@ -236,7 +236,7 @@ func TestXattrs(t *testing.T) {
 		t.Fatalf("remove walrus attr: %v", err)
 	}
 	names, _ := e.fs.ListXattr(ctxb, a.Ino)
-	if len(names) != 3 {
+	if len(names) != 4 {
 		t.Fatalf("list: %q", names)
 	}
 	if v, _ := e.fs.GetXattr(ctxb, a.Ino, index.XattrState); string(v) != "staged" {

@@ -110,6 +110,13 @@ func TestCryptRoundTrip(t *testing.T) {
 				t.Fatalf("inode %d chunk %d: %+v is not a sealed extent of its length", ino, ci, c)
 			}
 		}
+		want := "encrypted"
+		if len(cs) == 0 {
+			want = "none"
+		}
+		if v, err := e.fs.GetXattr(ctxb, ino, index.XattrEncryption); err != nil || string(v) != want {
+			t.Fatalf("inode %d: %s = %q, %v; want %s", ino, index.XattrEncryption, v, err, want)
+		}
 	}
 	var master seal.Key
 	for i := range master {
@@ -196,5 +203,32 @@ func TestCryptTamper(t *testing.T) {
 	// The untouched file still reads.
 	if got := e.read(b.Ino); !bytes.Equal(got, randBytes(2*65536+500, 2)) {
 		t.Fatal("b differs")
+	}
+}
+
+// TestCryptImportPlaintext: a foreign plaintext blob imported into an
+// encrypted mount reads as it is and is marked plaintext; a file written
+// next to it is encrypted.
+func TestCryptImportPlaintext(t *testing.T) {
+	e := newCryptEnv(t)
+	data := randBytes(300_000, 9)
+	info, err := e.mem.Put(ctxb, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.fs.Import(ctxb, "/imported.bin", info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.read(a.Ino); !bytes.Equal(got, data) {
+		t.Fatal("imported file differs")
+	}
+	if v, err := e.fs.GetXattr(ctxb, a.Ino, index.XattrEncryption); err != nil || string(v) != "plaintext" {
+		t.Fatalf("imported: %s = %q, %v", index.XattrEncryption, v, err)
+	}
+	b := e.create("own.bin", randBytes(5000, 10))
+	e.sync()
+	if v, err := e.fs.GetXattr(ctxb, b.Ino, index.XattrEncryption); err != nil || string(v) != "encrypted" {
+		t.Fatalf("own file: %s = %q, %v", index.XattrEncryption, v, err)
 	}
 }
