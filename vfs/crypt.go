@@ -153,7 +153,6 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	return nil
 }
 
-
 // BlobPlaintext returns the plaintext of blob id when it is one of this
 // mount's sealed blobs: the content of the chunks stored in it, in the
 // order of their extents (a chunk of a large file, or the small files of

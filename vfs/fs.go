@@ -154,7 +154,7 @@ type FS struct {
 	sizes blobSizes // memo of blob sizes for the cache
 	// sealedBufs recycles the ciphertext buffers of sealed reads.
 	sealedBufs sync.Pool
-	up    *uploader
+	up         *uploader
 }
 
 // New builds an FS over idx and store. It prepares the staging directory,
