@@ -143,7 +143,7 @@
 //	"wfsr1-" ‖ base64url-nopad( byte 1 (version) ‖ 16 bytes volume ID
 //	          ‖ string network ‖ loc latest commit ‖ id master key M ‖ crc )
 //
-// The network is the Walrus network's name (1..32 bytes of a-z, 0-9, '-',
+// The network is the Walrus network's name (1..16 bytes of a-z, 0-9, '-',
 // '_', '.'). crc is the CRC-32C (Castagnoli) of the bytes before it, big
 // endian: it detects every error burst of up to 32 bits, so every
 // single-character change of the text (6 bits) fails with "checksum

@@ -49,7 +49,7 @@ func sampleNode() Node {
 		{Name: "dir", Type: index.TypeDir, Mode: 0o755, Uid: 1000, Gid: 1000, Size: 3, Mtime: 1_700_000_000_123_456_789,
 			Atime: 1_700_000_100_000_000_000, Ctime: 1_700_000_000_123_456_789,
 			Xattrs: []Xattr{{Name: "user.a", Value: []byte("x")}, {Name: "user.b"}},
-			Child: Loc{Blob: testBlob(2), Off: 4096, Len: 300}, ChildKey: testKey(9)},
+			Child:  Loc{Blob: testBlob(2), Off: 4096, Len: 300}, ChildKey: testKey(9)},
 		{Name: "empty", Type: index.TypeFile, Mode: 0o600, ChunkSize: 1 << 20},
 		{Name: "fifo", Type: index.TypeFIFO, Mode: 0o644, Atime: -5, Mtime: -1 << 62, Ctime: 1<<63 - 1},
 		{Name: "link1", Type: index.TypeFile, Mode: 0o644, Size: 300_000, LinkGroup: 7, ChunkSize: 100_000,
@@ -127,7 +127,6 @@ func synthName(r *rand.Rand) string {
 	}
 	return fmt.Sprintf("%s %s (%d)%s", w(), w(), r.IntN(20), ext)
 }
-
 
 // memFetcher is an in-memory Fetcher: a map of blobs, counting reads.
 type memFetcher struct {

@@ -238,12 +238,13 @@ func decodeString(str, what, prefix, other, otherWhat string) (*decoder, error) 
 	raw, err := b64.DecodeString(payload)
 	if err != nil {
 		var ce base64.CorruptInputError
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) && int(ce) < len(payload) && !isB64(payload[ce]) {
 			pos := len(str) - len(strings.TrimLeft(str, " \t\r\n")) + len(prefix) + int(ce) + 1
-			if int(ce) >= len(payload) {
-				return nil, fmt.Errorf("tree: %s string has an impossible length (%d characters): %w", what, len(s), ErrSyntax)
-			}
-			return nil, fmt.Errorf("tree: %s string: character %d is not base64url (A-Z a-z 0-9 - _) or ends it wrongly: %w", what, pos, ErrSyntax)
+			return nil, fmt.Errorf("tree: %s string: character %d is not base64url (A-Z a-z 0-9 - _): %w", what, pos, ErrSyntax)
+		}
+		if errors.As(err, &ce) {
+			return nil, fmt.Errorf("tree: %s string of %d characters has an impossible length or last character: truncated or damaged: %w",
+				what, len(s), ErrSyntax)
 		}
 		return nil, fmt.Errorf("tree: %s string: %v: %w", what, err, ErrSyntax)
 	}
@@ -258,6 +259,10 @@ func decodeString(str, what, prefix, other, otherWhat string) (*decoder, error) 
 		return nil, fmt.Errorf("tree: %s string: payload version %d, this walrusfs reads version 1: %w", what, body[0], ErrVersion)
 	}
 	return &decoder{b: body[1:]}, nil
+}
+
+func isB64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
 func isDigits(s string) bool {

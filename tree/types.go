@@ -62,7 +62,7 @@ const (
 	MaxNodeSize = 256 << 20
 	// MaxNetworkLen is the longest network name in a share or recovery
 	// string.
-	MaxNetworkLen = 32
+	MaxNetworkLen = 16
 	// maxOffset bounds every offset and length (and their sum) so that
 	// they fit in an int64.
 	maxOffset = 1 << 62
