@@ -13,9 +13,9 @@
 // From the volume master key M (a seal.Key), with seal.Derive
 // (HKDF-SHA256, info "walrusfs " + label):
 //
-//	R      = Derive(M, "tree read v1")     reads the whole tree, every snapshot
-//	Kcommit = Derive(R, "tree commit v1")  seals commit records
-//	Kroot  = Derive(R, "tree root v1")     seals the root directory's node
+//	R       = Derive(M, "tree read v1")    reads the whole tree, every snapshot
+//	Kcommit = Derive(R, "tree commit v1")  seals commit records      (Keys.Commit)
+//	Kroot   = Derive(R, "tree root v1")    seals the root's node     (Keys.Root)
 //
 // Every other directory has its own random key Kd (seal.NewKey), kept by
 // the caller across versions and renames of the directory, and stored in
@@ -151,7 +151,8 @@
 // node; base64url is decoded strictly (non-zero trailing bits are
 // rejected). A prefix of another version ("wfs2-") is ErrVersion, a
 // string that is not one of these at all ErrSyntax. A share string is
-// about 120 characters, a recovery string about 140.
+// about 120 characters (at most 140), a recovery string about 140 (at most
+// 160).
 //
 // A share string reveals its subtree to whoever holds it. A recovery
 // string contains M: it is as secret as the volume key itself and reveals

@@ -105,7 +105,7 @@ func openNode(k seal.Key, kd kind, sealed []byte) (Node, error) {
 
 // decodeCompressed inflates and decodes a node's sealed plaintext.
 func decodeCompressed(comp []byte) (Node, error) {
-	body, err := inflate(comp)
+	body, err := inflate(comp, MaxNodeSize)
 	if err != nil {
 		return Node{}, err
 	}
@@ -133,18 +133,18 @@ func deflate(p []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// inflate decompresses a raw DEFLATE stream of at most MaxNodeSize bytes
-// that must end exactly at the end of comp.
-func inflate(comp []byte) ([]byte, error) {
+// inflate decompresses a raw DEFLATE stream of at most max bytes (it
+// stops reading beyond) that must end exactly at the end of comp.
+func inflate(comp []byte, max int64) ([]byte, error) {
 	src := bytes.NewReader(comp)
 	r := flate.NewReader(src)
 	defer func() { _ = r.Close() }()
-	body, err := io.ReadAll(io.LimitReader(r, MaxNodeSize+1))
+	body, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("decompress: %v: %w", err, ErrCorrupt)
 	}
-	if len(body) > MaxNodeSize {
-		return nil, fmt.Errorf("decompresses to more than %d bytes: %w", MaxNodeSize, ErrCorrupt)
+	if int64(len(body)) > max {
+		return nil, fmt.Errorf("decompresses to more than %d bytes: %w", max, ErrCorrupt)
 	}
 	if src.Len() != 0 {
 		return nil, fmt.Errorf("%d bytes after the compressed stream: %w", src.Len(), ErrCorrupt)

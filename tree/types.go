@@ -191,9 +191,9 @@ type Commit struct {
 	Root   Loc      // the root directory's node (key: Keys.Root)
 	// RootAttr is the root directory's own attributes.
 	RootAttr DirAttr
-	// Files and Bytes are totals for listings: the number of regular files
-	// (each name of a hard-linked file counted once per name) and the sum
-	// of their sizes.
+	// Files and Bytes are totals for listings (walrusfs snapshots): the
+	// number of regular files and the sum of their sizes, as the writer
+	// counted them. They are informational; nothing checks them.
 	Files, Bytes uint64
 }
 
