@@ -40,7 +40,7 @@ func TestMetadataFieldIDVectors(t *testing.T) {
 
 type keySigner struct{ k *wallet.Key }
 
-func (s keySigner) Address() string                          { return s.k.Address() }
+func (s keySigner) Address() string                           { return s.k.Address() }
 func (s keySigner) SignTransaction(tx []byte) ([]byte, error) { return s.k.SignTransaction(tx), nil }
 
 const devShards = 20
