@@ -85,7 +85,7 @@ type attrJSON struct {
 func attrs(as []attrJSON) []Attribute {
 	var out []Attribute
 	for _, a := range as {
-		out = append(out, Attribute{Key: a.Key, Value: a.Value})
+		out = append(out, Attribute(a))
 	}
 	return out
 }

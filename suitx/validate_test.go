@@ -195,6 +195,7 @@ func TestErrors(t *testing.T) {
 		{"register attribute key not UTF-8", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k\xff", "1"}} }), "attribute 0 key is not valid UTF-8"},
 		{"register attribute value not UTF-8", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k", "\xc3"}} }), `attribute "k" value is not valid UTF-8`},
 		{"register attribute value too long", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k", strings.Repeat("v", MaxPureArg-1)}} }), `attribute "k" value is 16383 bytes, more than Sui's limit of 16382`},
+		{"register attribute key too long", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{strings.Repeat("k", MaxPureArg), "v"}} }), "attribute 0 key is 16384 bytes"},
 		{"set attributes nothing", func() ([]byte, error) { return w.SetAttributes(testSender, testGas(), testRef(5), nil, nil) }, "no attributes to set or remove"},
 		{"set attributes bad blob", func() ([]byte, error) {
 			return w.SetAttributes(testSender, testGas(), sui.ObjectRef{ID: "0x5", Version: 0, Digest: testRef(5).Digest}, []Attribute{{"k", "v"}}, nil)
@@ -312,5 +313,18 @@ func TestDigest(t *testing.T) {
 	b[len(b)-1] ^= 1
 	if Digest(b) == d {
 		t.Fatal("digest does not depend on the bytes")
+	}
+}
+
+// TestAttributeLimits: a key or value whose BCS is exactly MaxPureArg
+// bytes is accepted.
+func TestAttributeLimits(t *testing.T) {
+	r := testRegister()
+	r.Blobs[0].Attributes = []Attribute{{"k", strings.Repeat("v", MaxPureArg-2)}}
+	if _, err := testWalrus.Register(testSender, testGas(), r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testWalrus.SetAttributes(testSender, testGas(), testRef(5), []Attribute{{strings.Repeat("k", MaxPureArg-2), "é"}}, []string{"x"}); err != nil {
+		t.Fatal(err)
 	}
 }
