@@ -25,7 +25,9 @@
 //     messages, bls_aggregate through Options.CheckCertificate, encoding,
 //     balance);
 //   - Blob attributes: blob::insert_or_update_metadata_pair,
-//     remove_metadata_pair and remove_metadata_pair_if_exists on the
+//     remove_metadata_pair, remove_metadata_pair_if_exists, add_metadata,
+//     add_or_replace_metadata, take_metadata and metadata::new,
+//     insert_or_update, remove, remove_if_exists on the
 //     metadata::Metadata (a VecMap<String, String>) in the Blob's dynamic
 //     field b"metadata", whose ID is derived exactly as Sui derives it;
 //     delete_blob and burn remove the field with the Blob;

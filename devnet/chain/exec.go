@@ -29,6 +29,7 @@ func argError(i int, kind string) *failure {
 type value struct {
 	obj     string // object ID; "" for pure values
 	pure    []byte
+	meta    *[]pair // a walrus::metadata::Metadata value (drop, store; no key)
 	moved   bool
 	result  bool // produced by a command: must be consumed
 	shared  bool

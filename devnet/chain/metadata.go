@@ -129,11 +129,30 @@ func (x *exec) insertOrUpdateMetadataPair(args []argument) *failure {
 	if f != nil {
 		return f
 	}
+	x.setMetadata(o.ID, field, insertOrUpdate(ps, key, value))
+	return nil
+}
+
+// insertOrUpdate is metadata::insert_or_update: an existing key is removed
+// (vec_map::remove shifts the rest down) and the pair appended.
+func insertOrUpdate(ps []pair, key, value string) []pair {
 	if i := findPair(ps, key); i >= 0 {
 		ps = append(ps[:i], ps[i+1:]...)
 	}
-	x.setMetadata(o.ID, field, append(ps, pair{key, value}))
-	return nil
+	return append(ps, pair{key, value})
+}
+
+// removeResult is what metadata::remove(_if_exists) returns for removed
+// pair p (nil when the key was absent): (String, String) or
+// Option<String>.
+func removeResult(p *pair, ifExists bool) []*value {
+	switch {
+	case !ifExists:
+		return []*value{{pure: (&enc{}).str(p.Key).b}, {pure: (&enc{}).str(p.Value).b}}
+	case p == nil:
+		return []*value{{pure: []byte{0}}}
+	}
+	return []*value{{pure: (&enc{}).uleb(1).str(p.Value).b}}
 }
 
 // removeMetadataPair is blob::remove_metadata_pair(&mut Blob, &String):
@@ -154,24 +173,119 @@ func (x *exec) removeMetadataPair(args []argument, ifExists bool) ([]*value, *fa
 	if f != nil {
 		return nil, f
 	}
-	none := []*value{{pure: []byte{0}}}
 	if field == nil {
 		if ifExists {
-			return none, nil
+			return removeResult(nil, true), nil
 		}
 		return nil, abortIn("blob", "metadata", 8) // EMissingMetadata
 	}
 	i := findPair(ps, key)
 	if i < 0 {
 		if ifExists {
-			return none, nil
+			return removeResult(nil, true), nil
 		}
 		return nil, abortIn("vec_map", "get_idx", 1) // EKeyDoesNotExist
 	}
 	p := ps[i]
 	x.setMetadata(o.ID, field, append(ps[:i], ps[i+1:]...))
-	if ifExists {
-		return []*value{{pure: (&enc{}).uleb(1).str(p.Value).b}}, nil
+	return removeResult(&p, ifExists), nil
+}
+
+// metaArg resolves argument i as a Metadata value; byValue moves it.
+func (x *exec) metaArg(a argument, i int, byValue bool) (*value, *failure) {
+	v, f := x.arg(a)
+	if f != nil {
+		return nil, f
 	}
-	return []*value{{pure: (&enc{}).str(p.Key).b}, {pure: (&enc{}).str(p.Value).b}}, nil
+	if v.meta == nil {
+		return nil, argError(i, "TypeMismatch")
+	}
+	if v.moved {
+		return nil, argError(i, "InvalidValueUsage")
+	}
+	if byValue {
+		v.moved = true
+	}
+	return v, nil
+}
+
+// blobMetadata is blob::add_metadata(&mut Blob, Metadata) (aborts with
+// EDuplicateMetadata (7) if the Blob has metadata),
+// add_or_replace_metadata(&mut Blob, Metadata): Option<Metadata> and
+// take_metadata(&mut Blob): Metadata (aborts with EMissingMetadata (8)).
+// The Option<Metadata> result is kept as its BCS: the devnet runs no
+// call that takes it.
+func (x *exec) blobMetadata(fn string, args []argument) ([]*value, *failure) {
+	o, _, f := x.blobArg(args[0], 0, false)
+	if f != nil {
+		return nil, f
+	}
+	var m *value
+	if fn != "take_metadata" {
+		if m, f = x.metaArg(args[1], 1, true); f != nil {
+			return nil, f
+		}
+	}
+	field, ps, f := x.metadataField(o.ID)
+	if f != nil {
+		return nil, f
+	}
+	switch fn {
+	case "add_metadata":
+		if field != nil {
+			return nil, abortIn("blob", "add_metadata", 7) // EDuplicateMetadata
+		}
+		x.setMetadata(o.ID, nil, *m.meta)
+		return nil, nil
+	case "add_or_replace_metadata":
+		old := []byte{0}
+		if field != nil {
+			old = append([]byte{1}, metadataBCS(ps)...)
+			x.remove(field.ID, deletedDigest)
+		}
+		x.setMetadata(o.ID, nil, *m.meta)
+		return []*value{{pure: old}}, nil
+	}
+	if field == nil {
+		return nil, abortIn("blob", "take_metadata", 8) // EMissingMetadata
+	}
+	x.remove(field.ID, deletedDigest)
+	return []*value{{meta: &ps, result: true}}, nil
+}
+
+// metadataValue runs the functions of walrus::metadata on a Metadata
+// value: new(): Metadata, insert_or_update(&mut Metadata, String,
+// String), remove(&mut Metadata, &String): (String, String) (aborts in
+// vec_map::get_idx with EKeyDoesNotExist (1)) and
+// remove_if_exists(&mut Metadata, &String): Option<String>.
+func (x *exec) metadataValue(fn string, args []argument) ([]*value, *failure) {
+	if fn == "new" {
+		return []*value{{meta: &[]pair{}, result: true}}, nil
+	}
+	m, f := x.metaArg(args[0], 0, false)
+	if f != nil {
+		return nil, f
+	}
+	key, f := x.stringArg(args[1], 1)
+	if f != nil {
+		return nil, f
+	}
+	if fn == "insert_or_update" {
+		value, f := x.stringArg(args[2], 2)
+		if f != nil {
+			return nil, f
+		}
+		*m.meta = insertOrUpdate(*m.meta, key, value)
+		return nil, nil
+	}
+	i := findPair(*m.meta, key)
+	if i < 0 {
+		if fn == "remove_if_exists" {
+			return removeResult(nil, true), nil
+		}
+		return nil, abortIn("vec_map", "get_idx", 1) // EKeyDoesNotExist
+	}
+	p := (*m.meta)[i]
+	*m.meta = append((*m.meta)[:i], (*m.meta)[i+1:]...)
+	return removeResult(&p, fn == "remove_if_exists"), nil
 }

@@ -226,3 +226,96 @@ func TestBlobAttributes(t *testing.T) {
 		t.Fatalf("attributes after reopen %v", got)
 	}
 }
+
+// TestMetadataValues runs the calls @mysten/walrus makes
+// (writeBlobAttributes: add_metadata(blob, metadata::new()) on a Blob
+// without metadata, then insert_or_update_metadata_pair) and the other
+// Metadata functions, with their aborts.
+func TestMetadataValues(t *testing.T) {
+	h := newHarness(t, nil)
+	u := newUser(1)
+	h.fund(u, testSUI, testWAL)
+	bl, _ := h.register(u, 5, 2000, 5, true)
+	run := func(build func(p *ptb, b transaction.Argument)) *ledger.Result {
+		t.Helper()
+		p := h.newTx(u)
+		build(p, p.obj(h.object(bl.ID)))
+		r, err := p.exec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ok := func(name string, want []pair, build func(p *ptb, b transaction.Argument)) {
+		t.Helper()
+		if r := run(build); !r.Success {
+			t.Fatalf("%s: %s", name, r.Error)
+		}
+		if got := h.attrs(bl.ID); !slices.Equal(got, want) {
+			t.Fatalf("%s: attributes %v, want %v", name, got, want)
+		}
+	}
+	fails := func(name, module string, code uint64, errSub string, build func(p *ptb, b transaction.Argument)) {
+		t.Helper()
+		before := h.attrs(bl.ID)
+		r := run(build)
+		switch {
+		case r.Success:
+			t.Fatalf("%s: succeeded", name)
+		case errSub == "" && (!r.HasAbort || r.AbortModule != module || r.AbortCode != code):
+			t.Fatalf("%s: %q, want abort %s %d", name, r.Error, module, code)
+		case errSub != "" && !strings.Contains(r.Error, errSub):
+			t.Fatalf("%s: %q, want %q", name, r.Error, errSub)
+		}
+		if got := h.attrs(bl.ID); !slices.Equal(got, before) {
+			t.Fatalf("%s: attributes %v after a failed transaction, want %v", name, got, before)
+		}
+	}
+
+	fails("take without metadata", "blob", 8, "", func(p *ptb, b transaction.Argument) {
+		p.call("blob", "take_metadata", b)
+	})
+	ok("the TypeScript SDK's flow", []pair{{"a", "1"}, {"b", "2"}}, func(p *ptb, b transaction.Argument) {
+		p.call("blob", "add_metadata", b, p.call("metadata", "new"))
+		p.call("blob", "insert_or_update_metadata_pair", b, p.str("a"), p.str("1"))
+		p.call("blob", "insert_or_update_metadata_pair", b, p.str("b"), p.str("2"))
+	})
+	fails("add twice", "blob", 7, "", func(p *ptb, b transaction.Argument) {
+		p.call("blob", "add_metadata", b, p.call("metadata", "new"))
+	})
+	ok("take, edit, put back", []pair{{"b", "2"}, {"c", "3"}, {"a", "9"}}, func(p *ptb, b transaction.Argument) {
+		m := p.call("blob", "take_metadata", b)
+		p.call("metadata", "insert_or_update", m, p.str("c"), p.str("3"))
+		p.call("metadata", "insert_or_update", m, p.str("a"), p.str("9"))
+		p.call("metadata", "remove_if_exists", m, p.str("zz"))
+		p.call("blob", "add_metadata", b, m)
+	})
+	ok("take and drop", nil, func(p *ptb, b transaction.Argument) {
+		p.call("blob", "take_metadata", b)
+	})
+	ok("add or replace", []pair{{"x", "1"}}, func(p *ptb, b transaction.Argument) {
+		m := p.call("metadata", "new")
+		p.call("metadata", "insert_or_update", m, p.str("x"), p.str("1"))
+		p.call("blob", "add_or_replace_metadata", b, m)
+	})
+	ok("replace", []pair{}, func(p *ptb, b transaction.Argument) {
+		m := p.call("metadata", "new")
+		p.call("metadata", "insert_or_update", m, p.str("y"), p.str("2"))
+		p.call("metadata", "remove", m, p.str("y"))
+		p.call("blob", "add_or_replace_metadata", b, m)
+	})
+	fails("remove a missing key from a value", "vec_map", 1, "", func(p *ptb, b transaction.Argument) {
+		p.call("metadata", "remove", p.call("metadata", "new"), p.str("y"))
+	})
+	fails("a moved value", "", 0, "CommandArgumentError { arg_idx: 0, kind: InvalidValueUsage } in command 2", func(p *ptb, b transaction.Argument) {
+		m := p.call("metadata", "new")
+		p.call("blob", "add_or_replace_metadata", b, m)
+		p.call("metadata", "insert_or_update", m, p.str("y"), p.str("2"))
+	})
+	fails("a Blob for a Metadata", "", 0, "CommandArgumentError { arg_idx: 1, kind: TypeMismatch }", func(p *ptb, b transaction.Argument) {
+		p.call("blob", "add_metadata", b, b)
+	})
+	fails("a Metadata transferred", "", 0, "TypeMismatch", func(p *ptb, b transaction.Argument) {
+		p.keep(p.call("metadata", "new"))
+	})
+}
