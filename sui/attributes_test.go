@@ -1,6 +1,7 @@
 package sui
 
 import (
+	"encoding/hex"
 	"maps"
 	"strings"
 	"testing"
@@ -55,5 +56,23 @@ func TestNotFound(t *testing.T) {
 		if notFound(msg) != want {
 			t.Errorf("notFound(%q) = %v", msg, !want)
 		}
+	}
+}
+
+// tsMetadataPrefix + 200 × "x" is @mysten/walrus 1.2.13's
+// Metadata.serialize({metadata: {contents: [{wfs.seq: 7}, {é😀: ""},
+// {long: "x"×200}]}}).
+const tsMetadataPrefix = "03077766732e736571013706c3a9f09f988000046c6f6e67c801"
+
+func TestParseMetadataFieldTSVector(t *testing.T) {
+	value, err := hex.DecodeString(tsMetadataPrefix + strings.Repeat("78", 200))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := append(append(make([]byte, 32), metadataFieldName...), value...)
+	m, err := parseMetadataField(metaType, b)
+	want := map[string]string{"wfs.seq": "7", "é😀": "", "long": strings.Repeat("x", 200)}
+	if err != nil || !maps.Equal(m, want) {
+		t.Fatalf("%v %v, want %v", m, err, want)
 	}
 }

@@ -3,6 +3,7 @@ package chain
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"testing"
@@ -318,4 +319,18 @@ func TestMetadataValues(t *testing.T) {
 	fails("a Metadata transferred", "", 0, "TypeMismatch", func(p *ptb, b transaction.Argument) {
 		p.keep(p.call("metadata", "new"))
 	})
+}
+
+// TestMetadataBCSTSVector: the Metadata BCS matches @mysten/walrus
+// 1.2.13's Metadata.serialize (sui/attributes_test.go has the same vector).
+func TestMetadataBCSTSVector(t *testing.T) {
+	want := "03077766732e736571013706c3a9f09f988000046c6f6e67c801" + strings.Repeat("78", 200)
+	ps := []pair{{"wfs.seq", "7"}, {"é😀", ""}, {"long", strings.Repeat("x", 200)}}
+	if got := hex.EncodeToString(metadataBCS(ps)); got != want {
+		t.Fatalf("metadataBCS = %s\nwant %s", got, want)
+	}
+	back, err := decodeMetadata(metadataBCS(ps))
+	if err != nil || !slices.Equal(back, ps) {
+		t.Fatalf("decode: %v %v", back, err)
+	}
 }
