@@ -174,6 +174,9 @@ type NewBlob struct {
 	Size        uint64 // unencoded
 	EncodedSize uint64
 	Deletable   bool
+	// Attributes are set on the new Blob object in the register
+	// transaction (in key order). They are public.
+	Attributes map[string]string
 }
 
 // Blob is a registered (and maybe certified) Blob object.
@@ -220,7 +223,8 @@ func (c *Client) Register(ctx context.Context, blobs []NewBlob, epochs uint32) (
 	nb := make([]suitx.NewBlob, len(blobs))
 	plan := newStoragePlan(reuse)
 	for i, b := range blobs {
-		nb[i] = suitx.NewBlob{BlobID: b.ID, Root: b.Root, Size: b.Size, EncodedSize: b.EncodedSize, Deletable: b.Deletable}
+		nb[i] = suitx.NewBlob{BlobID: b.ID, Root: b.Root, Size: b.Size, EncodedSize: b.EncodedSize, Deletable: b.Deletable,
+			Attributes: attributes(b.Attributes)}
 		bs := plan.add(b.EncodedSize)
 		if bs.kind == buy {
 			need.Add(need, sui.Cost(b.EncodedSize, epochs, st.Prices))

@@ -19,6 +19,11 @@
 //     bytes), size, registered/certified epoch, storage end epoch,
 //     deletable.
 //
+//   - Blob attributes (BlobAttributes, BlobsAttributes,
+//     OwnedBlobsWithAttributes): the walrus::metadata::Metadata VecMap in
+//     the Blob's dynamic field b"metadata", read as @mysten/walrus does,
+//     by the field's derived object ID (DynamicFieldID), 50 per request.
+//
 //   - The current committee (Client.Committee): the Staking inner state's
 //     `committee` (node ID → shards, in the order that numbers signers)
 //     and each member's StakingPool.node_info (name, network address,

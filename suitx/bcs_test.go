@@ -253,7 +253,7 @@ func expectCommands(t *testing.T, c *testCase) []string {
 		return s + "imm"
 	}
 	switch c.Shape {
-	case "register", "register-pool":
+	case "register", "register-pool", "register-attrs":
 		r := c.Register
 		wal := m.wal(r.WAL)
 		var blobs []string
@@ -288,6 +288,9 @@ func expectCommands(t *testing.T, c *testCase) []string {
 			}
 			blobs = append(blobs, m.call(c, "system", "register_blob", system(true), storage,
 				pureHex(nb.BlobID), pureHex(nb.Root), u64LE(nb.Size), "pure:01", boolB(nb.Deletable), wal))
+			for _, a := range nb.Attributes {
+				m.call(c, "blob", "insert_or_update_metadata_pair", blobs[len(blobs)-1], vecU8([]byte(a.Key)), vecU8([]byte(a.Value)))
+			}
 		}
 		m.transfer(blobs, or(r.Owner, c.Sender))
 	case "certify":
@@ -317,6 +320,14 @@ func expectCommands(t *testing.T, c *testCase) []string {
 			objs = append(objs, m.obj(o))
 		}
 		m.transfer(objs, c.Transfer.Recipient)
+	case "set-attributes":
+		blob := m.obj(c.SetAttrs.Blob)
+		for _, a := range c.SetAttrs.Set {
+			m.call(c, "blob", "insert_or_update_metadata_pair", blob, vecU8([]byte(a.Key)), vecU8([]byte(a.Value)))
+		}
+		for _, k := range c.SetAttrs.Remove {
+			m.call(c, "blob", "remove_metadata_pair_if_exists", blob, vecU8([]byte(k)))
+		}
 	}
 	return m.commands
 }
@@ -372,7 +383,7 @@ func TestDecodedShapes(t *testing.T) {
 // TestSystemMutability: the System object is one shared input, mutable
 // exactly where the Move function takes &mut System.
 func TestSystemMutability(t *testing.T) {
-	want := map[string]string{"register": "mut", "register-pool": "mut", "extend": "mut", "certify": "imm", "delete": "imm", "burn": "", "merge": "", "transfer": ""}
+	want := map[string]string{"register": "mut", "register-pool": "mut", "extend": "mut", "certify": "imm", "delete": "imm", "burn": "", "merge": "", "transfer": "", "register-attrs": "mut", "set-attributes": ""}
 	for _, c := range genCases(11, 6) {
 		b, err := c.build()
 		if err != nil {

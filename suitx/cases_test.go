@@ -66,14 +66,34 @@ type walrusJSON struct {
 }
 
 type newBlobJSON struct {
-	BlobID      hexBytes `json:"blobId"`
-	Root        hexBytes `json:"root"`
-	Size        uint64   `json:"size,string"`
-	EncodedSize uint64   `json:"encodedSize,string"`
-	Deletable   bool     `json:"deletable"`
-	Storage     *refJSON `json:"storage,omitempty"`
-	Pool        int      `json:"pool,omitempty"` // 1 + index in registerJSON.Pools
-	Take        uint64   `json:"take,omitempty,string"`
+	BlobID      hexBytes   `json:"blobId"`
+	Root        hexBytes   `json:"root"`
+	Size        uint64     `json:"size,string"`
+	EncodedSize uint64     `json:"encodedSize,string"`
+	Deletable   bool       `json:"deletable"`
+	Storage     *refJSON   `json:"storage,omitempty"`
+	Pool        int        `json:"pool,omitempty"` // 1 + index in registerJSON.Pools
+	Take        uint64     `json:"take,omitempty,string"`
+	Attributes  []attrJSON `json:"attributes,omitempty"`
+}
+
+type attrJSON struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func attrs(as []attrJSON) []Attribute {
+	var out []Attribute
+	for _, a := range as {
+		out = append(out, Attribute(a))
+	}
+	return out
+}
+
+type setAttributesJSON struct {
+	Blob   refJSON    `json:"blob"`
+	Set    []attrJSON `json:"set"`
+	Remove []string   `json:"remove"`
 }
 
 type poolJSON struct {
@@ -142,18 +162,19 @@ type transferJSON struct {
 }
 
 type testCase struct {
-	Name     string        `json:"name"`
-	Shape    string        `json:"shape"`
-	Sender   string        `json:"sender"`
-	Gas      gasJSON       `json:"gas"`
-	Walrus   walrusJSON    `json:"walrus"`
-	Register *registerJSON `json:"register,omitempty"`
-	Certify  []certifyJSON `json:"certify,omitempty"`
-	Extend   *extendJSON   `json:"extend,omitempty"`
-	Delete   *deleteJSON   `json:"delete,omitempty"`
-	Burn     []refJSON     `json:"burn,omitempty"`
-	Merge    []refJSON     `json:"merge,omitempty"`
-	Transfer *transferJSON `json:"transfer,omitempty"`
+	Name     string             `json:"name"`
+	Shape    string             `json:"shape"`
+	Sender   string             `json:"sender"`
+	Gas      gasJSON            `json:"gas"`
+	Walrus   walrusJSON         `json:"walrus"`
+	Register *registerJSON      `json:"register,omitempty"`
+	Certify  []certifyJSON      `json:"certify,omitempty"`
+	Extend   *extendJSON        `json:"extend,omitempty"`
+	Delete   *deleteJSON        `json:"delete,omitempty"`
+	Burn     []refJSON          `json:"burn,omitempty"`
+	Merge    []refJSON          `json:"merge,omitempty"`
+	Transfer *transferJSON      `json:"transfer,omitempty"`
+	SetAttrs *setAttributesJSON `json:"setAttributes,omitempty"`
 
 	// From the TypeScript SDK.
 	Tx         string            `json:"tx,omitempty"` // base64 TransactionData
@@ -162,7 +183,7 @@ type testCase struct {
 }
 
 // shapes are all the transaction shapes the package builds.
-var shapes = []string{"register", "register-pool", "certify", "extend", "delete", "burn", "merge", "transfer"}
+var shapes = []string{"register", "register-pool", "certify", "extend", "delete", "burn", "merge", "transfer", "register-attrs", "set-attributes"}
 
 func (c *testCase) walrus() Walrus {
 	return Walrus{Package: c.Walrus.Package, System: sui.SharedObject{ID: c.Walrus.System.ID, InitialVersion: c.Walrus.System.InitialVersion}}
@@ -176,14 +197,14 @@ func (c *testCase) gas() Gas {
 func (c *testCase) build() ([]byte, error) {
 	w, g := c.walrus(), c.gas()
 	switch c.Shape {
-	case "register", "register-pool":
+	case "register", "register-pool", "register-attrs":
 		r := Register{WAL: refs(c.Register.WAL), Epochs: c.Register.Epochs, Owner: c.Register.Owner}
 		for _, p := range c.Register.Pools {
 			r.Pools = append(r.Pools, StoragePool{Objects: refs(p.Objects), Size: p.Size})
 		}
 		for _, nb := range c.Register.Blobs {
 			b := NewBlob{BlobID: blobid.ID(nb.BlobID), Root: [32]byte(nb.Root), Size: nb.Size, EncodedSize: nb.EncodedSize, Deletable: nb.Deletable,
-				Pool: nb.Pool, Take: nb.Take}
+				Pool: nb.Pool, Take: nb.Take, Attributes: attrs(nb.Attributes)}
 			if nb.Storage != nil {
 				s := nb.Storage.ref()
 				b.Storage = &s
@@ -211,6 +232,8 @@ func (c *testCase) build() ([]byte, error) {
 		return MergeWAL(c.Sender, g, refs(c.Merge))
 	case "transfer":
 		return Transfer(c.Sender, g, refs(c.Transfer.Objects), c.Transfer.Recipient)
+	case "set-attributes":
+		return w.SetAttributes(c.Sender, g, c.SetAttrs.Blob.ref(), attrs(c.SetAttrs.Set), c.SetAttrs.Remove)
 	}
 	return nil, fmt.Errorf("unknown shape %q", c.Shape)
 }
@@ -348,6 +371,32 @@ func (g gen) testCase(shape string, i int) testCase {
 		c.Merge = g.refs(m)
 	case "transfer":
 		c.Transfer = &transferJSON{Objects: g.refs(n), Recipient: g.address()}
+	case "register-attrs":
+		r := &registerJSON{WAL: g.refs(nWAL), Epochs: g.epochs(), Owner: g.orEmpty(g.address())}
+		for j := range n {
+			nb := newBlobJSON{BlobID: g.bytes(32), Root: g.bytes(32), Size: g.u64() / 5, Deletable: g.r.IntN(2) == 0}
+			nb.EncodedSize = nb.Size + 1 + g.u64()/2
+			if j%2 == 1 {
+				s := g.ref()
+				nb.Storage = &s
+			}
+			if j == 0 || g.r.IntN(3) != 0 {
+				nb.Attributes = g.attributes(1 + g.r.IntN(4))
+			}
+			r.Blobs = append(r.Blobs, nb)
+		}
+		c.Register = r
+	case "set-attributes":
+		sa := &setAttributesJSON{Blob: g.ref()}
+		keys := g.keys(n + g.r.IntN(3))
+		for j, k := range keys {
+			if j%3 == 2 {
+				sa.Remove = append(sa.Remove, k)
+			} else {
+				sa.Set = append(sa.Set, attrJSON{Key: k, Value: g.text(g.r.IntN(3) == 0)})
+			}
+		}
+		c.SetAttrs = sa
 	}
 	return c
 }
@@ -396,6 +445,49 @@ func (g gen) registerPool(nWAL int) *registerJSON {
 		r.Epochs = g.epochs()
 	}
 	return r
+}
+
+// text returns a random valid UTF-8 string: ASCII, multi-byte letters
+// and emoji; long ones pass 127 bytes (a two-byte length prefix).
+func (g gen) text(long bool) string {
+	alphabet := []rune("abcxyz019.-_/: é€😀ß日本")
+	n := g.r.IntN(24)
+	if long {
+		n = 100 + g.r.IntN(300)
+	}
+	rs := make([]rune, n)
+	for i := range rs {
+		rs[i] = alphabet[g.r.IntN(len(alphabet))]
+	}
+	return string(rs)
+}
+
+// keys returns n distinct non-empty keys, some of them the ones walrusfs
+// uses.
+func (g gen) keys(n int) []string {
+	known := []string{"wfs.vol", "wfs.seq", "wfs.head", "content-type"}
+	seen := map[string]bool{}
+	var out []string
+	for len(out) < n {
+		k := known[g.r.IntN(len(known))]
+		if g.r.IntN(2) == 0 {
+			k = g.text(g.r.IntN(5) == 0)
+		}
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, k)
+	}
+	return out
+}
+
+func (g gen) attributes(n int) []attrJSON {
+	var out []attrJSON
+	for _, k := range g.keys(n) {
+		out = append(out, attrJSON{Key: k, Value: g.text(g.r.IntN(4) == 0)})
+	}
+	return out
 }
 
 // genCases draws n cases of every shape from seed.

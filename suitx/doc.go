@@ -45,6 +45,14 @@
 // Storage's end epoch; extend_blob later charges by the Storage size, so
 // shares are cut to the encoded size.
 //
+// Blob attributes (NewBlob.Attributes, SetAttributes) are the Walrus
+// metadata of a Blob object: blob::insert_or_update_metadata_pair(&mut
+// Blob, String, String) keeps a VecMap<String, String> in the Blob's
+// dynamic field b"metadata", creating it on first use; Register sets them
+// on each new Blob before it is transferred, so they come with the
+// registration. Keys and values are Move Strings, passed as their bytes
+// (the BCS of String and vector<u8> are the same) after a UTF-8 check.
+//
 // WAL payments follow the Walrus Rust client: the given WAL coins are
 // merged into the first one, which is then passed by &mut to every call
 // that pays; each call takes exactly its price and leaves the rest, so a

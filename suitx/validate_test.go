@@ -190,6 +190,44 @@ func TestErrors(t *testing.T) {
 			return MergeWAL(testSender, testGas(), []sui.ObjectRef{testRef(1), testRef(2), testRef(1)})
 		}, "is both WAL coin 0 and WAL coin 2"},
 		{"transfer none", func() ([]byte, error) { return Transfer(testSender, testGas(), nil, "0xb0b") }, "no objects"},
+		{"register attribute empty key", reg(func(r *Register) { r.Blobs[1].Attributes = []Attribute{{"wfs.seq", "1"}, {"", "x"}} }), "blob 1 (AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE): attribute 1: empty key"},
+		{"register attribute key twice", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"wfs.seq", "1"}, {"wfs.seq", "2"}} }), `attribute key "wfs.seq" given twice`},
+		{"register attribute key not UTF-8", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k\xff", "1"}} }), "attribute 0 key is not valid UTF-8"},
+		{"register attribute value not UTF-8", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k", "\xc3"}} }), `attribute "k" value is not valid UTF-8`},
+		{"register attribute value too long", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{"k", strings.Repeat("v", MaxPureArg-1)}} }), `attribute "k" value is 16383 bytes, more than Sui's limit of 16382`},
+		{"register attribute key too long", reg(func(r *Register) { r.Blobs[0].Attributes = []Attribute{{strings.Repeat("k", MaxPureArg), "v"}} }), "attribute 0 key is 16384 bytes"},
+		{"set attributes nothing", func() ([]byte, error) { return w.SetAttributes(testSender, testGas(), testRef(5), nil, nil) }, "no attributes to set or remove"},
+		{"set attributes bad blob", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), sui.ObjectRef{ID: "0x5", Version: 0, Digest: testRef(5).Digest}, []Attribute{{"k", "v"}}, nil)
+		}, "Blob 0x5: version 0"},
+		{"set attributes blob is the gas coin", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(900), []Attribute{{"k", "v"}}, nil)
+		}, "gas payment 0 (0x"},
+		{"set attributes bad package", func() ([]byte, error) {
+			return Walrus{Package: "walrus"}.SetAttributes(testSender, testGas(), testRef(5), []Attribute{{"k", "v"}}, nil)
+		}, "Walrus package"},
+		{"set attributes empty key", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(5), []Attribute{{"", "v"}}, nil)
+		}, "attribute 0: empty key"},
+		{"set attributes key set and removed", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(5), []Attribute{{"wfs.head", "v"}}, []string{"wfs.head"})
+		}, `attribute "wfs.head" both set and removed`},
+		{"set attributes remove empty key", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(5), nil, []string{"a", ""})
+		}, "key 1 to remove is empty"},
+		{"set attributes remove twice", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(5), nil, []string{"a", "a"})
+		}, `attribute "a" removed twice`},
+		{"set attributes remove key not UTF-8", func() ([]byte, error) {
+			return w.SetAttributes(testSender, testGas(), testRef(5), nil, []string{"\xff"})
+		}, "key 0 to remove is not valid UTF-8"},
+		{"set attributes too many commands", func() ([]byte, error) {
+			var as []Attribute
+			for i := range MaxCommands + 1 {
+				as = append(as, Attribute{fmt.Sprint(i), ""})
+			}
+			return w.SetAttributes(testSender, testGas(), testRef(5), as, nil)
+		}, "commands, more than Sui's limit"},
 		{"transfer no recipient", func() ([]byte, error) { return Transfer(testSender, testGas(), testRefs(1, 1), "") }, "recipient"},
 	}
 	for _, tc := range tests {
@@ -275,5 +313,18 @@ func TestDigest(t *testing.T) {
 	b[len(b)-1] ^= 1
 	if Digest(b) == d {
 		t.Fatal("digest does not depend on the bytes")
+	}
+}
+
+// TestAttributeLimits: a key or value whose BCS is exactly MaxPureArg
+// bytes is accepted.
+func TestAttributeLimits(t *testing.T) {
+	r := testRegister()
+	r.Blobs[0].Attributes = []Attribute{{"k", strings.Repeat("v", MaxPureArg-2)}}
+	if _, err := testWalrus.Register(testSender, testGas(), r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testWalrus.SetAttributes(testSender, testGas(), testRef(5), []Attribute{{strings.Repeat("k", MaxPureArg-2), "é"}}, []string{"x"}); err != nil {
+		t.Fatal(err)
 	}
 }

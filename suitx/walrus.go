@@ -80,6 +80,10 @@ type NewBlob struct {
 	// EncodedSize, the least register_blob accepts). Not with Storage.
 	Pool int
 	Take uint64
+	// Attributes are set on the new Blob object in the same transaction
+	// (blob::insert_or_update_metadata_pair per pair, in order, before
+	// the Blob is transferred).
+	Attributes []Attribute
 }
 
 // StoragePool is owned Storage that blobs of one Register take their
@@ -232,7 +236,8 @@ func checkEpochs(e uint32, what string) error {
 // Commands: [MergeCoins] then per blob [reserve_space] or, for a pool's
 // first blob, one fuse_amount per extra pool object, then for a pool share
 // [split_by_size] (none for the share that empties the pool); then
-// register_blob; then TransferObjects. An owned Storage becomes an input
+// register_blob; then one blob::insert_or_update_metadata_pair per
+// attribute of the blob; then TransferObjects. An owned Storage becomes an input
 // where it is first used. The Blob objects are the results of the
 // register_blob calls, in the order of r.Blobs.
 func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err error) {
@@ -248,6 +253,9 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 	for i, nb := range r.Blobs {
 		if nb.BlobID.IsZero() {
 			return nil, fmt.Errorf("blob %d: zero blob ID", i)
+		}
+		if err := checkAttributes(nb.Attributes, fmt.Sprintf("blob %d (%s)", i, nb.BlobID)); err != nil {
+			return nil, err
 		}
 		if nb.Pool == 0 && nb.Take != 0 {
 			return nil, fmt.Errorf("blob %d (%s): Take without a pool", i, nb.BlobID)
@@ -306,6 +314,7 @@ func (w Walrus) Register(sender string, gas Gas, r Register) (_ []byte, err erro
 		blobs[i] = b.moveCall(c.pkg, "system", "register_blob",
 			c.systemArg(true), storage, b.u256(nb.BlobID), b.u256(nb.Root),
 			b.u64(nb.Size), b.u8(encodingRS2), b.bool(nb.Deletable), wal)
+		c.setAttributes(blobs[i], nb.Attributes)
 	}
 	b.transferObjects(blobs, b.address(owner))
 	return c.finish()

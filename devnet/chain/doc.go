@@ -24,6 +24,13 @@
 //     modules that raise them (system_state_inner, blob, storage_resource,
 //     messages, bls_aggregate through Options.CheckCertificate, encoding,
 //     balance);
+//   - Blob attributes: blob::insert_or_update_metadata_pair,
+//     remove_metadata_pair, remove_metadata_pair_if_exists, add_metadata,
+//     add_or_replace_metadata, take_metadata and metadata::new,
+//     insert_or_update, remove, remove_if_exists on the
+//     metadata::Metadata (a VecMap<String, String>) in the Blob's dynamic
+//     field b"metadata", whose ID is derived exactly as Sui derives it;
+//     delete_blob and burn remove the field with the Blob;
 //   - programmable transactions: inputs, SplitCoins, MergeCoins,
 //     TransferObjects, results and UnusedValueWithoutDrop, rollback of a
 //     failed transaction except gas, gas smashing, lamport versions,

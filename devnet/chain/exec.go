@@ -29,6 +29,7 @@ func argError(i int, kind string) *failure {
 type value struct {
 	obj     string // object ID; "" for pure values
 	pure    []byte
+	meta    *[]pair // a walrus::metadata::Metadata value (drop, store; no key)
 	moved   bool
 	result  bool // produced by a command: must be consumed
 	shared  bool
@@ -238,7 +239,7 @@ func (x *exec) describe(f *failure) string {
 		return f.msg + where
 	}
 	pkg := x.st.G.WalrusPkg
-	if f.module == "balance" || f.module == "coin" || f.module == "bcs" {
+	if f.module == "balance" || f.module == "coin" || f.module == "bcs" || f.module == "vec_map" {
 		pkg = "0x" + strings.Repeat("0", 63) + "2"
 	}
 	return fmt.Sprintf("MoveAbort(MoveLocation { module: ModuleId { address: %s, name: Identifier(%q) }, function: 0, instruction: 0, function_name: Some(%q) }, %d)%s",

@@ -143,11 +143,15 @@ func deriveID(txDigest []byte, n uint64) string {
 
 // fieldID is a dynamic field object's ID: blake2b256(0xf0 ‖ parent ‖ u64
 // len(key) ‖ key ‖ key type), after Sui's derive_dynamic_field_id (the
-// key type is hashed as its BCS TypeTag for u64, as its name otherwise).
+// key type is hashed as its BCS TypeTag for u64 and vector<u8>, exactly
+// as Sui and the SDKs derive it; as its name otherwise).
 func fieldID(parent string, nameType string, key []byte) string {
 	tag := []byte(nameType)
-	if nameType == "u64" {
+	switch nameType {
+	case "u64":
 		tag = []byte{2}
+	case "vector<u8>":
+		tag = []byte{6, 1}
 	}
 	h := blake([]byte{0xf0}, addrBytes(parent), binary.LittleEndian.AppendUint64(nil, uint64(len(key))), key, tag)
 	return hexAddr(h[:])

@@ -235,7 +235,10 @@ func (x *exec) moveCall(c command) ([]*value, *failure) {
 	want := map[string]int{"system::reserve_space": 4, "system::register_blob": 8, "system::certify_blob": 5,
 		"system::extend_blob": 4, "system::delete_blob": 2, "blob::burn": 1,
 		"storage_resource::split_by_size": 2, "storage_resource::split_by_epoch": 2,
-		"storage_resource::fuse_amount": 2, "storage_resource::fuse_periods": 2, "storage_resource::fuse": 2}
+		"storage_resource::fuse_amount": 2, "storage_resource::fuse_periods": 2, "storage_resource::fuse": 2,
+		"blob::insert_or_update_metadata_pair": 3, "blob::remove_metadata_pair": 2, "blob::remove_metadata_pair_if_exists": 2,
+		"blob::add_metadata": 2, "blob::add_or_replace_metadata": 2, "blob::take_metadata": 1,
+		"metadata::new": 0, "metadata::insert_or_update": 3, "metadata::remove": 2, "metadata::remove_if_exists": 2}
 	n, ok := want[name]
 	if !ok {
 		return nil, &failure{msg: fmt.Sprintf("MoveCall %s::%s is not supported by the devnet", c.Package, name)}
@@ -263,6 +266,16 @@ func (x *exec) moveCall(c command) ([]*value, *failure) {
 		return x.splitByEpoch(c.Args)
 	case "storage_resource::fuse_amount", "storage_resource::fuse_periods", "storage_resource::fuse":
 		return nil, x.fuse(c.Args, c.Function)
+	case "blob::insert_or_update_metadata_pair":
+		return nil, x.insertOrUpdateMetadataPair(c.Args)
+	case "blob::remove_metadata_pair":
+		return x.removeMetadataPair(c.Args, false)
+	case "blob::remove_metadata_pair_if_exists":
+		return x.removeMetadataPair(c.Args, true)
+	case "blob::add_metadata", "blob::add_or_replace_metadata", "blob::take_metadata":
+		return x.blobMetadata(c.Function, c.Args)
+	case "metadata::new", "metadata::insert_or_update", "metadata::remove", "metadata::remove_if_exists":
+		return x.metadataValue(c.Function, c.Args)
 	default:
 		return nil, x.burn(c.Args)
 	}

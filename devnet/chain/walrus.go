@@ -369,6 +369,7 @@ func (x *exec) deleteBlob(args []argument) ([]*value, *failure) {
 	if bl.Storage.End <= epoch {
 		return nil, abortIn("blob", "delete", 2) // EResourceBounds
 	}
+	x.dropMetadata(o.ID)
 	x.remove(o.ID, deletedDigest)
 	x.emit("BlobDeleted", (&enc{}).u32(epoch).raw(bl.BlobID[:]).u32(bl.Storage.End).addr(bl.ID).boolean(bl.Certified != nil).b)
 	// The Storage inside is unwrapped: it reappears under its own ID.
@@ -384,6 +385,7 @@ func (x *exec) burn(args []argument) *failure {
 	if f != nil {
 		return f
 	}
+	x.dropMetadata(o.ID)
 	x.remove(o.ID, deletedDigest)
 	return nil
 }

@@ -16,6 +16,9 @@ import { Secp256r1Keypair } from '@mysten/sui/keypairs/secp256r1';
 // @mysten/walrus exports only its client; its BCS types are imported by
 // path (this script runs from the npm prefix).
 import { StorageConfirmation, IntentType, blobIdFromBytes } from './node_modules/@mysten/walrus/dist/utils/bcs.mjs';
+// The generated Move builder of walrus::blob (it encodes the String
+// arguments from the function's parameter types).
+import { insertOrUpdateMetadataPair } from './node_modules/@mysten/walrus/dist/contracts/walrus/blob.mjs';
 
 const chunks = [];
 for await (const c of process.stdin) chunks.push(c);
@@ -61,7 +64,8 @@ async function build(c) {
 
   switch (c.shape) {
     case 'register':
-    case 'register-pool': {
+    case 'register-pool':
+    case 'register-attrs': {
       const r = c.register;
       const wal = walCoin(r.wal);
       // Pools: the objects are fused into the first where the pool is
@@ -71,6 +75,11 @@ async function build(c) {
       // leaves nothing is the first object itself.
       const pools = (r.pools ?? []).map((p) => ({ p, arg: null, left: BigInt(p.size) }));
       const blobs = [];
+      const setAttributes = (blob, attrs) => {
+        for (const a of attrs ?? []) {
+          tx.add(insertOrUpdateMetadataPair({ package: w.package, arguments: { self: blob, key: a.key, value: a.value } }));
+        }
+      };
       for (const nb of r.blobs) {
         let storage;
         if (nb.storage) {
@@ -101,6 +110,8 @@ async function build(c) {
             tx.pure.u64(BigInt(nb.size)), tx.pure.u8(1), tx.pure.bool(nb.deletable), wal,
           ],
         }));
+        // Attributes go on the new Blob before it is transferred.
+        setAttributes(blobs[blobs.length - 1], nb.attributes);
       }
       tx.transferObjects(blobs, tx.pure.address(r.owner || c.sender));
       break;
@@ -152,6 +163,19 @@ async function build(c) {
     case 'transfer': {
       const objs = c.transfer.objects.map((o) => owned(tx, o));
       tx.transferObjects(objs, tx.pure.address(c.transfer.recipient));
+      break;
+    }
+    case 'set-attributes': {
+      const sa = c.setAttributes;
+      const blob = owned(tx, sa.blob);
+      for (const a of sa.set ?? []) {
+        tx.add(insertOrUpdateMetadataPair({ package: w.package, arguments: { self: blob, key: a.key, value: a.value } }));
+      }
+      // remove_metadata_pair_if_exists(&mut Blob, &String): Option<String>
+      // (no generated builder in @mysten/walrus 1.2.13).
+      for (const k of sa.remove ?? []) {
+        tx.moveCall({ target: target('blob', 'remove_metadata_pair_if_exists'), arguments: [blob, tx.pure.string(k)] });
+      }
       break;
     }
     default:
