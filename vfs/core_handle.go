@@ -26,7 +26,13 @@ type Handle struct {
 	rd          *cache.Reader // read-ahead state of the blob read last. GUARDED_BY(rmu)
 	rdID        blobid.ID     // GUARDED_BY(rmu)
 	rdSize      int64         // GUARDED_BY(rmu)
-	Ino         uint64        // the open inode
+	// ahead is the plaintext opened ahead of sequential reads of a sealed
+	// chunk; aheadExt and aheadEnd where the last sealed read ended
+	// (crypt_ahead.go).
+	ahead    *sealedAhead // GUARDED_BY(rmu)
+	aheadExt index.Extent // GUARDED_BY(rmu)
+	aheadEnd int64        // GUARDED_BY(rmu)
+	Ino      uint64       // the open inode
 }
 
 // Open opens regular file ino with open(2) flags (O_TRUNC truncates).
@@ -189,6 +195,7 @@ func (h *Handle) Release(ctx context.Context) {
 		_ = h.rd.Close()
 		h.rd = nil
 	}
+	h.ahead = nil
 	h.rmu.Unlock()
 	f := h.f
 	f.mu.Lock()

@@ -103,9 +103,33 @@ func (f *FS) sealData(data []byte) ([]byte, index.WrappedKey, error) {
 }
 
 // readSealed fills p with plaintext bytes [lo, lo+len(p)) of the sealed
+// stored chunk c, from what the handle opened ahead or by opening the
+// segments now (openSealed); a sequential read then starts opening what
+// follows (crypt_ahead.go).
+func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
+	if h == nil {
+		return f.openSealed(ctx, nil, ino, ci, c, p, lo)
+	}
+	end := lo + int64(len(p))
+	h.rmu.Lock()
+	sequential := lo == 0 || h.aheadEnd == lo && h.aheadExt == c.Extent
+	h.aheadEnd, h.aheadExt = end, c.Extent
+	h.rmu.Unlock()
+	if !h.takeAhead(ctx, c.Extent, p, lo) {
+		if err := f.openSealed(ctx, h, ino, ci, c, p, lo); err != nil {
+			return err
+		}
+	}
+	if sequential {
+		f.openAhead(ctx, h, ino, ci, c, end, int64(len(p)))
+	}
+	return nil
+}
+
+// openSealed fills p with plaintext bytes [lo, lo+len(p)) of the sealed
 // stored chunk c: it reads the whole segments holding them (verified
 // against the blob ID by the cache or store) and opens them.
-func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
+func (f *FS) openSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
 	if f.opt.Crypt == nil {
 		return &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: fmt.Errorf("the chunk is encrypted and this mount has no key: %w", index.ErrCorrupt)}
 	}
