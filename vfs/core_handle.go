@@ -29,10 +29,10 @@ type Handle struct {
 	// ahead is the plaintext opened ahead of sequential reads of a sealed
 	// chunk; aheadExt and aheadEnd where the last sealed read ended
 	// (crypt_ahead.go).
-	ahead    *sealedAhead // GUARDED_BY(rmu)
-	aheadExt index.Extent // GUARDED_BY(rmu)
-	aheadEnd int64        // GUARDED_BY(rmu)
-	Ino      uint64       // the open inode
+	ahead    []*sealedAhead // GUARDED_BY(rmu)
+	aheadExt index.Extent   // GUARDED_BY(rmu)
+	aheadEnd int64          // GUARDED_BY(rmu)
+	Ino      uint64         // the open inode
 }
 
 // Open opens regular file ino with open(2) flags (O_TRUNC truncates).

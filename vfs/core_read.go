@@ -134,10 +134,11 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 // instead of filling p (see readVec).
 func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([][]byte, error) {
 	if c.Extent.Key.Sealed() {
-		if err := f.readSealed(ctx, h, ino, ci, c, p, lo); err != nil {
+		v, err := f.readSealed(ctx, h, ino, ci, c, p, lo)
+		if err != nil {
 			return nil, err
 		}
-		return [][]byte{p}, nil
+		return [][]byte{v}, nil
 	}
 	id := c.Extent.Blob
 	off := int64(c.Extent.Offset) + lo

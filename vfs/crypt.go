@@ -102,28 +102,26 @@ func (f *FS) sealData(data []byte) ([]byte, index.WrappedKey, error) {
 	return f.opt.Crypt.Seal(nil, data)
 }
 
-// readSealed fills p with plaintext bytes [lo, lo+len(p)) of the sealed
-// stored chunk c, from what the handle opened ahead or by opening the
-// segments now (openSealed); a sequential read then starts opening what
-// follows (crypt_ahead.go).
-func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
+// readSealed returns plaintext bytes [lo, lo+len(p)) of the sealed stored
+// chunk c: a read-only view of what the handle opened ahead, or p filled
+// by opening the segments now (openSealed). A sequential read also starts
+// opening what follows (crypt_ahead.go).
+func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([]byte, error) {
 	if h == nil {
-		return f.openSealed(ctx, nil, ino, ci, c, p, lo)
+		return p, f.openSealed(ctx, nil, ino, ci, c, p, lo)
 	}
 	end := lo + int64(len(p))
 	h.rmu.Lock()
 	sequential := lo == 0 || h.aheadEnd == lo && h.aheadExt == c.Extent
 	h.aheadEnd, h.aheadExt = end, c.Extent
 	h.rmu.Unlock()
-	if !h.takeAhead(ctx, c.Extent, p, lo) {
-		if err := f.openSealed(ctx, h, ino, ci, c, p, lo); err != nil {
-			return err
-		}
-	}
 	if sequential {
-		f.openAhead(ctx, h, ino, ci, c, end, int64(len(p)))
+		f.openAhead(ctx, h, ino, ci, c, lo, end)
 	}
-	return nil
+	if v, ok := h.takeAhead(ctx, c.Extent, len(p), lo); ok {
+		return v, nil
+	}
+	return p, f.openSealed(ctx, h, ino, ci, c, p, lo)
 }
 
 // openSealed fills p with plaintext bytes [lo, lo+len(p)) of the sealed
@@ -150,7 +148,8 @@ func (f *FS) openSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	raw := c
 	raw.Extent.Key = index.WrappedKey{} // the ciphertext, as stored
 	raw.Len = c.Extent.Length
-	if err := f.readStored(ctx, h, ino, ci, raw, buf, soff); err != nil {
+	views, err := f.readStoredVec(ctx, h, ino, ci, raw, buf, soff)
+	if err != nil {
 		return err
 	}
 	// When p is exactly the segments' plaintext (a read aligned on
@@ -161,7 +160,7 @@ func (f *FS) openSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 			dst = p[:0]
 		}
 	}
-	plain, poff, err := f.opt.Crypt.Open(dst, c.Extent.Key, sl, soff, buf)
+	plain, poff, err := f.openViews(dst, c.Extent.Key, sl, soff, views)
 	if err != nil {
 		f.log.Error("encrypted chunk failed authentication: its blob matches its ID, so the extent or its key is wrong (tampered index, or a chunk moved)",
 			"ino", ino, "chunk", ci, "blob", c.Extent.Blob.String(), "err", err)
@@ -175,6 +174,67 @@ func (f *FS) openSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 		copy(p, plain[start:])
 	}
 	return nil
+}
+
+// openViews opens the sealed bytes at sealedOff that views hold one after
+// the other (views of cache blocks, or parts of one buffer): runs of whole
+// segments inside one view are opened where they lie; a segment that
+// straddles two views is gathered first. It appends the plaintext to dst.
+func (f *FS) openViews(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, views [][]byte) ([]byte, int64, error) {
+	const segLen = seal.SegmentSize + seal.TagSize
+	if len(views) == 1 {
+		return f.opt.Crypt.Open(dst, key, sealedLen, sealedOff, views[0])
+	}
+	var total int64
+	for _, v := range views {
+		total += int64(len(v))
+	}
+	firstPlain := sealedOff / segLen * seal.SegmentSize
+	out := dst
+	var straddle []byte
+	pos := sealedOff // sealed offset of the next segment to open
+	vi, vo := 0, 0   // current view and offset in it
+	end := sealedOff + total
+	for pos < end {
+		for vi < len(views) && vo == len(views[vi]) {
+			vi, vo = vi+1, 0
+		}
+		v := views[vi][vo:]
+		// Whole segments that lie in this view.
+		n := int64(0)
+		for pos+n < end {
+			l := min(segLen, end-(pos+n))
+			if n+l > int64(len(v)) {
+				break
+			}
+			n += l
+		}
+		if n > 0 {
+			var err error
+			if out, _, err = f.opt.Crypt.Open(out, key, sealedLen, pos, v[:n]); err != nil {
+				return nil, 0, err
+			}
+			pos, vo = pos+n, vo+int(n)
+			continue
+		}
+		// The next segment straddles views: gather it.
+		l := int(min(segLen, end-pos))
+		straddle = straddle[:0]
+		for len(straddle) < l {
+			for vo == len(views[vi]) {
+				vi, vo = vi+1, 0
+			}
+			k := min(l-len(straddle), len(views[vi])-vo)
+			straddle = append(straddle, views[vi][vo:vo+k]...)
+			vo += k
+		}
+		var err error
+		if out, _, err = f.opt.Crypt.Open(out, key, sealedLen, pos, straddle); err != nil {
+			return nil, 0, err
+		}
+		pos += int64(l)
+	}
+	return out[len(dst):len(out):len(out)], firstPlain, nil
 }
 
 // BlobPlaintext returns the plaintext of blob id when it is one of this

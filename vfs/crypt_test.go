@@ -16,12 +16,25 @@ const cryptChunk = 256 << 10 // four 64 KiB segments per chunk
 
 func newCryptEnv(t *testing.T) *env {
 	t.Helper()
+	return newCryptEnvWith(t, false)
+}
+
+// newCryptEnvWith is newCryptEnv, reading through a disk cache if cache
+// (replies are then views of cache blocks, and sealed segments straddle
+// them).
+func newCryptEnvWith(t *testing.T, cache bool) *env {
+	t.Helper()
+	return newCryptEnvChunk(t, cache, cryptChunk)
+}
+
+func newCryptEnvChunk(t *testing.T, cache bool, chunk uint64) *env {
+	t.Helper()
 	var master seal.Key
 	for i := range master {
 		master[i] = byte(3*i + 1)
 	}
 	vol := NewCrypt(master)
-	return newEnv(t, envOptions{Chunk: cryptChunk, Tweak: func(o *Options) { o.Crypt = vol; o.RepackThreshold = -1 }})
+	return newEnv(t, envOptions{Chunk: chunk, Cache: cache, Tweak: func(o *Options) { o.Crypt = vol; o.RepackThreshold = -1 }})
 }
 
 // storedBytes returns every byte the store holds, blob by blob.
@@ -56,7 +69,13 @@ func markerData(marker string, n int, seed uint64) []byte {
 // in ranges across segment and chunk edges, before and after a restart;
 // and no stored byte range holds their plaintext.
 func TestCryptRoundTrip(t *testing.T) {
-	e := newCryptEnv(t)
+	for _, cache := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cache=%v", cache), func(t *testing.T) { testCryptRoundTrip(t, cache) })
+	}
+}
+
+func testCryptRoundTrip(t *testing.T, cache bool) {
+	e := newCryptEnvWith(t, cache)
 	const marker = "MARKER-7f3a-plaintext-must-not-reach-any-node"
 	sizes := []int{0, 1, 100, 16 << 10, 65535, 65536, 65537, cryptChunk, cryptChunk + 1, 3*cryptChunk + 12345}
 	files := map[uint64][]byte{}
@@ -238,8 +257,11 @@ func TestCryptImportPlaintext(t *testing.T) {
 // file (the handle opens ahead in the background); a segment tampered
 // with ahead of the reader fails the read that reaches it.
 func TestCryptSequentialAhead(t *testing.T) {
-	e := newCryptEnv(t)
-	want := randBytes(3*cryptChunk+777, 21)
+	// Chunks of 3 MiB through the cache's 1 MiB blocks: sealed segments
+	// straddle blocks.
+	const cryptChunk = 3 << 20
+	e := newCryptEnvChunk(t, true, cryptChunk)
+	want := randBytes(2*cryptChunk+777, 21)
 	a := e.create("f", want)
 	e.sync()
 	for _, step := range []int{65536, 100_000, 1 << 20, 4096} {
