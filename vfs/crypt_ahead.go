@@ -81,6 +81,15 @@ func (f *FS) openAhead(ctx context.Context, h *Handle, ino, ci uint64, c index.C
 	}
 	clear(h.ahead[len(keep):])
 	h.ahead = keep
+	// Pieces are opened one after the other, in order: the handle's
+	// cache stream then sees a sequential reader and keeps fetching
+	// ahead from the network.
+	var prev *sealedAhead
+	for _, x := range h.ahead {
+		if prev == nil || x.start > prev.start {
+			prev = x
+		}
+	}
 	for start := first; start < min(plainLen, first+aheadPieces*aheadPiece); start += aheadPiece {
 		have := false
 		for _, x := range h.ahead {
@@ -94,11 +103,18 @@ func (f *FS) openAhead(ctx context.Context, h *Handle, ino, ci uint64, c index.C
 		// The read that asked is over when this runs: keep its values
 		// (the foreground mark), not its cancellation.
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		go func() {
+		go func(after *sealedAhead) {
 			defer cancel()
 			defer close(a.done)
+			if after != nil {
+				select {
+				case <-after.done:
+				case <-bg.Done():
+				}
+			}
 			a.data = make([]byte, a.n)
 			a.err = f.openSealed(bg, h, ino, ci, c, a.data, a.start)
-		}()
+		}(prev)
+		prev = a
 	}
 }
