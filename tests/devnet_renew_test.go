@@ -98,10 +98,17 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	_, reserves := dn.Chain.CallStats("system", "reserve_space")
+	if reserves == 0 {
+		t.Fatal("no reserve_space call counted for the first uploads")
+	}
 	writeRandomFile(t, filepath.Join(mnt, "photo2.jpg"), 200_001, 3)
 	walrusfs(t, "sync", "--data-dir", data)
 	if st, err := c.OwnedStorage(ctx, dn.Layout.Address); err != nil || len(st) != 0 {
 		t.Fatalf("the freed Storage was not reused: %+v %v", st, err)
+	}
+	if _, after := dn.Chain.CallStats("system", "reserve_space"); after != reserves {
+		t.Fatalf("%d reserve_space calls for a blob that fits the freed Storage", after-reserves)
 	}
 	want["photo2.jpg"] = fileSHA(t, filepath.Join(mnt, "photo2.jpg"))
 	delete(want, "photo.jpg")
