@@ -107,7 +107,7 @@ func checkCommit(c *Commit) error {
 			return fmt.Errorf("parent commit: %v", err)
 		}
 	}
-	if err := c.Root.check(minSealed, MaxNodeSize); err != nil {
+	if err := c.Root.checkRelative(minSealed, MaxNodeSize); err != nil {
 		return fmt.Errorf("root node: %v", err)
 	}
 	if c.RootAttr.Mode > 0o7777 {

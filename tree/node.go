@@ -443,7 +443,7 @@ func checkEntry(e *Entry, i int, prev string) error {
 			}
 		}
 	case index.TypeDir:
-		if err := e.Child.check(minSealed, MaxNodeSize); err != nil {
+		if err := e.Child.checkRelative(minSealed, MaxNodeSize); err != nil {
 			return bad("child node: %v", err)
 		}
 		if e.ChildKey == (seal.Key{}) {

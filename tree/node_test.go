@@ -207,7 +207,6 @@ func TestSealNodeRefuses(t *testing.T) {
 		{"link group on symlink", []Entry{{Name: "a", Type: index.TypeSymlink, Target: "x", LinkGroup: 1}}, "link group"},
 		{"child on file", []Entry{{Name: "a", Type: index.TypeFile, ChildKey: testKey(1)}}, "child node or key on a file"},
 		{"dir zero key", []Entry{{Name: "a", Type: index.TypeDir, Child: Loc{Blob: testBlob(1), Len: 100}}}, "zero child key"},
-		{"dir zero blob", []Entry{{Name: "a", Type: index.TypeDir, Child: Loc{Len: 100}, ChildKey: testKey(1)}}, "zero blob ID"},
 		{"dir short child", []Entry{{Name: "a", Type: index.TypeDir, Child: Loc{Blob: testBlob(1), Len: 39}, ChildKey: testKey(1)}}, "length outside"},
 		{"symlink empty", []Entry{{Name: "a", Type: index.TypeSymlink}}, "symlink target empty"},
 		{"symlink long", []Entry{{Name: "a", Type: index.TypeSymlink, Target: strings.Repeat("x", 4096)}}, "symlink target empty, longer"},

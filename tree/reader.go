@@ -104,6 +104,9 @@ func (r *Reader) Commit(ctx context.Context, loc Loc, k seal.Key) (Commit, error
 	if err != nil {
 		return Commit{}, fmt.Errorf("commit record at %s: %w", loc, err)
 	}
+	if c.Root.Blob.IsZero() {
+		c.Root.Blob = loc.Blob // relative: the commit's own blob
+	}
 	return c, nil
 }
 
@@ -125,6 +128,11 @@ func (r *Reader) node(ctx context.Context, loc Loc, k seal.Key, kd kind) (Node, 
 	}
 	if err != nil {
 		return Node{}, fmt.Errorf("%s at %s: %w", kd, loc, err)
+	}
+	for i := range n.Entries {
+		if e := &n.Entries[i]; e.Type == index.TypeDir && e.Child.Blob.IsZero() {
+			e.Child.Blob = loc.Blob // relative: the blob holding this node
+		}
 	}
 	r.put(ck, n)
 	return n, nil

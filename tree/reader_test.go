@@ -433,3 +433,44 @@ func TestReadChunk(t *testing.T) {
 		}
 	}
 }
+
+// TestRelativeLocations: a child location and a commit's root with a zero
+// blob ID name the blob that holds the record; the reader resolves them,
+// so a commit's nodes can be written in one blob with the commit.
+func TestRelativeLocations(t *testing.T) {
+	ctx := t.Context()
+	m := newMemFetcher()
+	keys := DeriveKeys(testKey(9))
+	id := testBlob(42)
+	sub := Node{Entries: []Entry{{Name: "leaf", Type: index.TypeSymlink, Mode: 0o777, Target: "x"}}}
+	subLoc := m.add(id, mustSealNode(t, testKey(5), sub))
+	rel := subLoc
+	rel.Blob = blobid.ID{}
+	root := Node{Entries: []Entry{{Name: "d", Type: index.TypeDir, Mode: 0o755, Child: rel, ChildKey: testKey(5)}}}
+	rootLoc := m.add(id, mustSealNode(t, keys.Root, root))
+	relRoot := rootLoc
+	relRoot.Blob = blobid.ID{}
+	c, err := SealCommit(keys.Commit, Commit{Volume: [16]byte{1}, Seq: 1, Time: 1, Root: relRoot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitLoc := m.add(id, c)
+	r := NewReader(m, nil)
+	got, err := r.Commit(ctx, commitLoc, keys.Commit)
+	if err != nil || got.Root != rootLoc {
+		t.Fatalf("commit root = %v, %v; want %v", got.Root, err, rootLoc)
+	}
+	var paths []string
+	if err := r.Walk(ctx, got.Root, keys.Root, func(p string, e Entry) error {
+		paths = append(paths, p)
+		if e.Type == index.TypeDir && e.Child != subLoc {
+			t.Fatalf("child %v, want %v", e.Child, subLoc)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 2 || paths[1] != "d/leaf" {
+		t.Fatalf("walk: %v", paths)
+	}
+}

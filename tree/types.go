@@ -95,6 +95,17 @@ func (l Loc) check(minLen, maxLen uint64) error {
 	return nil
 }
 
+// checkRelative is check for a location that may be relative: a zero Blob
+// in a directory entry's Child or in a commit's Root means the blob that
+// holds the record itself (a commit's new nodes are written in one blob
+// with it, before that blob's ID exists). Readers resolve it (Reader).
+func (l Loc) checkRelative(minLen, maxLen uint64) error {
+	if l.Blob.IsZero() {
+		l.Blob[0] = 1 // any non-zero ID: the other checks still apply
+	}
+	return l.check(minLen, maxLen)
+}
+
 // Xattr is one extended attribute.
 type Xattr struct {
 	Name  string
