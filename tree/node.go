@@ -3,6 +3,7 @@ package tree
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"strings"
@@ -500,4 +501,16 @@ func clip(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// Digest returns the SHA-256 of n's serialized body (before compression
+// and sealing): equal for equal nodes, so a writer can tell whether a
+// directory changed since it last sealed it (sealing draws a random
+// nonce). It validates n as SealNode does.
+func Digest(n Node) ([32]byte, error) {
+	body, err := encodeNode(n, true)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("tree: digest: %w", err)
+	}
+	return sha256.Sum256(body), nil
 }

@@ -28,6 +28,9 @@ type Crypt interface {
 	// plaintext to dst (whose spare capacity must not overlap seg) and
 	// returns it with the plaintext offset of its first byte.
 	Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error)
+	// ChunkKey unwraps the key of a sealed extent (for the tree on the
+	// network, whose nodes carry the chunk keys).
+	ChunkKey(key index.WrappedKey) (seal.Key, error)
 }
 
 // chunkKeyAAD binds a wrapped chunk key to its use and format version.
@@ -58,6 +61,14 @@ func (c *sealCrypt) Seal(dst, plain []byte) ([]byte, index.WrappedKey, error) {
 	}
 	copy(wk[:], w)
 	return seal.Seal(dst, k, plain), wk, nil
+}
+
+func (c *sealCrypt) ChunkKey(key index.WrappedKey) (seal.Key, error) {
+	k, err := seal.UnwrapKey(c.kek, key[:], chunkKeyAAD)
+	if err != nil {
+		return seal.Key{}, fmt.Errorf("unwrapping the chunk key: %w", err)
+	}
+	return k, nil
 }
 
 func (c *sealCrypt) Span(sealedLen, off, n int64) (int64, int64, error) {
