@@ -31,6 +31,8 @@ type Crypt interface {
 	// ChunkKey unwraps the key of a sealed extent (for the tree on the
 	// network, whose nodes carry the chunk keys).
 	ChunkKey(key index.WrappedKey) (seal.Key, error)
+	// WrapChunkKey wraps a chunk key for the index (restoring the tree).
+	WrapChunkKey(k seal.Key) (index.WrappedKey, error)
 }
 
 // chunkKeyAAD binds a wrapped chunk key to its use and format version.
@@ -69,6 +71,19 @@ func (c *sealCrypt) ChunkKey(key index.WrappedKey) (seal.Key, error) {
 		return seal.Key{}, fmt.Errorf("unwrapping the chunk key: %w", err)
 	}
 	return k, nil
+}
+
+func (c *sealCrypt) WrapChunkKey(k seal.Key) (index.WrappedKey, error) {
+	var wk index.WrappedKey
+	w, err := seal.WrapKey(c.kek, k, chunkKeyAAD)
+	if err != nil {
+		return wk, err
+	}
+	if len(w) != len(wk) {
+		return wk, fmt.Errorf("seal: wrapped key of %d bytes, want %d", len(w), len(wk))
+	}
+	copy(wk[:], w)
+	return wk, nil
 }
 
 func (c *sealCrypt) Span(sealedLen, off, n int64) (int64, int64, error) {
