@@ -61,6 +61,9 @@ type Options struct {
 	// GCGrace is how long a blob stays unreferenced before it is deleted
 	// from the store; GCInterval is how often the collector looks.
 	GCGrace, GCInterval time.Duration
+	// Tree, if set with Crypt, makes CommitTree write the tree to the
+	// store (treecommit.go).
+	Tree *TreeOptions
 	// Crypt, if set, encrypts every chunk this mount stores (see Crypt);
 	// nil stores plaintext. Chunks stored either way stay readable.
 	Crypt Crypt
@@ -142,8 +145,10 @@ type FS struct {
 	// gcMu serialises blob deletion (Lock) with "Put blob + CommitUpload"
 	// (RLock), as index/refs.go requires.
 	gcMu sync.RWMutex
-	// repackMu makes repacking passes run one at a time.
+	// repackMu makes repacking passes run one at a time; treeMu tree
+	// commits.
 	repackMu sync.Mutex
+	treeMu   sync.Mutex
 
 	// forget and epochs are the store's optional interfaces (found with
 	// blobstore.As), nil if it has none: the collector forgets instead of

@@ -1,0 +1,233 @@
+package vfs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/internal/atomicfile"
+	"github.com/walrusfs/walrusfs/tree"
+	"github.com/walrusfs/walrusfs/treebuild"
+)
+
+// The tree on the network.
+//
+// With Options.Tree set (an encrypted mount), CommitTree writes the tree
+// to the store: the directory nodes that changed since the last commit
+// (package treebuild) and a commit record, in one blob. A commit names
+// only stored data: it is made after the uploads are done (walrusfs sync
+// makes one). The state between commits (each directory's node key,
+// wrapped, and where its last node is; the commits made) is kept in
+// TreeOptions.StatePath. From the last commit's location and the volume
+// key, treebuild.Restore rebuilds the index on another machine.
+
+// TreeOptions configures the tree on the network (Options.Tree).
+type TreeOptions struct {
+	Keys   tree.Keys
+	Volume [16]byte
+	// StatePath is the file holding the tree's state between commits.
+	StatePath string
+}
+
+// TreeCommit describes a commit.
+type TreeCommit struct {
+	Seq   uint64    `json:"seq"`
+	Loc   tree.Loc  `json:"loc"`
+	Time  time.Time `json:"time"`
+	Files uint64    `json:"files"`
+	Bytes uint64    `json:"bytes"`
+	// Nodes is the number of directory nodes the commit wrote.
+	Nodes int `json:"nodes"`
+}
+
+// treeState is the content of TreeOptions.StatePath.
+type treeState struct {
+	Volume  [16]byte             `json:"volume"`
+	Commits []TreeCommit         `json:"commits"`
+	Dirs    map[uint64]dirRecord `json:"dirs"`
+}
+
+type dirRecord struct {
+	Key    index.WrappedKey `json:"key"` // the node key, wrapped like chunk keys
+	Digest [32]byte         `json:"digest"`
+	Loc    tree.Loc         `json:"loc"`
+}
+
+// ErrNoTree: the mount does not write its tree to the network (a
+// plaintext mount).
+var ErrNoTree = errors.New("this mount does not write its tree to the network (it is not encrypted)")
+
+func (f *FS) loadTreeState() (*treeState, error) {
+	st := &treeState{Dirs: map[uint64]dirRecord{}}
+	b, err := os.ReadFile(f.opt.Tree.StatePath)
+	if errors.Is(err, os.ErrNotExist) {
+		st.Volume = f.opt.Tree.Volume
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("tree state %s: %w", f.opt.Tree.StatePath, err)
+	}
+	if st.Volume != f.opt.Tree.Volume {
+		return nil, fmt.Errorf("tree state %s belongs to another volume", f.opt.Tree.StatePath)
+	}
+	if st.Dirs == nil {
+		st.Dirs = map[uint64]dirRecord{}
+	}
+	return st, nil
+}
+
+// LastTreeCommit returns the last commit, ok false if there is none.
+func (f *FS) LastTreeCommit() (TreeCommit, bool, error) {
+	if f.opt.Tree == nil {
+		return TreeCommit{}, false, ErrNoTree
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	st, err := f.loadTreeState()
+	if err != nil || len(st.Commits) == 0 {
+		return TreeCommit{}, false, err
+	}
+	return st.Commits[len(st.Commits)-1], true, nil
+}
+
+// TreeBlobs returns the blobs that hold the last commit's nodes and
+// record: they must stay alive as long as that commit is the way back.
+func (f *FS) TreeBlobs() ([]blobid.ID, error) {
+	if f.opt.Tree == nil {
+		return nil, nil
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	st, err := f.loadTreeState()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[blobid.ID]bool{}
+	var out []blobid.ID
+	add := func(id blobid.ID) {
+		if !id.IsZero() && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, d := range st.Dirs {
+		add(d.Loc.Blob)
+	}
+	if n := len(st.Commits); n > 0 {
+		add(st.Commits[n-1].Loc.Blob)
+	}
+	return out, nil
+}
+
+// CommitTree writes a commit of the tree as it is now, after waiting for
+// the uploads (Sync). If nothing changed since the last commit it returns
+// that one and writes nothing.
+func (f *FS) CommitTree(ctx context.Context) (TreeCommit, error) {
+	if f.opt.Tree == nil || f.opt.Crypt == nil {
+		return TreeCommit{}, ErrNoTree
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if err := f.Sync(ctx); err != nil {
+			return TreeCommit{}, err
+		}
+		c, err := f.commitTree(ctx)
+		if errors.Is(err, treebuild.ErrPending) && attempt < 10 {
+			continue // written to meanwhile: upload that too
+		}
+		return c, err
+	}
+}
+
+func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
+	to := f.opt.Tree
+	st, err := f.loadTreeState()
+	if err != nil {
+		return TreeCommit{}, err
+	}
+	prev := make(map[uint64]treebuild.DirState, len(st.Dirs))
+	for ino, d := range st.Dirs {
+		k, err := f.opt.Crypt.ChunkKey(d.Key)
+		if err != nil {
+			return TreeCommit{}, fmt.Errorf("tree state: directory %d: %w", ino, err)
+		}
+		prev[ino] = treebuild.DirState{Key: k, Digest: d.Digest, Loc: d.Loc}
+	}
+	// Blobs the tree names must not be deleted under it.
+	f.gcMu.RLock()
+	defer f.gcMu.RUnlock()
+	var res *treebuild.Result
+	err = f.idx.View(ctx, func(v index.View) error {
+		var err error
+		res, err = treebuild.Build(v, treebuild.Options{Keys: to.Keys, Opener: f.opt.Crypt, Prev: prev})
+		return err
+	})
+	if err != nil {
+		return TreeCommit{}, err
+	}
+	var last *TreeCommit
+	if n := len(st.Commits); n > 0 {
+		last = &st.Commits[n-1]
+	}
+	if last != nil && res.Written == 0 {
+		lc, err := tree.NewReader(treeFetcher{f}, nil).Commit(ctx, last.Loc, to.Keys.Commit)
+		if err == nil && lc.Root == res.Root && lc.RootAttr.Mode == res.RootAttr.Mode && lc.RootAttr.Mtime == res.RootAttr.Mtime &&
+			lc.RootAttr.Uid == res.RootAttr.Uid && lc.RootAttr.Gid == res.RootAttr.Gid && len(lc.RootAttr.Xattrs) == len(res.RootAttr.Xattrs) {
+			return *last, nil
+		}
+	}
+	now := f.clock().UTC().Round(0) // as stored: no monotonic reading
+	c := tree.Commit{Volume: to.Volume, Seq: 1, Time: now.UnixNano(), Root: res.Root, RootAttr: res.RootAttr, Files: res.Files, Bytes: res.Bytes}
+	if last != nil {
+		c.Seq = last.Seq + 1
+		p := last.Loc
+		c.Parent = &p
+	}
+	sealed, err := tree.SealCommit(to.Keys.Commit, c)
+	if err != nil {
+		return TreeCommit{}, err
+	}
+	blob := append(res.Blob, sealed...)
+	info, err := f.store.Put(ctx, blob)
+	if err != nil {
+		return TreeCommit{}, fmt.Errorf("storing the tree: %w", err)
+	}
+	f.sizes.put(info.ID, int64(len(blob)))
+	res.Resolve(info.ID)
+	tc := TreeCommit{Seq: c.Seq, Loc: tree.Loc{Blob: info.ID, Off: uint64(len(res.Blob)), Len: uint64(len(sealed))},
+		Time: now, Files: res.Files, Bytes: res.Bytes, Nodes: res.Written}
+	st.Commits = append(st.Commits, tc)
+	st.Dirs = make(map[uint64]dirRecord, len(res.Dirs))
+	for ino, d := range res.Dirs {
+		wk, err := f.opt.Crypt.WrapChunkKey(d.Key)
+		if err != nil {
+			return TreeCommit{}, err
+		}
+		st.Dirs[ino] = dirRecord{Key: wk, Digest: d.Digest, Loc: d.Loc}
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return TreeCommit{}, err
+	}
+	if err := atomicfile.WriteFile(to.StatePath, b, &atomicfile.Options{Perm: 0o600}); err != nil {
+		return TreeCommit{}, fmt.Errorf("tree state: %w", err)
+	}
+	f.log.Info("tree committed", "seq", tc.Seq, "blob", info.ID.String(), "nodes", res.Written, "files", res.Files)
+	return tc, nil
+}
+
+// treeFetcher reads verified blob ranges for package tree.
+type treeFetcher struct{ f *FS }
+
+func (t treeFetcher) ReadAt(ctx context.Context, blob blobid.ID, off, n int64) ([]byte, error) {
+	return t.f.store.Read(ctx, blob, off, n)
+}
