@@ -42,10 +42,21 @@ var defaults = params{scryptLogN: 18}
 // directory appears all at once: it is built under a temporary name and
 // renamed into place.
 func Create(dir string, o Options) (k Key, recoveryCode string, err error) {
-	return create(dir, o, defaults)
+	return create(dir, o, defaults, nil, nil)
 }
 
-func create(dir string, o Options, p params) (k Key, code string, err error) {
+// Restore is Create for a volume that exists elsewhere (recovery on a new
+// machine): the keys directory gets the given key and volume ID instead of
+// new ones, with the unlock methods of o and a new recovery code.
+func Restore(dir string, k Key, volumeID [16]byte, o Options) (recoveryCode string, err error) {
+	if k == (Key{}) || volumeID == ([16]byte{}) {
+		return "", fmt.Errorf("volkey: restore: zero key or volume ID: %w", ErrWrongKey)
+	}
+	_, code, err := create(dir, o, defaults, &k, &volumeID)
+	return code, err
+}
+
+func create(dir string, o Options, p params, known *Key, knownID *[16]byte) (k Key, code string, err error) {
 	kd := filepath.Join(dir, keysDir)
 	if ents, err := os.ReadDir(kd); err == nil && len(ents) > 0 {
 		return Key{}, "", fmt.Errorf("volkey: %s: %w", kd, ErrExist)
@@ -63,12 +74,16 @@ func create(dir string, o Options, p params) (k Key, code string, err error) {
 			return Key{}, "", err
 		}
 	}
-	if _, err := io.ReadFull(rand.Reader, k[:]); err != nil {
-		return Key{}, "", fmt.Errorf("volkey: random: %w", err)
-	}
 	var id [16]byte
-	if _, err := io.ReadFull(rand.Reader, id[:]); err != nil {
-		return Key{}, "", fmt.Errorf("volkey: random: %w", err)
+	if known != nil {
+		k, id = *known, *knownID
+	} else {
+		if _, err := io.ReadFull(rand.Reader, k[:]); err != nil {
+			return Key{}, "", fmt.Errorf("volkey: random: %w", err)
+		}
+		if _, err := io.ReadFull(rand.Reader, id[:]); err != nil {
+			return Key{}, "", fmt.Errorf("volkey: random: %w", err)
+		}
 	}
 	recovery, err := age.GenerateX25519Identity()
 	if err != nil {

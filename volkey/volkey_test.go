@@ -3,6 +3,7 @@ package volkey
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -52,7 +53,7 @@ func sameKey(t *testing.T, k *wallet.Key) *wallet.Key {
 func newVolume(t *testing.T, w Signer) (dir string, k Key, code string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "data")
-	k, code, err := create(dir, Options{Passphrase: []byte(strongPass), Wallet: w, KeyFile: true}, fast)
+	k, code, err := create(dir, Options{Passphrase: []byte(strongPass), Wallet: w, KeyFile: true}, fast, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +320,7 @@ func TestWalletDeterministic(t *testing.T) {
 		t.Run(s.String(), func(t *testing.T) {
 			w := walletKey(t, s, 3)
 			dir := t.TempDir()
-			k, _, err := create(dir, Options{Wallet: w}, fast)
+			k, _, err := create(dir, Options{Wallet: w}, fast, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -376,7 +377,7 @@ func TestBadSigners(t *testing.T) {
 		{"secp size with ed25519 flag", signerFunc(func(m []byte) []byte { return append(good.SignPersonalMessage(m), 0) })},
 	} {
 		dir := t.TempDir()
-		_, _, err := create(dir, Options{Wallet: c.s}, fast)
+		_, _, err := create(dir, Options{Wallet: c.s}, fast, nil, nil)
 		if !errors.Is(err, ErrSigner) {
 			t.Errorf("%s: Create: %v, want ErrSigner", c.name, err)
 		}
@@ -424,7 +425,7 @@ func TestChangePassphrase(t *testing.T) {
 	checkModes(t, dir)
 	// On a volume without a passphrase, it adds one.
 	dir2 := t.TempDir()
-	k2, _, err := create(dir2, Options{KeyFile: true}, fast)
+	k2, _, err := create(dir2, Options{KeyFile: true}, fast, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +463,7 @@ func TestExportRecovery(t *testing.T) {
 
 func TestAddWalletAndKeyFile(t *testing.T) {
 	dir := t.TempDir()
-	k, _, err := create(dir, Options{Passphrase: []byte(strongPass)}, fast)
+	k, _, err := create(dir, Options{Passphrase: []byte(strongPass)}, fast, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +535,7 @@ func TestRemove(t *testing.T) {
 func TestCreateRefuses(t *testing.T) {
 	dir, _, _ := newVolume(t, nil)
 	before := snapshot(t, dir)
-	if _, _, err := create(dir, Options{KeyFile: true}, fast); !errors.Is(err, ErrExist) {
+	if _, _, err := create(dir, Options{KeyFile: true}, fast, nil, nil); !errors.Is(err, ErrExist) {
 		t.Fatalf("second Create: %v, want ErrExist", err)
 	}
 	sameSnapshot(t, "second Create", before, snapshot(t, dir))
@@ -543,13 +544,13 @@ func TestCreateRefuses(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir2, keysDir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := create(dir2, Options{}, fast); err != nil {
+	if _, _, err := create(dir2, Options{}, fast, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkModes(t, dir2)
 	// A weak passphrase is refused before anything is written.
 	dir3 := t.TempDir()
-	if _, _, err := create(dir3, Options{Passphrase: []byte("12345678")}, fast); !errors.Is(err, ErrWeakPassphrase) {
+	if _, _, err := create(dir3, Options{Passphrase: []byte("12345678")}, fast, nil, nil); !errors.Is(err, ErrWeakPassphrase) {
 		t.Fatalf("weak passphrase: %v", err)
 	}
 	if ents, _ := os.ReadDir(dir3); len(ents) != 0 {
@@ -655,7 +656,7 @@ func TestParseRecoveryCode(t *testing.T) {
 // the file.
 func TestCorruptFiles(t *testing.T) {
 	otherDir := t.TempDir()
-	if _, _, err := create(otherDir, Options{Passphrase: []byte(strongPass)}, fast); err != nil {
+	if _, _, err := create(otherDir, Options{Passphrase: []byte(strongPass)}, fast, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	otherWrap, _ := os.ReadFile(filepath.Join(otherDir, keysDir, passphraseFile))
@@ -740,5 +741,44 @@ func TestAgeCLI(t *testing.T) {
 		if !bytes.Equal(out, k[:]) {
 			t.Fatalf("age -d %s printed %d bytes, not the key", c.file, len(out))
 		}
+	}
+}
+
+// TestRestore: a volume's key and ID put into a new keys directory (a new
+// machine) unlock with the new methods, keep the ID, and refuse to
+// overwrite.
+func TestRestore(t *testing.T) {
+	dir := t.TempDir()
+	k, _, err := create(dir, Options{KeyFile: true}, fast, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ReadInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id [16]byte
+	if _, err := hex.Decode(id[:], []byte(info.ID)); err != nil {
+		t.Fatal(err)
+	}
+	dir2 := t.TempDir()
+	code, err := Restore(dir2, k, id, Options{KeyFile: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Unlock(dir2, KeyFile()); err != nil || got != k {
+		t.Fatalf("unlock of the restored volume: %v", err)
+	}
+	if got, err := Unlock(dir2, RecoveryCode(code)); err != nil || got != k {
+		t.Fatalf("recovery code of the restored volume: %v", err)
+	}
+	if info2, err := ReadInfo(dir2); err != nil || info2.ID != info.ID {
+		t.Fatalf("volume ID %v %v; want %s", info2.ID, err, info.ID)
+	}
+	if _, err := Restore(dir2, k, id, Options{KeyFile: true}); !errors.Is(err, ErrExist) {
+		t.Fatalf("restore over existing keys: %v", err)
+	}
+	if _, err := Restore(t.TempDir(), Key{}, id, Options{KeyFile: true}); err == nil {
+		t.Fatal("zero key accepted")
 	}
 }
