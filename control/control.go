@@ -37,6 +37,9 @@ import (
 //	               the plaintext of one of the mount's encrypted blobs
 //	               (vfs.FS.BlobPlaintext): 200 with the bytes, 404 if the
 //	               blob is not one of them
+//	POST /commit   writes the tree to the network (after the uploads):
+//	               CommitResult as JSON, 500 on failure
+//	GET  /recovery the recovery string of the last commit (text; a secret)
 //	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
 //	POST /repack?threshold=F
 //	               a repacking pass (F: dead share, optional): RepackResult
@@ -155,6 +158,10 @@ type Daemon interface {
 	// BlobPlaintext returns the plaintext of one of the mount's sealed
 	// blobs; ok is false if id is not one.
 	BlobPlaintext(ctx context.Context, id blobid.ID) (data []byte, ok bool, err error)
+	// Commit writes the tree to the network (vfs.FS.CommitTree).
+	Commit(ctx context.Context) (CommitResult, error)
+	// Recovery returns the recovery string of the last commit.
+	Recovery(ctx context.Context) (string, error)
 	// Repack copies the live files of blobs that are at least threshold
 	// dead (0: the mount's setting) into new packs; see vfs.FS.Repack.
 	Repack(ctx context.Context, threshold float64) (RepackResult, error)
@@ -179,6 +186,18 @@ type RenewResult struct {
 	// Transactions is the number of Sui transactions the pass executed
 	// (extensions are batched: up to 200 blobs each).
 	Transactions int `json:"transactions"`
+}
+
+// CommitResult describes a commit of the tree to the network.
+type CommitResult struct {
+	Seq    uint64    `json:"seq"`
+	BlobID string    `json:"blob_id"` // the blob holding the commit record
+	Offset uint64    `json:"offset"`
+	Length uint64    `json:"length"`
+	Time   time.Time `json:"time"`
+	Files  uint64    `json:"files"`
+	Bytes  uint64    `json:"bytes"`
+	Nodes  int       `json:"nodes"` // directory nodes written by this commit
 }
 
 // RepackResult is what a repacking pass did.
@@ -251,6 +270,23 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 			w.Header().Set("Content-Type", "application/octet-stream")
 			_, _ = w.Write(data)
 		}
+	})
+	mux.HandleFunc("POST /commit", func(w http.ResponseWriter, r *http.Request) {
+		res, err := d.Commit(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(res)
+	})
+	mux.HandleFunc("GET /recovery", func(w http.ResponseWriter, r *http.Request) {
+		s, err := d.Recovery(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, s)
 	})
 	mux.HandleFunc("POST /repack", func(w http.ResponseWriter, r *http.Request) {
 		var th float64
@@ -444,6 +480,25 @@ func (c *Client) BlobPlaintext(ctx context.Context, id blobid.ID) ([]byte, error
 		return nil, fmt.Errorf("%v: %w", id, ErrNotMountBlob)
 	}
 	return b, err
+}
+
+// Commit asks the daemon to write the tree to the network.
+func (c *Client) Commit(ctx context.Context) (CommitResult, error) {
+	b, err := c.do(ctx, http.MethodPost, "/commit")
+	if err != nil {
+		return CommitResult{}, err
+	}
+	var res CommitResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return CommitResult{}, fmt.Errorf("control: commit answer: %w", err)
+	}
+	return res, nil
+}
+
+// Recovery asks the daemon for the recovery string of its last commit.
+func (c *Client) Recovery(ctx context.Context) (string, error) {
+	b, err := c.do(ctx, http.MethodGet, "/recovery")
+	return string(b), err
 }
 
 // Repack asks the daemon for a repacking pass (threshold 0: the mount's).

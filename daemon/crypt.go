@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/walrusfs/walrusfs/blobstore/walrus"
 	"github.com/walrusfs/walrusfs/seal"
 	"github.com/walrusfs/walrusfs/vfs"
 	"github.com/walrusfs/walrusfs/volkey"
@@ -46,9 +48,31 @@ type CryptConfig struct {
 	Out io.Writer
 }
 
-// openCrypt returns the mount's Crypt (nil: plaintext) and a description
-// for status. fresh says the data directory is new.
-func openCrypt(cfg DaemonConfig, fresh bool, log *slog.Logger) (vfs.Crypt, string, error) {
+// volumeKey is an unlocked volume: its chunk sealing, master key and ID.
+type volumeKey struct {
+	crypt  vfs.Crypt
+	master seal.Key
+	id     [16]byte
+}
+
+// newVolumeKey wraps an unlocked master key of the volume in dataDir.
+func newVolumeKey(dataDir string, k volkey.Key) (*volumeKey, error) {
+	info, err := volkey.ReadInfo(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	v := &volumeKey{crypt: vfs.NewCrypt(seal.Key(k)), master: seal.Key(k)}
+	b, err := hex.DecodeString(info.ID)
+	if err != nil || len(b) != len(v.id) {
+		return nil, fmt.Errorf("volume ID %q in %s: not 16 bytes of hex", info.ID, dataDir)
+	}
+	copy(v.id[:], b)
+	return v, nil
+}
+
+// openCrypt returns the mount's volume key (nil: plaintext) and a
+// description for status. fresh says the data directory is new.
+func openCrypt(cfg DaemonConfig, fresh bool, log *slog.Logger) (*volumeKey, string, error) {
 	cc := cfg.Crypt
 	methods, err := volkey.Methods(cfg.DataDir)
 	switch {
@@ -70,7 +94,11 @@ func openCrypt(cfg DaemonConfig, fresh bool, log *slog.Logger) (vfs.Crypt, strin
 	if err != nil {
 		return nil, "", err
 	}
-	return vfs.NewCrypt(seal.Key(k)), "on (unlocked by " + how + ")", nil
+	v, err := newVolumeKey(cfg.DataDir, k)
+	if err != nil {
+		return nil, "", err
+	}
+	return v, "on (unlocked by " + how + ")", nil
 }
 
 // plaintextWarning says who can read a plaintext mount's data.
@@ -84,7 +112,7 @@ func plaintextWarning(cfg DaemonConfig) string {
 // createKeys makes the volume key: with a wallet if the mount has one, a
 // passphrase if a passphrase file is given, else a key file; a recovery
 // code always.
-func createKeys(cfg DaemonConfig, log *slog.Logger) (vfs.Crypt, string, error) {
+func createKeys(cfg DaemonConfig, log *slog.Logger) (*volumeKey, string, error) {
 	var o volkey.Options
 	var how []string
 	key, err := walletKey(cfg)
@@ -117,7 +145,11 @@ func createKeys(cfg DaemonConfig, log *slog.Logger) (vfs.Crypt, string, error) {
 	} else {
 		log.Info("the recovery code was not shown (no terminal): run walrusfs key export-recovery to make one")
 	}
-	return vfs.NewCrypt(seal.Key(k)), "on (unlocked by " + strings.Join(how, ", ") + ")", nil
+	v, err := newVolumeKey(cfg.DataDir, k)
+	if err != nil {
+		return nil, "", err
+	}
+	return v, "on (unlocked by " + strings.Join(how, ", ") + ")", nil
 }
 
 // unlock tries the unlock methods the volume has and the mount can use.
@@ -218,4 +250,10 @@ func UnlockVolume(cfg DaemonConfig) (volkey.Key, string, error) {
 		return volkey.Key{}, "", err
 	}
 	return unlock(cfg, methods)
+}
+
+// WalletKey returns the wallet key of a Walrus configuration with a
+// client configuration (a wallet), or nil.
+func WalletKey(w *walrus.Config) (*wallet.Key, error) {
+	return walletKey(DaemonConfig{Walrus: w})
 }

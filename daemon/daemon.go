@@ -19,6 +19,7 @@ import (
 	"github.com/walrusfs/walrusfs/fs"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/seal"
+	"github.com/walrusfs/walrusfs/tree"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -58,6 +59,10 @@ type DaemonConfig struct {
 	// Ready, if set, is called once the mount is serving.
 	Ready func()
 }
+
+// TreeStateFile (in the data directory) holds the state of the tree on the
+// network between commits (vfs.TreeOptions.StatePath).
+const TreeStateFile = "tree.json"
 
 // ErrAlreadyRunning means another daemon holds the data directory.
 var ErrAlreadyRunning = errors.New("another walrusfs daemon is already using this data directory")
@@ -130,12 +135,12 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	// The volume key is unlocked before anything is opened: a wrong
 	// passphrase changes nothing.
 	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "index.db"))
-	crypt, cryptDesc, err := openCrypt(cfg, errors.Is(statErr, iofs.ErrNotExist), log)
+	vk, cryptDesc, err := openCrypt(cfg, errors.Is(statErr, iofs.ErrNotExist), log)
 	if err != nil {
 		return err
 	}
 	if maxBlob := daemonMaxBlob(cfg); maxBlob > 0 {
-		if crypt != nil {
+		if vk != nil {
 			// A sealed chunk is 16 bytes per 64 KiB segment longer.
 			maxBlob = uint64(seal.MaxPlain(int64(maxBlob))) &^ 4095
 		}
@@ -167,7 +172,11 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	defer closeLog(log, "cache", c.Close)
 	opts := &vfs.Options{StagingDir: filepath.Join(cfg.DataDir, "staging"), Cache: c,
 		Logger: log, SyncUploads: cfg.SyncUploads, Durability: cfg.Durability, GCGrace: cfg.GCGrace, PackMax: packMax,
-		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold, Crypt: crypt}
+		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold}
+	if vk != nil {
+		opts.Crypt = vk.crypt
+		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile)}
+	}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often
 	}
@@ -218,7 +227,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	_ = os.Chmod(sock, 0o600)
 	stopReq := make(chan struct{}, 1)
-	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, unmount: func() {
+	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, volume: vk, unmount: func() {
 		select {
 		case stopReq <- struct{}{}:
 		default:

@@ -14,6 +14,7 @@ import (
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/rs2"
+	"github.com/walrusfs/walrusfs/tree"
 	"github.com/walrusfs/walrusfs/vfs"
 )
 
@@ -26,6 +27,7 @@ type controlled struct {
 	unmount func()
 	// encryption describes the mount's encryption (control.Status).
 	encryption string
+	volume     *volumeKey // nil: plaintext
 }
 
 // Status returns the queue, failure and blob figures of the index, the
@@ -81,6 +83,45 @@ func (d *controlled) Repack(ctx context.Context, threshold float64) (control.Rep
 		res.New = append(res.New, id.String())
 	}
 	return res, err
+}
+
+// Commit writes the tree to the network.
+func (d *controlled) Commit(ctx context.Context) (control.CommitResult, error) {
+	c, err := d.FS.CommitTree(ctx)
+	if err != nil {
+		return control.CommitResult{}, err
+	}
+	return control.CommitResult{Seq: c.Seq, BlobID: c.Loc.Blob.String(), Offset: c.Loc.Off, Length: c.Loc.Len,
+		Time: c.Time, Files: c.Files, Bytes: c.Bytes, Nodes: c.Nodes}, nil
+}
+
+// Recovery returns the recovery string of the last commit.
+func (d *controlled) Recovery(ctx context.Context) (string, error) {
+	if d.volume == nil {
+		return "", vfs.ErrNoTree
+	}
+	c, ok, err := d.FS.LastTreeCommit()
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("no commit of the tree yet: run walrusfs commit first")
+	}
+	r := tree.Recovery{Volume: d.volume.id, Network: networkName(d.cfg), Commit: c.Loc, Master: d.volume.master}
+	return r.Encode()
+}
+
+// networkName names the mount's network in recovery strings (at most 16
+// bytes).
+func networkName(cfg DaemonConfig) string {
+	name := "embedded"
+	if cfg.Walrus != nil {
+		name = cmp.Or(cfg.Walrus.Network, "walrus")
+	}
+	if len(name) > 16 {
+		name = name[:16]
+	}
+	return name
 }
 
 // Unmount asks RunDaemon to unmount and return.

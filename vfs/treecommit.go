@@ -84,6 +84,17 @@ func (f *FS) loadTreeState() (*treeState, error) {
 	return st, nil
 }
 
+// InitTreeState writes the tree state of a data directory recovered from
+// commit last of volume (its directories' nodes are rewritten by the next
+// commit, whose parent is last).
+func InitTreeState(path string, volume [16]byte, last TreeCommit) error {
+	b, err := json.Marshal(treeState{Volume: volume, Commits: []TreeCommit{last}, Dirs: map[uint64]dirRecord{}})
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, &atomicfile.Options{Perm: 0o600})
+}
+
 // LastTreeCommit returns the last commit, ok false if there is none.
 func (f *FS) LastTreeCommit() (TreeCommit, bool, error) {
 	if f.opt.Tree == nil {
