@@ -184,6 +184,9 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if err != nil {
 		return err
 	}
+	if ds.renew != nil && opts.Tree != nil {
+		ds.renew.treeBlobs = f.TreeBlobs // the way back stays alive too
+	}
 	if err := f.Start(ctx); err != nil {
 		return err
 	}

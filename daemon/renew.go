@@ -35,6 +35,33 @@ type renewer struct {
 	store         *walrus.Store
 	idx           *index.Index
 	ahead, margin uint32
+	// treeBlobs, if set, lists the blobs of the last commit of the tree
+	// (vfs.FS.TreeBlobs): kept alive like the blobs of the files.
+	treeBlobs func() ([]blobid.ID, error)
+}
+
+// inUse lists the blobs renewal keeps alive: those of the files and of
+// the last commit of the tree.
+func (r *renewer) inUse(ctx context.Context) ([]blobid.ID, error) {
+	ids, err := r.idx.ReferencedBlobs(ctx)
+	if err != nil || r.treeBlobs == nil {
+		return ids, err
+	}
+	more, err := r.treeBlobs()
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[blobid.ID]bool, len(ids))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, id := range more {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // pass runs one renewal pass: blobs in use that end within the margin are
@@ -42,7 +69,7 @@ type renewer struct {
 func (r *renewer) pass(ctx context.Context) (control.RenewResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ids, err := r.idx.ReferencedBlobs(ctx)
+	ids, err := r.inUse(ctx)
 	if err != nil {
 		return control.RenewResult{}, err
 	}
@@ -97,7 +124,7 @@ func (r *renewer) status(ctx context.Context) (*control.StatusWalrus, error) {
 	}
 	s.Epoch = st.Epoch
 	s.EpochEndTime = st.EpochStart(st.Epoch+1, time.Now()).UTC()
-	ids, err := r.idx.ReferencedBlobs(ctx)
+	ids, err := r.inUse(ctx)
 	if err != nil {
 		return nil, err
 	}
