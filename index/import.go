@@ -27,36 +27,13 @@ func (x *Index) ImportFile(ctx context.Context, parent uint64, name string, n Ne
 	if size > math.MaxInt64 {
 		return Attr{}, fmt.Errorf("index: import %q: size %d: %w", name, size, ErrInvalid)
 	}
-	if err := validName(name); err != nil {
-		return Attr{}, err
+	chunks := map[uint64]ChunkState{}
+	for i := uint64(0); i*x.chunkSize < size; i++ {
+		off := i * x.chunkSize
+		l := min(x.chunkSize, size-off)
+		chunks[i] = ChunkState{Kind: ChunkStored, Len: l, Extent: Extent{Blob: blob, Offset: off, Length: l}}
 	}
-	var a Attr
-	err := x.update(ctx, func(t *txn) error {
-		var err error
-		if a, err = x.create1(t, parent, name, n); err != nil {
-			return err
-		}
-		chunks := t.bucket(bucketChunks)
-		for i := uint64(0); i*a.ChunkSize < size; i++ {
-			off := i * a.ChunkSize
-			l := min(a.ChunkSize, size-off)
-			c := ChunkState{Kind: ChunkStored, Len: l, Extent: Extent{Blob: blob, Offset: off, Length: l}}
-			if err := chunks.Put(chunkKey(a.Ino, i), encodeChunk(c)); err != nil {
-				return err
-			}
-			if err := t.incRef(blob); err != nil {
-				return err
-			}
-		}
-		if err := t.setSize(&a, size); err != nil {
-			return err
-		}
-		if err := t.refreshUpload(&a); err != nil {
-			return err
-		}
-		return t.putInode(&a)
-	})
-	return a, err
+	return x.RestoreFile(ctx, parent, name, n, x.chunkSize, size, chunks)
 }
 
 // RestoreFile creates a regular file named name in parent with the given

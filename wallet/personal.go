@@ -80,38 +80,5 @@ func (k *Key) signDigest(d [32]byte) []byte {
 // address. It applies VerifyTransaction's rules (known schemes, exact
 // lengths, points on the curve, low s).
 func VerifyPersonalMessage(msg, serializedSig []byte) (address string, err error) {
-	if len(serializedSig) == 0 {
-		return "", sigErr("empty")
-	}
-	scheme, ok := schemeOK(serializedSig[0])
-	if !ok {
-		if name := flagNames[serializedSig[0]]; name != "" {
-			return "", sigErr("%s signatures (flag %d) are not supported", name, serializedSig[0])
-		}
-		return "", sigErr("unknown signature scheme flag %d", serializedSig[0])
-	}
-	want := ecdsaSigSize
-	if scheme == Ed25519 {
-		want = ed25519SigSize
-	}
-	if len(serializedSig) != want {
-		return "", sigErr("%s signature is %d bytes, want %d (flag, signature, public key)", scheme, len(serializedSig), want)
-	}
-	sig, pub := serializedSig[1:65], serializedSig[65:]
-	d := PersonalMessageDigest(msg)
-	switch scheme {
-	case Ed25519:
-		if !ed25519.Verify(ed25519.PublicKey(pub), d[:], sig) {
-			return "", sigErr("ed25519 signature does not match the personal message and public key")
-		}
-	case Secp256k1:
-		if err := verifyK1(d, sig, pub); err != nil {
-			return "", err
-		}
-	case Secp256r1:
-		if err := verifyR1(d, sig, pub); err != nil {
-			return "", err
-		}
-	}
-	return addressOf(scheme, pub), nil
+	return verifyDigest(PersonalMessageDigest(msg), serializedSig, "personal message")
 }

@@ -1,7 +1,6 @@
 package wallet
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -41,40 +40,7 @@ func TransactionDigest(txData []byte) [32]byte {
 // (base64 it for the RPC). ECDSA signatures are r ‖ s with a low s and
 // RFC 6979 nonces, so signing is deterministic.
 func (k *Key) SignTransaction(txData []byte) []byte {
-	d := TransactionDigest(txData)
-	out := []byte{byte(k.scheme)}
-	switch k.scheme {
-	case Ed25519:
-		out = append(out, ed25519.Sign(k.ed, d[:])...)
-	case Secp256k1:
-		h := sha256.Sum256(d[:])
-		// Sign uses RFC 6979 nonces and returns the canonical (low) s.
-		sig := secpecdsa.Sign(k.k1, h[:])
-		r, s := sig.R(), sig.S()
-		var rb, sb [32]byte
-		r.PutBytes(&rb)
-		s.PutBytes(&sb)
-		out = append(append(out, rb[:]...), sb[:]...)
-	case Secp256r1:
-		h := sha256.Sum256(d[:])
-		// A nil random source makes Sign deterministic (RFC 6979).
-		der, err := k.r1.Sign(nil, h[:], crypto.SHA256)
-		if err != nil {
-			panic("wallet: secp256r1 signing: " + err.Error()) // only for an invalid key, which keyFromSecret refuses
-		}
-		r, s, ok := parseDER(der)
-		if !ok {
-			panic("wallet: secp256r1 signing: unparsable DER from crypto/ecdsa")
-		}
-		if s.Cmp(p256HalfN) > 0 {
-			s.Sub(elliptic.P256().Params().N, s)
-		}
-		var rs [64]byte
-		r.FillBytes(rs[:32])
-		s.FillBytes(rs[32:])
-		out = append(out, rs[:]...)
-	}
-	return append(out, k.pub...)
+	return k.signDigest(TransactionDigest(txData))
 }
 
 var p256HalfN = new(big.Int).Rsh(elliptic.P256().Params().N, 1)
@@ -104,6 +70,13 @@ func sigErr(format string, a ...any) error {
 // not on the curve, ECDSA r or s outside [1, n-1] and a high s (Sui
 // accepts only the low-s form of an ECDSA signature).
 func VerifyTransaction(txData, serializedSig []byte) (address string, err error) {
+	return verifyDigest(TransactionDigest(txData), serializedSig, "transaction")
+}
+
+// verifyDigest checks a serialized signature over the intent-message
+// digest d (of a transaction or a personal message, named by what) and
+// returns the signer's address.
+func verifyDigest(d [32]byte, serializedSig []byte, what string) (string, error) {
 	if len(serializedSig) == 0 {
 		return "", sigErr("empty")
 	}
@@ -123,11 +96,10 @@ func VerifyTransaction(txData, serializedSig []byte) (address string, err error)
 		return "", sigErr("%s signature is %d bytes, want %d (flag, signature, public key)", scheme, len(serializedSig), want)
 	}
 	sig, pub := serializedSig[1:65], serializedSig[65:]
-	d := TransactionDigest(txData)
 	switch scheme {
 	case Ed25519:
 		if !ed25519.Verify(ed25519.PublicKey(pub), d[:], sig) {
-			return "", sigErr("ed25519 signature does not match the transaction and public key")
+			return "", sigErr("ed25519 signature does not match the %s and public key", what)
 		}
 	case Secp256k1:
 		if err := verifyK1(d, sig, pub); err != nil {
