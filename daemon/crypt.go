@@ -110,8 +110,9 @@ func plaintextWarning(cfg DaemonConfig) string {
 }
 
 // createKeys makes the volume key: with a wallet if the mount has one, a
-// passphrase if a passphrase file is given, else a key file; a recovery
-// code always.
+// passphrase if a passphrase file is given (or, writing to Walrus through
+// a publisher, typed on the terminal), else a key file; a recovery code
+// always.
 func createKeys(cfg DaemonConfig, log *slog.Logger) (*volumeKey, string, error) {
 	var o volkey.Options
 	var how []string
@@ -128,6 +129,19 @@ func createKeys(cfg DaemonConfig, log *slog.Logger) (*volumeKey, string, error) 
 			return nil, "", err
 		}
 		how = append(how, "passphrase")
+	}
+	if len(how) == 0 && cfg.Walrus != nil && cfg.Crypt.Prompt {
+		// Walrus through a publisher, on a terminal: ask for a
+		// passphrase (the embedded default never asks).
+		p, err := volkey.ReadPassphrase("New passphrase for this volume (it unlocks your files; at least 12 characters): ", true)
+		switch {
+		case err == nil:
+			o.Passphrase = p
+			how = append(how, "passphrase")
+		case errors.Is(err, volkey.ErrNoTerminal):
+		default:
+			return nil, "", err
+		}
 	}
 	if len(how) == 0 {
 		o.KeyFile = true
