@@ -31,6 +31,6 @@ fi
 args=()
 [ "${UPDATE:-}" = 1 ] && args+=(-update-vectors)
 echo "live cross-check against ${pkgs[*]} ..."
-WALRUSFS_ORACLE="$ORACLE_DIR" "$GO" test -count=1 -timeout 20m -run 'TestCrossCheckLive' -v ./rs2/ ./wallet/ ./certificate/ ./suitx/ ./localnet/node/ "${args[@]}" \
+WALRUSFS_ORACLE="$ORACLE_DIR" "$GO" test -count=1 -timeout 20m -run 'TestCrossCheckLive' -v ./rs2/ ./wallet/ ./certificate/ ./suitx/ ./localnet/node/ ./volkey/ "${args[@]}" \
   | grep -E 'live cross-check|mismatches|^(--- )?(PASS|FAIL|ok)|crosscheck_test' 
 exit "${PIPESTATUS[0]}"
