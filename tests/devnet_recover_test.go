@@ -96,6 +96,9 @@ func TestDevnetLostLaptop(t *testing.T) {
 	if !strings.Contains(out, "recovered commit 1") {
 		t.Fatalf("recover: %s", out)
 	}
+	if out := walrusfs(t, "key", "status", "--data-dir", data2); !strings.Contains(out, "wallet") {
+		t.Fatalf("the recovered volume does not unlock with the wallet: %s", out)
+	}
 	mount(t, data2, mnt, "--config", conf)
 	compareTrees(t, wantSums, treeSums(t, mnt))
 	gotMeta := metaOf(t, mnt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/wallet"
 )
 
@@ -25,11 +27,7 @@ import (
 func TestDevnetRenewAndDelete(t *testing.T) {
 	needFUSE(t)
 	dn := startDevnet(t)
-	c, err := dn.SuiClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := suiClient(t, dn)
 	ctx := context.Background()
 	base := t.TempDir()
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
@@ -80,24 +78,9 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 	if err := os.Remove(filepath.Join(mnt, "photo.jpg")); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		after, err := c.OwnedBlobs(ctx, dn.Layout.Address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := c.OwnedStorage(ctx, dn.Layout.Address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(after) == len(before)-1 && len(st) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("blob not deleted: %d blobs before, %d after, %d Storage objects\n%s", len(before), len(after), len(st), d.log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitOwned(t, c, dn, d, fmt.Sprintf("blob not deleted (%d blobs before)", len(before)), func(after []sui.Blob, st []sui.Storage) bool {
+		return len(after) == len(before)-1 && len(st) == 1
+	})
 	_, reserves := dn.Chain.CallStats("system", "reserve_space")
 	if reserves == 0 {
 		t.Fatal("no reserve_space call counted for the first uploads")
@@ -126,11 +109,7 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 func TestDevnetRenewAfterDowntime(t *testing.T) {
 	needFUSE(t)
 	dn := startDevnet(t)
-	c, err := dn.SuiClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := suiClient(t, dn)
 	ctx := context.Background()
 	base := t.TempDir()
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")

@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/sui"
 )
 
 // TestDevnetRepack: two packs of small files whose files are mostly
@@ -21,11 +21,7 @@ import (
 func TestDevnetRepack(t *testing.T) {
 	needFUSE(t)
 	dn := startDevnet(t)
-	c, err := dn.SuiClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := suiClient(t, dn)
 	ctx := context.Background()
 	base := t.TempDir()
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
@@ -70,24 +66,9 @@ func TestDevnetRepack(t *testing.T) {
 
 	// After the grace the old packs are deleted on chain: one blob left
 	// (the new pack), and the Storage of the old ones back in the wallet.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := c.OwnedStorage(ctx, dn.Layout.Address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(blobs) == 1 && blobs[0].BlobID.String() == res.New[0] && len(st) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("old packs not deleted: %d blobs, %d Storage objects\n%s", len(blobs), len(st), d.log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitOwned(t, c, dn, d, "old packs not deleted", func(blobs []sui.Blob, st []sui.Storage) bool {
+		return len(blobs) == 1 && blobs[0].BlobID.String() == res.New[0] && len(st) == 2
+	})
 	d.stop()
 	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
 		t.Fatal(err)

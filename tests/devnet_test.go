@@ -12,6 +12,7 @@ import (
 
 	"github.com/walrusfs/walrusfs/control"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/wallet"
 )
 
@@ -85,6 +86,41 @@ func TestDevnetRsync(t *testing.T) {
 	dn.Nodes[4].SetFault(devnet.Down)
 	mount(t, data, mnt)
 	compareTrees(t, want, treeSums(t, mnt))
+}
+
+// suiClient is a Sui client of the devnet, closed when the test ends.
+func suiClient(t *testing.T, dn *devnet.Devnet) *sui.Client {
+	t.Helper()
+	c, err := dn.SuiClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitOwned polls the devnet wallet's Blob and Storage objects until ok
+// says they are as wanted, for up to a minute; then it fails with what it
+// saw (and the daemon's log).
+func waitOwned(t *testing.T, c *sui.Client, dn *devnet.Devnet, d *daemon, what string, ok func(blobs []sui.Blob, storage []sui.Storage) bool) {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := c.OwnedStorage(ctx, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(blobs, st) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d blobs, %d Storage objects after a minute\n%s", what, len(blobs), len(st), d.log)
+		}
+	}
 }
 
 // ownedBlobs counts the certified Blob objects of the devnet's wallet.

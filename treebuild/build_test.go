@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/index"
@@ -181,7 +180,6 @@ func TestBuild(t *testing.T) {
 	}
 
 	// Change deep.bin: d2, d1 and the root are rewritten, d3 is not.
-	time.Sleep(time.Millisecond)
 	f.store(deep.Ino, 40, 4096, 9)
 	res2, err := f.build(res.Dirs)
 	if err != nil {

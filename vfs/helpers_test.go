@@ -160,7 +160,13 @@ var ctxb = context.Background()
 // create makes name in the root, writes data and closes it.
 func (e *env) create(name string, data []byte) index.Attr {
 	e.t.Helper()
-	a, h, err := e.fs.Create(ctxb, index.RootIno, name, 0o2 /*O_RDWR*/, 0o644, 0, 0)
+	return e.createIn(index.RootIno, name, data)
+}
+
+// createIn makes name in directory parent, writes data and closes it.
+func (e *env) createIn(parent uint64, name string, data []byte) index.Attr {
+	e.t.Helper()
+	a, h, err := e.fs.Create(ctxb, parent, name, 0o2 /*O_RDWR*/, 0o644, 0, 0)
 	if err != nil {
 		e.t.Fatalf("create %s: %v", name, err)
 	}

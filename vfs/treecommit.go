@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,9 @@ type treeState struct {
 	Volume  [16]byte             `json:"volume"`
 	Commits []TreeCommit         `json:"commits"`
 	Dirs    map[uint64]dirRecord `json:"dirs"`
+	// Top is the digest of the last commit's root location and root
+	// attributes (rootDigest): equal means nothing to commit.
+	Top [32]byte `json:"top"`
 }
 
 type dirRecord struct {
@@ -189,12 +193,12 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	if n := len(st.Commits); n > 0 {
 		last = &st.Commits[n-1]
 	}
-	if last != nil && res.Written == 0 {
-		lc, err := tree.NewReader(treeFetcher{f}, nil).Commit(ctx, last.Loc, to.Keys.Commit)
-		if err == nil && lc.Root == res.Root && lc.RootAttr.Mode == res.RootAttr.Mode && lc.RootAttr.Mtime == res.RootAttr.Mtime &&
-			lc.RootAttr.Uid == res.RootAttr.Uid && lc.RootAttr.Gid == res.RootAttr.Gid && len(lc.RootAttr.Xattrs) == len(res.RootAttr.Xattrs) {
-			return *last, nil
-		}
+	top, err := rootDigest(res)
+	if err != nil {
+		return TreeCommit{}, err
+	}
+	if last != nil && res.Written == 0 && top == st.Top {
+		return *last, nil
 	}
 	now := f.clock().UTC().Round(0) // as stored: no monotonic reading
 	c := tree.Commit{Volume: to.Volume, Seq: 1, Time: now.UnixNano(), Root: res.Root, RootAttr: res.RootAttr, Files: res.Files, Bytes: res.Bytes}
@@ -214,6 +218,9 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	}
 	f.sizes.put(info.ID, int64(len(blob)))
 	res.Resolve(info.ID)
+	if st.Top, err = rootDigest(res); err != nil {
+		return TreeCommit{}, err
+	}
 	tc := TreeCommit{Seq: c.Seq, Loc: tree.Loc{Blob: info.ID, Off: uint64(len(res.Blob)), Len: uint64(len(sealed))},
 		Time: now, Files: res.Files, Bytes: res.Bytes, Nodes: res.Written}
 	st.Commits = append(st.Commits, tc)
@@ -236,9 +243,13 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	return tc, nil
 }
 
-// treeFetcher reads verified blob ranges for package tree.
-type treeFetcher struct{ f *FS }
-
-func (t treeFetcher) ReadAt(ctx context.Context, blob blobid.ID, off, n int64) ([]byte, error) {
-	return t.f.store.Read(ctx, blob, off, n)
+// rootDigest is the digest of what a commit record says besides its
+// sequence, time and parent: the root node's location and the root's
+// attributes.
+func rootDigest(res *treebuild.Result) ([32]byte, error) {
+	b, err := json.Marshal(struct {
+		Root tree.Loc
+		Attr tree.DirAttr
+	}{res.Root, res.RootAttr})
+	return sha256.Sum256(b), err
 }

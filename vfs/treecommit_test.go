@@ -41,21 +41,7 @@ func TestCommitTreeAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	createIn := func(parent uint64, name string, data []byte) uint64 {
-		a, h, err := e.fs.Create(ctxb, parent, name, 0o2, 0o644, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.WriteAt(ctxb, data, 0); err != nil {
-			t.Fatal(err)
-		}
-		if err := h.Flush(ctxb); err != nil {
-			t.Fatal(err)
-		}
-		h.Release(ctxb)
-		return a.Ino
-	}
-	inner := createIn(sub.Ino, "inner.txt", []byte("first version"))
+	inner := e.createIn(sub.Ino, "inner.txt", []byte("first version")).Ino
 	c1, err := e.fs.CommitTree(ctxb)
 	if err != nil {
 		t.Fatal(err)

@@ -145,11 +145,7 @@ func runRecover(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// Keys first: the volume key on this machine.
 	var o volkey.Options
-	wcfg, err := mountWalrusConfig(dd, wf, false)
-	if err != nil {
-		return err
-	}
-	if k, err := daemon.WalletKey(wcfg); err != nil {
+	if k, err := daemon.WalletKey(st.walrus); err != nil {
 		return err
 	} else if k != nil {
 		o.Wallet = k

@@ -65,6 +65,9 @@ type cliStore struct {
 	blobstore.Store
 	maxBlob uint64
 	close   func() error
+	// walrus is the resolved Walrus configuration (nil on the embedded
+	// network).
+	walrus *walrus.Config
 }
 
 // openCLIStore opens the back end store and read were asked for. A Walrus
@@ -107,7 +110,7 @@ func openCLIStore(ctx context.Context, env *cliEnv, sf *storeFlags, wf *walrusFl
 		_ = closeDirect()
 		return nil, err
 	}
-	return &cliStore{Store: s, maxBlob: uint64(s.MaxBlobSize()), close: func() error {
+	return &cliStore{Store: s, maxBlob: uint64(s.MaxBlobSize()), walrus: &cfg, close: func() error {
 		err := s.Close()
 		if cerr := closeDirect(); err == nil {
 			err = cerr
