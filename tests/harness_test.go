@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
 
 	"github.com/walrusfs/walrusfs/internal/fusetest"
 	"github.com/walrusfs/walrusfs/internal/syncbuf"
@@ -327,12 +328,35 @@ func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				// What the disk holds: cache blob files are sparse.
-				n += info.Sys().(*syscall.Stat_t).Blocks * 512
-			}
+			n += dataBytes(p)
 		}
 		return nil
 	})
 	return n
+}
+
+// dataBytes is how many bytes of file p hold data on the disk: cache blob
+// files are sparse. It counts the data ranges (SEEK_DATA/SEEK_HOLE), not
+// st_blocks, which also counts the file system's own extent-tree blocks of
+// a file with many holes.
+func dataBytes(p string) int64 {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	var n int64
+	for off := int64(0); ; {
+		start, err := unix.Seek(fd, off, unix.SEEK_DATA)
+		if err != nil {
+			return n // ENXIO: no data past off
+		}
+		end, err := unix.Seek(fd, start, unix.SEEK_HOLE)
+		if err != nil {
+			return n
+		}
+		n += end - start
+		off = end
+	}
 }
