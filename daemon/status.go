@@ -28,6 +28,17 @@ type controlled struct {
 	// encryption describes the mount's encryption (control.Status).
 	encryption string
 	volume     *volumeKey // nil: plaintext
+	commits    *committer // nil: no tree on the network
+}
+
+// Sync waits for the uploads and, on a mount that writes its tree to the
+// network, for the commit that covers them.
+func (d *controlled) Sync(ctx context.Context) error {
+	if d.commits == nil {
+		return d.FS.Sync(ctx)
+	}
+	_, err := d.commits.commit(ctx, "sync")
+	return err
 }
 
 // Status returns the queue, failure and blob figures of the index, the
@@ -87,7 +98,10 @@ func (d *controlled) Repack(ctx context.Context, threshold float64) (control.Rep
 
 // Commit writes the tree to the network.
 func (d *controlled) Commit(ctx context.Context) (control.CommitResult, error) {
-	c, err := d.FS.CommitTree(ctx)
+	if d.commits == nil {
+		return control.CommitResult{}, vfs.ErrNoTree
+	}
+	c, err := d.commits.commit(ctx, "command")
 	if err != nil {
 		return control.CommitResult{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 	"github.com/walrusfs/walrusfs/tree"
@@ -33,6 +34,15 @@ type TreeOptions struct {
 	Volume [16]byte
 	// StatePath is the file holding the tree's state between commits.
 	StatePath string
+	// Label, if set, returns the public attributes to set on the blob
+	// that holds commit c (its sealed record: n bytes at off), on back
+	// ends that can (blobstore.Attributer): they let the owner find the
+	// latest commit from the chain alone.
+	Label func(c tree.Commit, off, n uint64) map[string]string
+	// Check, if set, is called before a commit with sequence number seq
+	// is written; an error stops it (another machine has written a later
+	// commit of the volume: two writers would fork the tree).
+	Check func(ctx context.Context, seq uint64) error
 }
 
 // TreeCommit describes a commit.
@@ -207,12 +217,22 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		p := last.Loc
 		c.Parent = &p
 	}
+	if to.Check != nil {
+		if err := to.Check(ctx, c.Seq); err != nil {
+			return TreeCommit{}, err
+		}
+	}
 	sealed, err := tree.SealCommit(to.Keys.Commit, c)
 	if err != nil {
 		return TreeCommit{}, err
 	}
 	blob := append(res.Blob, sealed...)
-	info, err := f.store.Put(ctx, blob)
+	var info blobstore.Info
+	if a, ok := blobstore.As[blobstore.Attributer](f.store); ok && a.CanAttribute() && to.Label != nil {
+		info, err = a.PutAttributed(ctx, blob, to.Label(c, uint64(len(res.Blob)), uint64(len(sealed))))
+	} else {
+		info, err = f.store.Put(ctx, blob)
+	}
 	if err != nil {
 		return TreeCommit{}, fmt.Errorf("storing the tree: %w", err)
 	}
