@@ -61,6 +61,9 @@ type DaemonConfig struct {
 	// DefaultCommitQuietWalrus with direct writes; negative = commits
 	// only on walrusfs sync, walrusfs commit and unmount).
 	CommitQuiet time.Duration
+	// Retention decides which commits stay as snapshots (nil:
+	// vfs.DefaultRetention).
+	Retention *vfs.Retention
 	// Ready, if set, is called once the mount is serving.
 	Ready func()
 }
@@ -180,7 +183,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold}
 	if vk != nil {
 		opts.Crypt = vk.crypt
-		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile)}
+		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile), Retention: cfg.Retention}
 	}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often

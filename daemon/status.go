@@ -86,6 +86,13 @@ func (d *controlled) Renew(ctx context.Context) (control.RenewResult, error) {
 // Repack runs a repacking pass (vfs.FS.Repack).
 func (d *controlled) Repack(ctx context.Context, threshold float64) (control.RepackResult, error) {
 	r, err := d.FS.Repack(ctx, threshold)
+	if err == nil && len(r.Repacked) > 0 && d.commits != nil {
+		// The last commit still names the old packs: a new one lets
+		// them go (unless a kept snapshot holds them).
+		if _, cerr := d.commits.commit(ctx, "repack"); cerr != nil {
+			d.FS.Logger().Warn("tree commit after repacking", "err", cerr)
+		}
+	}
 	res := control.RepackResult{Repacked: []string{}, New: []string{}, CopiedBytes: r.Copied, FreedBytes: r.Freed, Moved: r.Moved, Skipped: r.Skipped}
 	for _, id := range r.Repacked {
 		res.Repacked = append(res.Repacked, id.String())
@@ -107,6 +114,19 @@ func (d *controlled) Commit(ctx context.Context) (control.CommitResult, error) {
 	}
 	return control.CommitResult{Seq: c.Seq, BlobID: c.Loc.Blob.String(), Offset: c.Loc.Off, Length: c.Loc.Len,
 		Time: c.Time, Files: c.Files, Bytes: c.Bytes, Nodes: c.Nodes}, nil
+}
+
+// Snapshots lists the kept commits of the tree.
+func (d *controlled) Snapshots(ctx context.Context) (control.SnapshotList, error) {
+	cs, ret, err := d.FS.Snapshots()
+	if err != nil {
+		return control.SnapshotList{}, err
+	}
+	res := control.SnapshotList{Retention: ret.String(), Snapshots: []control.Snapshot{}}
+	for _, c := range cs {
+		res.Snapshots = append(res.Snapshots, control.Snapshot{Seq: c.Seq, Time: c.Time, Files: c.Files, Bytes: c.Bytes, BlobID: c.Loc.Blob.String()})
+	}
+	return res, nil
 }
 
 // Recovery returns the recovery string of the last commit.

@@ -53,6 +53,39 @@ func runCommit(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// runSnapshots: walrusfs snapshots [--data-dir D] [--json]. Lists the
+// kept commits of the mount's tree, oldest first, one a line:
+// "<seq> <time RFC 3339> <files> files <bytes> bytes", after a first line
+// "# retention <policy>". Each can be mounted read-only (mount
+// --snapshot SEQ).
+func runSnapshots(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "snapshots", "[--data-dir D] [--json]")
+	dataDir := fs.String("data-dir", "", "data directory of the mount (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{"snapshots takes no arguments"}
+	}
+	dd, err := resolveDataDir(*dataDir)
+	if err != nil {
+		return err
+	}
+	res, err := control.NewClient(dd).Snapshots(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(res)
+	}
+	fmt.Fprintf(env.stdout, "# retention %s\n", res.Retention)
+	for _, s := range res.Snapshots {
+		fmt.Fprintf(env.stdout, "%d %s %d files %d bytes\n", s.Seq, s.Time.UTC().Format(time.RFC3339), s.Files, s.Bytes)
+	}
+	return nil
+}
+
 // runRecoveryString: walrusfs recovery-string [--data-dir D]. Prints the
 // recovery string of the mount's last commit: with it alone, walrusfs
 // recover rebuilds the data directory on another machine. It holds the
