@@ -73,6 +73,9 @@ func (r *renewer) pass(ctx context.Context) (control.RenewResult, error) {
 	if err != nil {
 		return control.RenewResult{}, err
 	}
+	if err := r.adopt(ctx, ids); err != nil {
+		return control.RenewResult{}, fmt.Errorf("renewal: %w", err)
+	}
 	var recs []walrus.Record
 	for _, id := range ids {
 		if rec, ok := r.store.Record(id); ok {
@@ -176,4 +179,37 @@ func (r *renewer) lastError() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.lastErr
+}
+
+// adopt records the blobs in use that the store has no record of (a data
+// directory recovered on a new machine knows its blobs from the tree, not
+// from having stored them): their Blob objects are looked up among the
+// wallet's, so they are renewed and deleted like the others.
+func (r *renewer) adopt(ctx context.Context, ids []blobid.ID) error {
+	missing := map[blobid.ID]bool{}
+	for _, id := range ids {
+		if _, ok := r.store.Record(id); !ok {
+			missing[id] = true
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	owned, err := r.direct.Sui.OwnedBlobs(ctx, r.direct.Key.Address())
+	if err != nil {
+		return fmt.Errorf("looking up %d blobs in use among the wallet's: %w", len(missing), err)
+	}
+	for _, b := range owned {
+		if !missing[b.BlobID] || !b.Certified {
+			continue
+		}
+		rec := walrus.Record{BlobID: b.BlobID, Size: b.Size, EncodedLength: b.StorageSize, ObjectID: b.ObjectID,
+			RegisteredEpoch: b.RegisteredEpoch, CertifiedEpoch: b.CertifiedEpoch, EndEpoch: b.EndEpoch, Deletable: b.Deletable,
+			StoredAt: time.Now().UTC()}
+		if err := r.store.Adopt(rec); err != nil {
+			return err
+		}
+		delete(missing, b.BlobID)
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/tree"
+	"github.com/walrusfs/walrusfs/vfs"
 	"github.com/walrusfs/walrusfs/volkey"
 )
 
@@ -255,15 +256,20 @@ func (t *chainTree) latest(ctx context.Context) (ChainCommit, bool, error) {
 
 // check is vfs.TreeOptions.Check: commit seq may be written only if the
 // chain has no commit of the volume at seq or later.
-func (t *chainTree) check(ctx context.Context, seq uint64) error {
+// A later commit of this data directory (stored, then a crash before the
+// state file recorded it) is returned to build on.
+func (t *chainTree) check(ctx context.Context, seq uint64) (*vfs.TreeHead, error) {
 	last, ok, err := t.latest(ctx)
 	if err != nil {
-		return fmt.Errorf("checking the volume's latest commit on the chain: %w", err)
+		return nil, fmt.Errorf("checking the volume's latest commit on the chain: %w", err)
 	}
-	if ok && last.Seq >= seq {
-		return fmt.Errorf("commit %d on the chain (data directory %s) is at or after this one (%d): %w", last.Seq, last.Writer, seq, ErrSuperseded)
+	if !ok || last.Seq < seq {
+		return nil, nil
 	}
-	return nil
+	if last.Writer == t.writer {
+		return &vfs.TreeHead{Seq: last.Seq, Loc: last.Loc}, nil
+	}
+	return nil, fmt.Errorf("commit %d on the chain (data directory %s) is at or after this one (%d): %w", last.Seq, last.Writer, seq, ErrSuperseded)
 }
 
 // takeLease sets the lease on the volume's latest commit (at start, and
@@ -280,7 +286,7 @@ func (t *chainTree) takeLease(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if last.Seq > mine {
+	if last.Seq > mine && last.Writer != t.writer {
 		t.log.Error("the volume's tree has a later commit from another data directory: this mount keeps working locally but does not commit", "chain_seq", last.Seq, "local_seq", mine, "writer", last.Writer)
 		return nil
 	}

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walrusfs/walrusfs/control"
 	wfsdaemon "github.com/walrusfs/walrusfs/daemon"
 	"github.com/walrusfs/walrusfs/devnet"
 )
@@ -147,6 +149,23 @@ func TestDevnetLostLaptop(t *testing.T) {
 	mount(t, data3, mnt, "--config", conf)
 	compareTrees(t, wantSums, treeSums(t, mnt))
 	checkMeta(metaOf(t, mnt))
+
+	// Renewal goes on from the recovered data directory: the blobs it
+	// knows from the tree are found among the wallet's and extended.
+	if _, err := dn.Chain.AdvanceEpoch(3); err != nil {
+		t.Fatal(err)
+	}
+	var res control.RenewResult
+	if err := json.Unmarshal([]byte(walrusfs(t, "renew", "--data-dir", data3, "--json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	owned, err := ownedDataBlobs(context.Background(), c, dn.Layout.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Lost) != 0 || len(res.Renewed) < len(owned) {
+		t.Fatalf("renewal after recovery: %+v; %d data blobs owned", res, len(owned))
+	}
 	// A second recovery into the same directory is refused.
 	if out, err := exec.Command(binary, "recover", "--recovery-file", recFile, "--data-dir", data2, "--config", conf).CombinedOutput(); err == nil {
 		t.Fatalf("recover over an existing data directory: %s", out)
@@ -161,4 +180,51 @@ func TestDevnetLostLaptop(t *testing.T) {
 	if out, err := exec.Command(binary, "recover", "--recovery", string(bad), "--data-dir", filepath.Join(base, "x"), "--config", conf).CombinedOutput(); err == nil || !strings.Contains(string(out), "checksum") {
 		t.Fatalf("damaged recovery string: %v %s", err, out)
 	}
+}
+
+// TestDevnetCrashBeforeCommit: files stored on Walrus after the last
+// commit, then a crash before the next commit: recovering from the wallet
+// gives the last commit (refused first: the crashed mount's lease is
+// fresh), whose every file reads back; the files of the lost commit are
+// simply not there, and nothing names a missing blob.
+func TestDevnetCrashBeforeCommit(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	conf := devnet.ClientConfig(dn.Dir)
+	d := mount(t, data, mnt, "--config", conf, "--commit-after", "0")
+	for i := range 5 {
+		writeRandomFile(t, filepath.Join(mnt, "first", fmt.Sprintf("f%d.bin", i)), int64(30_000+i), uint64(i))
+	}
+	writeRandomFile(t, filepath.Join(mnt, "first", "big.bin"), 3<<20, 10)
+	walrusfs(t, "sync", "--data-dir", data)
+	want := treeSums(t, mnt)
+	// More files, stored on Walrus, not committed.
+	writeRandomFile(t, filepath.Join(mnt, "second", "late.bin"), 2<<20, 20)
+	writeRandomFile(t, filepath.Join(mnt, "first", "f0.bin"), 1234, 21) // overwritten
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if st := status(t, data); st.PendingFiles == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("uploads not done after a minute\n%s", d.log)
+		}
+	}
+	d.kill()
+
+	data2 := filepath.Join(base, "data2")
+	out, err := exec.Command(binary, "recover", "--data-dir", data2, "--config", conf).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is in use") {
+		t.Fatalf("recover while the crashed mount's lease is fresh: %v %s", err, out)
+	}
+	out2 := walrusfs(t, "recover", "--data-dir", data2, "--config", conf, "--force")
+	if !strings.Contains(out2, "recovered commit 1 ") {
+		t.Fatalf("recover --force: %s", out2)
+	}
+	if err := os.RemoveAll(filepath.Join(data, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	mount(t, data2, mnt, "--config", conf)
+	compareTrees(t, want, treeSums(t, mnt))
 }

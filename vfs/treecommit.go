@@ -42,12 +42,20 @@ type TreeOptions struct {
 	// latest commit from the chain alone.
 	Label func(c tree.Commit, off, n uint64) map[string]string
 	// Check, if set, is called before a commit with sequence number seq
-	// is written; an error stops it (another machine has written a later
-	// commit of the volume: two writers would fork the tree).
-	Check func(ctx context.Context, seq uint64) error
+	// is written. An error stops it (another machine has written a later
+	// commit of the volume: two writers would fork the tree). A non-nil
+	// head is a later commit this data directory wrote but did not record
+	// (it crashed in between): the commit is made on top of it.
+	Check func(ctx context.Context, seq uint64) (head *TreeHead, err error)
 	// Retention decides which commits stay as snapshots (nil:
 	// DefaultRetention).
 	Retention *Retention
+}
+
+// TreeHead is a commit to build on: its sequence number and record.
+type TreeHead struct {
+	Seq uint64
+	Loc tree.Loc
 }
 
 // TreeCommit describes a commit.
@@ -337,8 +345,15 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		c.Parent = &p
 	}
 	if to.Check != nil {
-		if err := to.Check(ctx, c.Seq); err != nil {
+		head, err := to.Check(ctx, c.Seq)
+		if err != nil {
 			return TreeCommit{}, err
+		}
+		if head != nil && head.Seq >= c.Seq {
+			f.log.Warn("building on a commit this data directory made but did not record", "seq", head.Seq)
+			c.Seq = head.Seq + 1
+			p := head.Loc
+			c.Parent = &p
 		}
 	}
 	sealed, err := tree.SealCommit(to.Keys.Commit, c)

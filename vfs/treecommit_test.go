@@ -3,6 +3,7 @@ package vfs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -244,5 +245,40 @@ func TestRetentionPolicy(t *testing.T) {
 	}
 	if r, err := ParseRetention("all=2d,weekly=3"); err != nil || r != (Retention{All: 48 * time.Hour, Weekly: 3}) {
 		t.Fatalf("all=2d,weekly=3: %+v %v", r, err)
+	}
+}
+
+// TestCommitTreeCheck: the Check hook stops a commit with its error, and
+// a head it returns (a commit this data directory made but did not
+// record) becomes the parent, with the next sequence number.
+func TestCommitTreeCheck(t *testing.T) {
+	master := seal.Key{5}
+	keys := tree.DeriveKeys(master)
+	var head *TreeHead
+	var refuse error
+	e := newEnv(t, envOptions{Chunk: cryptChunk, Tweak: func(o *Options) {
+		o.Crypt = NewCrypt(master)
+		o.Tree = &TreeOptions{Keys: keys, Volume: [16]byte{3}, StatePath: filepath.Join(t.TempDir(), "tree.json"),
+			Check: func(_ context.Context, seq uint64) (*TreeHead, error) { return head, refuse }}
+		o.RepackThreshold = -1
+	}})
+	e.create("a", []byte("a"))
+	refuse = errors.New("another writer")
+	if _, err := e.fs.CommitTree(ctxb); !errors.Is(err, refuse) {
+		t.Fatalf("refused commit: %v", err)
+	}
+	if _, ok, _ := e.fs.LastTreeCommit(); ok {
+		t.Fatal("a refused commit was recorded")
+	}
+	refuse = nil
+	lost := tree.Loc{Blob: blobid.ID{7}, Off: 1, Len: 100}
+	head = &TreeHead{Seq: 4, Loc: lost}
+	c, err := e.fs.CommitTree(ctxb)
+	if err != nil || c.Seq != 5 {
+		t.Fatalf("commit on a lost head: %+v %v", c, err)
+	}
+	rc, err := tree.NewReader(memFetch{e}, nil).Commit(ctxb, c.Loc, keys.Commit)
+	if err != nil || rc.Seq != 5 || rc.Parent == nil || *rc.Parent != lost {
+		t.Fatalf("stored commit %+v %v", rc, err)
 	}
 }

@@ -187,6 +187,17 @@ func (s *Store) SetEndEpoch(id blobid.ID, end uint32) error {
 	return s.rec.append(r)
 }
 
+// Adopt records a blob this store did not put (one found on the chain
+// after the data directory was rebuilt elsewhere), so that it is renewed
+// and deleted like the others. A blob already recorded is left as it is.
+func (s *Store) Adopt(rec Record) error {
+	if _, ok := s.rec.get(rec.BlobID); ok {
+		return nil
+	}
+	rec.Forgotten = false
+	return s.rec.append(rec)
+}
+
 // Record returns the record of blob id, if this store put it.
 func (s *Store) Record(id blobid.ID) (Record, bool) { return s.rec.get(id) }
 
