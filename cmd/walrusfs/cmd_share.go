@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,9 +33,9 @@ import (
 // mount for a share string of PATH (a folder or a file) as of its latest
 // commit (the mount commits first if anything changed): a read-only
 // capability for everything below PATH, and nothing else. PATH is an
-// absolute path under a mountpoint (the mount is found from it), or a path
-// relative to the mount's root with --data-dir (or the default data
-// directory). Prints the string alone; --json prints
+// absolute path under a mountpoint (the mount is found from it), a path
+// relative to a working directory inside a mount, or a path relative to
+// the mount's root with --data-dir (or the default data directory). Prints the string alone; --json prints
 // {"share","path","commit","file"}.
 func runShare(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "share", "[--data-dir D] [--json] PATH")
@@ -52,6 +53,14 @@ func runShare(ctx context.Context, env *cliEnv, args []string) error {
 	if dd == "" && filepath.IsAbs(p) {
 		if dd, err = mountOf(p); err != nil {
 			return err
+		}
+	} else if dd == "" {
+		// A relative PATH from a working directory inside a mount is
+		// taken from there; otherwise from the default mount's root.
+		if abs, err := filepath.Abs(p); err == nil {
+			if src, err := mountOf(abs); err == nil {
+				dd, p = src, abs
+			}
 		}
 	}
 	if dd, err = resolveDataDir(dd); err != nil {
@@ -405,49 +414,58 @@ func openWalrusReader(ctx context.Context, wf *walrusFlags, dd string, probe blo
 // maxProbeBlob bounds the blob probeShards fetches.
 const maxProbeBlob = 64 << 20
 
+// envNShards gives the shard count of a Walrus deployment reached through
+// --aggregator alone (blob IDs depend on it), instead of probing for it.
+const envNShards = "WALRUSFS_N_SHARDS"
+
+// probeCandidates are the shard counts probeShards tries, in order: the
+// public networks', the devnet's and embedded network's defaults, and
+// small test deployments.
+var probeCandidates = []int{walrus.DefaultNShards, 100, 10, 7, 4, 13, 16, 20, 25, 50, 200, 250, 300, 500}
+
 // probeShards finds the shard count of the Walrus deployment behind the
-// aggregators: blob IDs depend on it, so the count under which blob id's
-// bytes (fetched once, unverified) give back id is the deployment's. The
-// public networks' 1000 shards are tried first.
+// aggregators: blob IDs depend on it, so the count (among
+// probeCandidates, or $WALRUSFS_N_SHARDS alone) under which blob id's
+// bytes (fetched once, unverified) give back id is the deployment's.
 func probeShards(ctx context.Context, aggs []string, id blobid.ID) (int, error) {
 	if len(aggs) == 0 {
 		return 0, usageError{"give --aggregator URL (or --network, or --config/--context)"}
 	}
+	cands := probeCandidates
+	if v := os.Getenv(envNShards); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0, usageError{fmt.Sprintf("%s=%q: want a positive number of shards", envNShards, v)}
+		}
+		cands = []int{n}
+	}
 	var data []byte
-	var errs []string
+	var errs []error
 	for _, a := range aggs {
 		b, err := fetchBlob(ctx, strings.TrimRight(a, "/"), id)
 		if err == nil {
 			data = b
 			break
 		}
-		errs = append(errs, err.Error())
+		errs = append(errs, err)
 	}
 	if data == nil {
-		return 0, fmt.Errorf("reading blob %s: %s", id, strings.Join(errs, "; "))
+		return 0, fmt.Errorf("reading blob %s: %w", id, errors.Join(errs...))
 	}
-	try := func(n int) bool {
-		e, err := rs2.NewEncoder(n)
-		if err != nil || uint64(len(data)) > e.Params().MaxBlobSize() {
-			return false
-		}
-		m, err := e.ComputeMetadata(data)
-		return err == nil && m.BlobID() == id
-	}
-	for _, n := range []int{walrus.DefaultNShards, 100} {
-		if try(n) {
-			return n, nil
-		}
-	}
-	for n := 4; n <= 2000; n++ {
+	for _, n := range cands {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		if n != walrus.DefaultNShards && n != 100 && try(n) {
+		e, err := rs2.NewEncoder(n)
+		if err != nil || uint64(len(data)) > e.Params().MaxBlobSize() {
+			continue
+		}
+		if m, err := e.ComputeMetadata(data); err == nil && m.BlobID() == id {
 			return n, nil
 		}
 	}
-	return 0, fmt.Errorf("the aggregator's bytes of blob %s match its ID under no shard count up to 2000: a wrong or lying aggregator (%w)", id, walrus.ErrMismatch)
+	return 0, fmt.Errorf("the aggregator's bytes of blob %s match its ID under none of the shard counts %v: a wrong aggregator, or a deployment of another shard count (set %s): %w",
+		id, cands, envNShards, walrus.ErrMismatch)
 }
 
 // fetchBlob reads a whole blob from an aggregator (GET /v1/blobs/{id}),
