@@ -176,4 +176,3 @@ func roFS(t *testing.T, ms *mem.Store) *vfs.FS {
 	}
 	return f
 }
-
