@@ -50,3 +50,15 @@ func As[T any](s Store) (T, bool) {
 	var zero T
 	return zero, false
 }
+
+// Attributer is a back end that can label a blob with public key-value
+// attributes when it stores it (Walrus with a wallet: the attributes of
+// the Sui Blob object, set in the transaction that registers it), so that
+// the owner can find the blob again from the chain alone.
+type Attributer interface {
+	// CanAttribute reports whether PutAttributed sets attributes (a
+	// Walrus store writing through a publisher cannot).
+	CanAttribute() bool
+	// PutAttributed is Put, and sets attrs on the stored blob.
+	PutAttributed(ctx context.Context, data []byte, attrs map[string]string) (Info, error)
+}

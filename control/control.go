@@ -40,6 +40,7 @@ import (
 //	POST /commit   writes the tree to the network (after the uploads):
 //	               CommitResult as JSON, 500 on failure
 //	GET  /recovery the recovery string of the last commit (text; a secret)
+//	GET  /snapshots the kept commits of the tree: SnapshotList as JSON
 //	POST /renew    a renewal pass: RenewResult as JSON, 500 on failure
 //	POST /repack?threshold=F
 //	               a repacking pass (F: dead share, optional): RepackResult
@@ -164,6 +165,8 @@ type Daemon interface {
 	Commit(ctx context.Context) (CommitResult, error)
 	// Recovery returns the recovery string of the last commit.
 	Recovery(ctx context.Context) (string, error)
+	// Snapshots lists the kept commits of the tree, oldest first.
+	Snapshots(ctx context.Context) (SnapshotList, error)
 	// Repack copies the live files of blobs that are at least threshold
 	// dead (0: the mount's setting) into new packs; see vfs.FS.Repack.
 	Repack(ctx context.Context, threshold float64) (RepackResult, error)
@@ -188,6 +191,22 @@ type RenewResult struct {
 	// Transactions is the number of Sui transactions the pass executed
 	// (extensions are batched: up to 200 blobs each).
 	Transactions int `json:"transactions"`
+}
+
+// Snapshot is a kept commit of the tree.
+type Snapshot struct {
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Files  uint64    `json:"files"`
+	Bytes  uint64    `json:"bytes"`
+	BlobID string    `json:"blob_id"` // the blob holding the commit record
+}
+
+// SnapshotList is the kept commits, oldest first, and the policy that
+// keeps them.
+type SnapshotList struct {
+	Retention string     `json:"retention"`
+	Snapshots []Snapshot `json:"snapshots"`
 }
 
 // CommitResult describes a commit of the tree to the network.
@@ -275,6 +294,15 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 	})
 	mux.HandleFunc("POST /commit", func(w http.ResponseWriter, r *http.Request) {
 		res, err := d.Commit(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(res)
+	})
+	mux.HandleFunc("GET /snapshots", func(w http.ResponseWriter, r *http.Request) {
+		res, err := d.Snapshots(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -494,6 +522,19 @@ func (c *Client) Commit(ctx context.Context) (CommitResult, error) {
 	var res CommitResult
 	if err := json.Unmarshal(b, &res); err != nil {
 		return CommitResult{}, fmt.Errorf("control: commit answer: %w", err)
+	}
+	return res, nil
+}
+
+// Snapshots asks the daemon for the kept commits of its tree.
+func (c *Client) Snapshots(ctx context.Context) (SnapshotList, error) {
+	b, err := c.do(ctx, http.MethodGet, "/snapshots")
+	if err != nil {
+		return SnapshotList{}, err
+	}
+	var res SnapshotList
+	if err := json.Unmarshal(b, &res); err != nil {
+		return SnapshotList{}, fmt.Errorf("control: snapshots answer: %w", err)
 	}
 	return res, nil
 }

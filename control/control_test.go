@@ -73,11 +73,12 @@ type unmountOnly func()
 
 func (u unmountOnly) Unmount() { u() }
 
-func (unmountOnly) Status(context.Context) (Status, error)       { return Status{}, nil }
-func (unmountOnly) Sync(context.Context) error                   { return nil }
-func (unmountOnly) Renew(context.Context) (RenewResult, error)   { return RenewResult{}, nil }
-func (unmountOnly) Commit(context.Context) (CommitResult, error) { return CommitResult{}, nil }
-func (unmountOnly) Recovery(context.Context) (string, error)     { return "", nil }
+func (unmountOnly) Status(context.Context) (Status, error)          { return Status{}, nil }
+func (unmountOnly) Sync(context.Context) error                      { return nil }
+func (unmountOnly) Renew(context.Context) (RenewResult, error)      { return RenewResult{}, nil }
+func (unmountOnly) Commit(context.Context) (CommitResult, error)    { return CommitResult{}, nil }
+func (unmountOnly) Recovery(context.Context) (string, error)        { return "", nil }
+func (unmountOnly) Snapshots(context.Context) (SnapshotList, error) { return SnapshotList{}, nil }
 func (unmountOnly) BlobPlaintext(context.Context, blobid.ID) ([]byte, bool, error) {
 	return nil, false, nil
 }

@@ -56,6 +56,14 @@ type DaemonConfig struct {
 	Debug         bool          // trace every FUSE operation
 	Logger        *slog.Logger  // nil discards
 	StopGrace     time.Duration // how long uploads in flight may finish at exit (default 10 s)
+	// CommitQuiet is how long the tree of an encrypted mount must stay
+	// unchanged before a background commit (0 = DefaultCommitQuiet, or
+	// DefaultCommitQuietWalrus with direct writes; negative = commits
+	// only on walrusfs sync, walrusfs commit and unmount).
+	CommitQuiet time.Duration
+	// Retention decides which commits stay as snapshots (nil:
+	// vfs.DefaultRetention).
+	Retention *vfs.Retention
 	// Ready, if set, is called once the mount is serving.
 	Ready func()
 }
@@ -175,12 +183,26 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		PackDelay: packDelay, PackMaxWait: packMaxWait, RepackThreshold: cfg.RepackThreshold}
 	if vk != nil {
 		opts.Crypt = vk.crypt
-		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile)}
+		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile), Retention: cfg.Retention}
 	}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often
 	}
-	f, err := vfs.New(ctx, idx, ds.store, opts)
+	var f *vfs.FS
+	var chain *chainTree
+	if opts.Tree != nil && ds.renew != nil {
+		// With a wallet: commits are found on the chain, and guarded
+		// against a second writer (treechain.go).
+		lastSeq := func() (uint64, error) {
+			c, _, err := f.LastTreeCommit()
+			return c.Seq, err
+		}
+		if chain, err = newChainTree(cfg.DataDir, ds.renew.direct, vk.id, lastSeq, log.With("component", "tree")); err != nil {
+			return err
+		}
+		opts.Tree.Label, opts.Tree.Check = chain.label, chain.check
+	}
+	f, err = vfs.New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err
 	}
@@ -191,6 +213,52 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		return err
 	}
 	defer func() { closeLog(log, "uploader", func() error { return f.Close(cfg.StopGrace) }) }()
+	if chain != nil {
+		lctx, stopLease := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); chain.run(lctx) }()
+		defer func() {
+			stopLease()
+			<-done
+			// After the unmount commit (deferred below, so run first).
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unmountCommitTimeout)
+			defer cancel()
+			chain.release(rctx)
+		}()
+	}
+	var commits *committer
+	if opts.Tree != nil {
+		quiet := cfg.CommitQuiet
+		if quiet == 0 {
+			quiet = DefaultCommitQuiet
+			if w := cfg.Walrus; w != nil && w.Client != nil && w.Publisher == "" {
+				quiet = DefaultCommitQuietWalrus
+			}
+		}
+		commits = newCommitter(f, idx, quiet, log.With("component", "tree"))
+		cctx, stopCommits := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if quiet > 0 {
+				commits.run(cctx)
+			}
+		}()
+		defer func() {
+			stopCommits()
+			<-done
+			// What the mount showed last is committed, if its uploads
+			// finish in time (otherwise they stay queued, and so does
+			// the commit).
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unmountCommitTimeout)
+			defer cancel()
+			if commits.pending() {
+				if _, err := commits.commit(uctx, "unmount"); err != nil {
+					log.Warn("tree not committed at unmount; the next mount commits it", "err", err)
+				}
+			}
+		}()
+	}
 	if ds.epochs != nil {
 		wctx, stopWatch := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -230,7 +298,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	_ = os.Chmod(sock, 0o600)
 	stopReq := make(chan struct{}, 1)
-	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, volume: vk, unmount: func() {
+	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, volume: vk, commits: commits, unmount: func() {
 		select {
 		case stopReq <- struct{}{}:
 		default:

@@ -28,7 +28,13 @@ func (d *controlled) Share(ctx context.Context, p string) (control.ShareResult, 
 		return control.ShareResult{}, fmt.Errorf("share: %w: a share needs the tree on the network", vfs.ErrNoTree)
 	}
 	rel := strings.TrimPrefix(path.Clean("/"+p), "/")
-	tc, err := d.FS.CommitTree(ctx)
+	var tc vfs.TreeCommit
+	var err error
+	if d.commits != nil {
+		tc, err = d.commits.commit(ctx, "share")
+	} else {
+		tc, err = d.FS.CommitTree(ctx)
+	}
 	if err != nil {
 		return control.ShareResult{}, fmt.Errorf("share: committing the tree: %w", err)
 	}

@@ -28,6 +28,17 @@ type controlled struct {
 	// encryption describes the mount's encryption (control.Status).
 	encryption string
 	volume     *volumeKey // nil: plaintext
+	commits    *committer // nil: no tree on the network
+}
+
+// Sync waits for the uploads and, on a mount that writes its tree to the
+// network, for the commit that covers them.
+func (d *controlled) Sync(ctx context.Context) error {
+	if d.commits == nil {
+		return d.FS.Sync(ctx)
+	}
+	_, err := d.commits.commit(ctx, "sync")
+	return err
 }
 
 // Status returns the queue, failure and blob figures of the index, the
@@ -75,6 +86,13 @@ func (d *controlled) Renew(ctx context.Context) (control.RenewResult, error) {
 // Repack runs a repacking pass (vfs.FS.Repack).
 func (d *controlled) Repack(ctx context.Context, threshold float64) (control.RepackResult, error) {
 	r, err := d.FS.Repack(ctx, threshold)
+	if err == nil && len(r.Repacked) > 0 && d.commits != nil {
+		// The last commit still names the old packs: a new one lets
+		// them go (unless a kept snapshot holds them).
+		if _, cerr := d.commits.commit(ctx, "repack"); cerr != nil {
+			d.FS.Logger().Warn("tree commit after repacking", "err", cerr)
+		}
+	}
 	res := control.RepackResult{Repacked: []string{}, New: []string{}, CopiedBytes: r.Copied, FreedBytes: r.Freed, Moved: r.Moved, Skipped: r.Skipped}
 	for _, id := range r.Repacked {
 		res.Repacked = append(res.Repacked, id.String())
@@ -87,12 +105,28 @@ func (d *controlled) Repack(ctx context.Context, threshold float64) (control.Rep
 
 // Commit writes the tree to the network.
 func (d *controlled) Commit(ctx context.Context) (control.CommitResult, error) {
-	c, err := d.FS.CommitTree(ctx)
+	if d.commits == nil {
+		return control.CommitResult{}, vfs.ErrNoTree
+	}
+	c, err := d.commits.commit(ctx, "command")
 	if err != nil {
 		return control.CommitResult{}, err
 	}
 	return control.CommitResult{Seq: c.Seq, BlobID: c.Loc.Blob.String(), Offset: c.Loc.Off, Length: c.Loc.Len,
 		Time: c.Time, Files: c.Files, Bytes: c.Bytes, Nodes: c.Nodes}, nil
+}
+
+// Snapshots lists the kept commits of the tree.
+func (d *controlled) Snapshots(ctx context.Context) (control.SnapshotList, error) {
+	cs, ret, err := d.FS.Snapshots()
+	if err != nil {
+		return control.SnapshotList{}, err
+	}
+	res := control.SnapshotList{Retention: ret.String(), Snapshots: []control.Snapshot{}}
+	for _, c := range cs {
+		res.Snapshots = append(res.Snapshots, control.Snapshot{Seq: c.Seq, Time: c.Time, Files: c.Files, Bytes: c.Bytes, BlobID: c.Loc.Blob.String()})
+	}
+	return res, nil
 }
 
 // Recovery returns the recovery string of the last commit.

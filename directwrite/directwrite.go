@@ -121,6 +121,14 @@ func New(ctx context.Context, cfg Config) (*Writer, error) {
 
 // Write stores data as one blob and returns its record.
 func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) {
+	return w.WriteAttributed(ctx, data, nil)
+}
+
+// WriteAttributed is Write, and sets attrs (public, on chain) on the new
+// Blob object: in the registering transaction, or, when an earlier
+// attempt's registration is reused, in a transaction of its own after
+// certification.
+func (w *Writer) WriteAttributed(ctx context.Context, data []byte, attrs map[string]string) (walrus.Record, error) {
 	var opts []rs2.PrepareOption
 	if th := blobstore.ThrottleFrom(ctx); th != nil {
 		opts = append(opts, rs2.WithYield(func() error { return th.Yield(ctx) }), rs2.WithJobWorkers(th.Workers()))
@@ -137,7 +145,7 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	if err != nil {
 		return walrus.Record{}, fmt.Errorf("%w: %v", blobstore.ErrInvalid, err)
 	}
-	b, spent, err := w.register(ctx, id, meta, encLen)
+	b, spent, reused, err := w.register(ctx, id, meta, encLen, attrs)
 	if err != nil {
 		return walrus.Record{}, err
 	}
@@ -184,6 +192,13 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 	if spent.WAL != nil && spent.WAL.IsUint64() {
 		cost = spent.WAL.Uint64()
 	}
+	if reused && len(attrs) > 0 {
+		sp, err := w.cfg.Chain.SetAttributes(ctx, ref, attrs)
+		if err != nil {
+			return walrus.Record{}, fmt.Errorf("directwrite: blob %s (object %s) certified, but setting its attributes: %w", id, ref.ID, err)
+		}
+		gas += sp.Gas
+	}
 	w.log.Info("blob certified", "blob", id, "object", ref.ID, "end_epoch", b.EndEpoch, "gas_mist", spent.Gas+gas)
 	return walrus.Record{BlobID: id, Size: uint64(len(data)), EncodedLength: encLen, ObjectID: ref.ID,
 		RegisteredEpoch: b.StartEpoch, CertifiedEpoch: certEpoch, EndEpoch: b.EndEpoch, Deletable: b.Deletable,
@@ -192,7 +207,7 @@ func (w *Writer) Write(ctx context.Context, data []byte) (walrus.Record, error) 
 
 // register registers the blob, or reuses this writer's registration of
 // the same blob whose upload or certification failed earlier.
-func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata, encLen uint64) (onchain.Blob, onchain.Spent, error) {
+func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata, encLen uint64, attrs map[string]string) (b onchain.Blob, spent onchain.Spent, reused bool, err error) {
 	w.mu.Lock()
 	r, ok := w.registered[id]
 	w.mu.Unlock()
@@ -211,13 +226,13 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 	}
 	if ok {
 		w.log.Info("reusing the registration of an earlier attempt", "blob", id, "object", r.objectID)
-		return r.blob, r.spent, nil
+		return r.blob, r.spent, true, nil
 	}
 	root := meta.RootHash()
 	blobs, spent, err := w.cfg.Chain.Register(ctx, []onchain.NewBlob{{ID: id, Root: root, Size: meta.Length,
-		EncodedSize: encLen, Deletable: w.cfg.Deletable}}, w.cfg.Epochs)
+		EncodedSize: encLen, Deletable: w.cfg.Deletable, Attributes: attrs}}, w.cfg.Epochs)
 	if err != nil {
-		return onchain.Blob{}, onchain.Spent{}, fmt.Errorf("directwrite: registering blob %s: %w", id, err)
+		return onchain.Blob{}, onchain.Spent{}, false, fmt.Errorf("directwrite: registering blob %s: %w", id, err)
 	}
 	w.mu.Lock()
 	w.registered[id] = registration{blob: blobs[0], spent: spent, objectID: blobs[0].Ref.ID}
@@ -225,7 +240,7 @@ func (w *Writer) register(ctx context.Context, id blobid.ID, meta *rs2.Metadata,
 		w.log.Warn("recording a registration", "blob", id, "err", err)
 	}
 	w.mu.Unlock()
-	return blobs[0], spent, nil
+	return blobs[0], spent, false, nil
 }
 
 // certify collects confirmations for the current epoch and certifies b;

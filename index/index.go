@@ -312,6 +312,14 @@ func (x *Index) Undurable() uint64 {
 	return w - min(w, x.durable.Load())
 }
 
+// Written is the number of operations that changed the index since it
+// was opened: equal values mean nothing changed in between.
+func (x *Index) Written() uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.written
+}
+
 // initialMmapSize is the address space bbolt maps at open (not memory:
 // pages are only read in when used). Without it bbolt remaps as the file
 // grows, and every remap inside the long-lived write transaction first

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	wfsdaemon "github.com/walrusfs/walrusfs/daemon"
 	"github.com/walrusfs/walrusfs/devnet"
 )
 
@@ -93,23 +96,57 @@ func TestDevnetLostLaptop(t *testing.T) {
 	recFile := filepath.Join(base, "recovery.txt")
 	must(os.WriteFile(recFile, rec, 0o600))
 	out = walrusfs(t, "recover", "--recovery-file", recFile, "--data-dir", data2, "--config", conf)
-	if !strings.Contains(out, "recovered commit 1") {
+	if !strings.Contains(out, "recovered commit ") {
 		t.Fatalf("recover: %s", out)
 	}
 	if out := walrusfs(t, "key", "status", "--data-dir", data2); !strings.Contains(out, "wallet") {
 		t.Fatalf("the recovered volume does not unlock with the wallet: %s", out)
 	}
-	mount(t, data2, mnt, "--config", conf)
+	d2 := mount(t, data2, mnt, "--config", conf)
 	compareTrees(t, wantSums, treeSums(t, mnt))
-	gotMeta := metaOf(t, mnt)
-	for p, w := range wantMeta {
-		if p == "." {
-			continue
-		}
-		if gotMeta[p] != w {
-			t.Errorf("%s:\n recovered %s\n want      %s", p, gotMeta[p], w)
+	checkMeta := func(gotMeta map[string]string) {
+		t.Helper()
+		for p, w := range wantMeta {
+			if p == "." {
+				continue
+			}
+			if gotMeta[p] != w {
+				t.Errorf("%s:\n recovered %s\n want      %s", p, gotMeta[p], w)
+			}
 		}
 	}
+	checkMeta(metaOf(t, mnt))
+
+	// The wallet alone finds the latest commit and the volume key on the
+	// chain, but not while a mount of the volume holds the lease.
+	c := suiClient(t, dn)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		cs, err := wfsdaemon.ChainCommits(context.Background(), c, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := wfsdaemon.LatestCommits(cs); len(l) == 1 && l[0].LeaseHeld(time.Now()) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no lease on the chain from the running mount: %+v\n%s", cs, d2.log)
+		}
+	}
+	data3 := filepath.Join(base, "data3")
+	if out, err := exec.Command(binary, "recover", "--data-dir", data3, "--config", conf).CombinedOutput(); err == nil || !strings.Contains(string(out), "is in use") {
+		t.Fatalf("recover while the volume is mounted elsewhere: %v %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data3, "index.db")); err == nil {
+		t.Fatal("a refused recovery left an index behind")
+	}
+	d2.stop() // a clean unmount releases the lease
+	out = walrusfs(t, "recover", "--data-dir", data3, "--config", conf)
+	if !strings.Contains(out, "recovered commit ") {
+		t.Fatalf("recover with the wallet alone: %s", out)
+	}
+	mount(t, data3, mnt, "--config", conf)
+	compareTrees(t, wantSums, treeSums(t, mnt))
+	checkMeta(metaOf(t, mnt))
 	// A second recovery into the same directory is refused.
 	if out, err := exec.Command(binary, "recover", "--recovery-file", recFile, "--data-dir", data2, "--config", conf).CombinedOutput(); err == nil {
 		t.Fatalf("recover over an existing data directory: %s", out)

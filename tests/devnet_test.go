@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/control"
+	wfsdaemon "github.com/walrusfs/walrusfs/daemon"
 	"github.com/walrusfs/walrusfs/devnet"
 	"github.com/walrusfs/walrusfs/sui"
 	"github.com/walrusfs/walrusfs/wallet"
@@ -99,14 +100,31 @@ func suiClient(t *testing.T, dn *devnet.Devnet) *sui.Client {
 	return c
 }
 
-// waitOwned polls the devnet wallet's Blob and Storage objects until ok
+// ownedDataBlobs lists the Blob objects of addr that hold files: those
+// that carry a commit of a tree (attribute walrusfs.volume) are left out.
+func ownedDataBlobs(ctx context.Context, c *sui.Client, addr string) ([]sui.Blob, error) {
+	all, err := c.OwnedBlobsWithAttributes(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	var out []sui.Blob
+	for _, b := range all {
+		if b.Attributes[wfsdaemon.AttrVolume] == "" {
+			out = append(out, b.Blob)
+		}
+	}
+	return out, nil
+}
+
+// waitOwned polls the devnet wallet's data Blob (ownedDataBlobs) and
+// Storage objects until ok
 // says they are as wanted, for up to a minute; then it fails with what it
 // saw (and the daemon's log).
 func waitOwned(t *testing.T, c *sui.Client, dn *devnet.Devnet, d *daemon, what string, ok func(blobs []sui.Blob, storage []sui.Storage) bool) {
 	t.Helper()
 	ctx := context.Background()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		blobs, err := c.OwnedBlobs(ctx, dn.Layout.Address)
+		blobs, err := ownedDataBlobs(ctx, c, dn.Layout.Address)
 		if err != nil {
 			t.Fatal(err)
 		}

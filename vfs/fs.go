@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -152,6 +153,9 @@ type FS struct {
 	// commits.
 	repackMu sync.Mutex
 	treeMu   sync.Mutex
+	// treeHeld is the set of blobs the kept commits of the tree name
+	// (treecommit.go): the collector leaves them.
+	treeHeld atomic.Pointer[map[blobid.ID]bool]
 
 	// forget and epochs are the store's optional interfaces (found with
 	// blobstore.As), nil if it has none: the collector forgets instead of
@@ -190,6 +194,9 @@ func New(ctx context.Context, idx *index.Index, store blobstore.Store, o *Option
 		return nil, err
 	}
 	if err := f.reconcileStaging(ctx); err != nil {
+		return nil, err
+	}
+	if err := f.initTreeHeld(); err != nil {
 		return nil, err
 	}
 	f.up = newUploader(f)

@@ -31,7 +31,9 @@ func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if err := f.deleteBlob(ctx, id); err != nil {
+		if err := f.deleteBlob(ctx, id); errors.Is(err, errHeld) {
+			continue
+		} else if err != nil {
 			f.log.Warn("deleting unreferenced blob", "blob", id.String(), "err", err)
 			continue
 		}
@@ -40,11 +42,17 @@ func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// errHeld: a blob a kept snapshot of the tree names.
+var errHeld = errors.New("held by a snapshot")
+
 func (f *FS) deleteBlob(ctx context.Context, id blobid.ID) error {
 	f.gcMu.Lock()
 	defer f.gcMu.Unlock()
 	if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 {
 		return err // referenced again since ExpiredBlobs: ForgetBlob is not due
+	}
+	if f.treeHolds(id) {
+		return errHeld // a kept snapshot names it: kept, and listed again
 	}
 	// Deleting is irreversible: the index state that dropped the last
 	// reference must survive a power cut first.

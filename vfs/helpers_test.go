@@ -105,6 +105,7 @@ type envOptions struct {
 	Chunk   uint64         // chunk size of the index; 0 means testChunk
 	Tweak   func(*Options) // adjusts the FS options before New
 	NoStart bool           // leave the uploader stopped (call Start yourself)
+	FSClock bool           // the FS uses the fake clock too (commit times)
 	Cache   bool           // serve stored chunks through a disk cache
 	// Wrap, if set, wraps the store New is given (around env.store), e.g.
 	// to give it an optional interface of blobstore.
@@ -134,6 +135,9 @@ func newEnv(t *testing.T, eo envOptions) *env {
 		}
 		t.Cleanup(func() { c.Close() })
 		o.Cache = c
+	}
+	if eo.FSClock {
+		o.Clock = clock.Now
 	}
 	if eo.Tweak != nil {
 		eo.Tweak(o)

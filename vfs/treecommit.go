@@ -1,15 +1,18 @@
 package vfs
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/internal/atomicfile"
 	"github.com/walrusfs/walrusfs/tree"
@@ -33,6 +36,18 @@ type TreeOptions struct {
 	Volume [16]byte
 	// StatePath is the file holding the tree's state between commits.
 	StatePath string
+	// Label, if set, returns the public attributes to set on the blob
+	// that holds commit c (its sealed record: n bytes at off), on back
+	// ends that can (blobstore.Attributer): they let the owner find the
+	// latest commit from the chain alone.
+	Label func(c tree.Commit, off, n uint64) map[string]string
+	// Check, if set, is called before a commit with sequence number seq
+	// is written; an error stops it (another machine has written a later
+	// commit of the volume: two writers would fork the tree).
+	Check func(ctx context.Context, seq uint64) error
+	// Retention decides which commits stay as snapshots (nil:
+	// DefaultRetention).
+	Retention *Retention
 }
 
 // TreeCommit describes a commit.
@@ -44,6 +59,12 @@ type TreeCommit struct {
 	Bytes uint64    `json:"bytes"`
 	// Nodes is the number of directory nodes the commit wrote.
 	Nodes int `json:"nodes"`
+	// TreeBlobs are the blobs holding the commit's record and its
+	// directory nodes; DataBlobs those holding its files' chunks. While
+	// the commit is kept (Retention), they are not deleted and are
+	// renewed.
+	TreeBlobs []blobid.ID `json:"tree_blobs,omitempty"`
+	DataBlobs []blobid.ID `json:"data_blobs,omitempty"`
 }
 
 // treeState is the content of TreeOptions.StatePath.
@@ -113,8 +134,10 @@ func (f *FS) LastTreeCommit() (TreeCommit, bool, error) {
 	return st.Commits[len(st.Commits)-1], true, nil
 }
 
-// TreeBlobs returns the blobs that hold the last commit's nodes and
-// record: they must stay alive as long as that commit is the way back.
+// TreeBlobs returns the blobs the kept commits need besides those the
+// index references: their records and directory nodes, and the data of
+// files deleted or overwritten since. They must stay alive (renewal) as
+// long as those commits are kept.
 func (f *FS) TreeBlobs() ([]blobid.ID, error) {
 	if f.opt.Tree == nil {
 		return nil, nil
@@ -125,21 +148,127 @@ func (f *FS) TreeBlobs() ([]blobid.ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[blobid.ID]bool{}
-	var out []blobid.ID
+	held := heldBlobs(st)
+	out := make([]blobid.ID, 0, len(held))
+	for id := range held {
+		out = append(out, id)
+	}
+	slices.SortFunc(out, func(a, b blobid.ID) int { return bytes.Compare(a[:], b[:]) })
+	return out, nil
+}
+
+// heldBlobs is every blob the kept commits of st name.
+func heldBlobs(st *treeState) map[blobid.ID]bool {
+	held := map[blobid.ID]bool{}
 	add := func(id blobid.ID) {
-		if !id.IsZero() && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
+		if !id.IsZero() {
+			held[id] = true
 		}
 	}
 	for _, d := range st.Dirs {
 		add(d.Loc.Blob)
 	}
-	if n := len(st.Commits); n > 0 {
-		add(st.Commits[n-1].Loc.Blob)
+	for _, c := range st.Commits {
+		add(c.Loc.Blob)
+		for _, id := range c.TreeBlobs {
+			add(id)
+		}
+		for _, id := range c.DataBlobs {
+			add(id)
+		}
 	}
-	return out, nil
+	return held
+}
+
+// treeHolds reports whether a kept commit names blob id (the collector
+// does not delete it).
+func (f *FS) treeHolds(id blobid.ID) bool {
+	h := f.treeHeld.Load()
+	return h != nil && (*h)[id]
+}
+
+// initTreeHeld loads the blobs the kept commits hold (at start).
+func (f *FS) initTreeHeld() error {
+	if f.opt.Tree == nil {
+		return nil
+	}
+	st, err := f.loadTreeState()
+	if err != nil {
+		return err
+	}
+	h := heldBlobs(st)
+	f.treeHeld.Store(&h)
+	return nil
+}
+
+// Snapshots returns the kept commits, oldest first.
+func (f *FS) Snapshots() ([]TreeCommit, Retention, error) {
+	if f.opt.Tree == nil {
+		return nil, Retention{}, ErrNoTree
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	st, err := f.loadTreeState()
+	if err != nil {
+		return nil, Retention{}, err
+	}
+	return st.Commits, f.retention(), nil
+}
+
+func (f *FS) retention() Retention {
+	if r := f.opt.Tree.Retention; r != nil {
+		return *r
+	}
+	return DefaultRetention
+}
+
+// prune drops the commits the policy no longer keeps from st and returns
+// the tree blobs (records, nodes) that no kept commit needs any more: they
+// are not in the index, so the caller deletes them. (Data blobs are the
+// collector's: no longer held, they go after their grace.)
+func (f *FS) prune(st *treeState, now time.Time) []blobid.ID {
+	keep := f.retention().keep(st.Commits, now)
+	var kept, dropped []TreeCommit
+	for i, c := range st.Commits {
+		if keep[i] {
+			kept = append(kept, c)
+		} else {
+			dropped = append(dropped, c)
+		}
+	}
+	if len(dropped) == 0 {
+		return nil
+	}
+	st.Commits = kept
+	held := heldBlobs(st)
+	var gone []blobid.ID
+	seen := map[blobid.ID]bool{}
+	for _, c := range dropped {
+		for _, id := range append([]blobid.ID{c.Loc.Blob}, c.TreeBlobs...) {
+			if !held[id] && !seen[id] && !id.IsZero() {
+				seen[id] = true
+				gone = append(gone, id)
+			}
+		}
+	}
+	return gone
+}
+
+// deleteTreeBlobs deletes tree blobs no kept commit needs (prune).
+func (f *FS) deleteTreeBlobs(ctx context.Context, ids []blobid.ID) {
+	del := f.store.Delete
+	if f.forget != nil {
+		del = f.forget.Forget
+	}
+	for _, id := range ids {
+		if err := del(ctx, id); err != nil && !errors.Is(err, blobstore.ErrNotFound) {
+			f.log.Warn("deleting a blob of a snapshot no longer kept", "blob", id.String(), "err", err)
+			continue
+		}
+		if f.cache != nil {
+			f.cache.Invalidate(id)
+		}
+	}
 }
 
 // CommitTree writes a commit of the tree as it is now, after waiting for
@@ -207,12 +336,22 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		p := last.Loc
 		c.Parent = &p
 	}
+	if to.Check != nil {
+		if err := to.Check(ctx, c.Seq); err != nil {
+			return TreeCommit{}, err
+		}
+	}
 	sealed, err := tree.SealCommit(to.Keys.Commit, c)
 	if err != nil {
 		return TreeCommit{}, err
 	}
 	blob := append(res.Blob, sealed...)
-	info, err := f.store.Put(ctx, blob)
+	var info blobstore.Info
+	if a, ok := blobstore.As[blobstore.Attributer](f.store); ok && a.CanAttribute() && to.Label != nil {
+		info, err = a.PutAttributed(ctx, blob, to.Label(c, uint64(len(res.Blob)), uint64(len(sealed))))
+	} else {
+		info, err = f.store.Put(ctx, blob)
+	}
 	if err != nil {
 		return TreeCommit{}, fmt.Errorf("storing the tree: %w", err)
 	}
@@ -223,7 +362,22 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	}
 	tc := TreeCommit{Seq: c.Seq, Loc: tree.Loc{Blob: info.ID, Off: uint64(len(res.Blob)), Len: uint64(len(sealed))},
 		Time: now, Files: res.Files, Bytes: res.Bytes, Nodes: res.Written}
+	treeSet := map[blobid.ID]bool{info.ID: true}
+	for _, d := range res.Dirs {
+		treeSet[d.Loc.Blob] = true
+	}
+	for id := range treeSet {
+		tc.TreeBlobs = append(tc.TreeBlobs, id)
+	}
+	for id := range res.Blobs {
+		if !treeSet[id] {
+			tc.DataBlobs = append(tc.DataBlobs, id)
+		}
+	}
+	sortIDs(tc.TreeBlobs)
+	sortIDs(tc.DataBlobs)
 	st.Commits = append(st.Commits, tc)
+	gone := f.prune(st, now)
 	st.Dirs = make(map[uint64]dirRecord, len(res.Dirs))
 	for ino, d := range res.Dirs {
 		wk, err := f.opt.Crypt.WrapChunkKey(d.Key)
@@ -239,6 +393,12 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	if err := atomicfile.WriteFile(to.StatePath, b, &atomicfile.Options{Perm: 0o600}); err != nil {
 		return TreeCommit{}, fmt.Errorf("tree state: %w", err)
 	}
+	held := heldBlobs(st)
+	f.treeHeld.Store(&held)
+	if len(gone) > 0 {
+		f.deleteTreeBlobs(ctx, gone)
+		f.log.Info("snapshots no longer kept: their tree blobs deleted", "blobs", len(gone), "kept", len(st.Commits))
+	}
 	f.log.Info("tree committed", "seq", tc.Seq, "blob", info.ID.String(), "nodes", res.Written, "files", res.Files)
 	return tc, nil
 }
@@ -252,4 +412,8 @@ func rootDigest(res *treebuild.Result) ([32]byte, error) {
 		Attr tree.DirAttr
 	}{res.Root, res.RootAttr})
 	return sha256.Sum256(b), err
+}
+
+func sortIDs(ids []blobid.ID) {
+	slices.SortFunc(ids, func(a, b blobid.ID) int { return bytes.Compare(a[:], b[:]) })
 }

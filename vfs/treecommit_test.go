@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -72,8 +73,11 @@ func TestCommitTreeAndRestore(t *testing.T) {
 	if c2.Seq != 2 || c2.Nodes != 2 {
 		t.Fatalf("second commit %+v", c2)
 	}
-	if blobs, err := e.fs.TreeBlobs(); err != nil || len(blobs) != 1 || blobs[0] != c2.Loc.Blob {
-		t.Fatalf("tree blobs %v %v; want the second commit's blob", blobs, err)
+	// Both commits are kept (the default policy keeps two days): the
+	// blobs of both stay alive.
+	blobs, err := e.fs.TreeBlobs()
+	if err != nil || !slices.Contains(blobs, c2.Loc.Blob) || !slices.Contains(blobs, c1.Loc.Blob) {
+		t.Fatalf("tree blobs %v %v; want both commits' blobs", blobs, err)
 	}
 
 	// A new machine: only the store, the volume key and the commit's place.
@@ -121,5 +125,124 @@ func TestCommitTreeAndRestore(t *testing.T) {
 	}
 	if got := read(s.Ino, "inner.txt"); string(got) != "SECONDversion" {
 		t.Fatalf("inner.txt = %q", got)
+	}
+}
+
+// TestSnapshotRetention: a kept commit keeps the blob of a file version
+// that the index no longer names (the collector leaves it); once the
+// policy drops that commit, its tree blob is deleted and the old data
+// blob is collected after its grace.
+func TestSnapshotRetention(t *testing.T) {
+	master := seal.Key{4, 4}
+	keys := tree.DeriveKeys(master)
+	state := filepath.Join(t.TempDir(), "tree.json")
+	e := newEnv(t, envOptions{Chunk: cryptChunk, FSClock: true, Tweak: func(o *Options) {
+		o.Crypt = NewCrypt(master)
+		o.Tree = &TreeOptions{Keys: keys, Volume: [16]byte{2}, StatePath: state, Retention: &Retention{All: time.Hour}}
+		o.RepackThreshold = -1
+		o.GCGrace = time.Minute
+	}})
+	a := e.create("photo.jpg", randBytes(cryptChunk+10, 1))
+	c1, err := e.fs.CommitTree(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := e.state(a.Ino).Blobs
+	if len(old) == 0 {
+		t.Fatal("no blob for the first version")
+	}
+	if err := e.fs.Unlink(ctxb, index.RootIno, "photo.jpg"); err != nil {
+		t.Fatal(err)
+	}
+	e.create("other.txt", []byte("second commit"))
+	e.clock.Advance(time.Minute)
+	c2, err := e.fs.CommitTree(ctxb)
+	if err != nil || c2.Seq != 2 {
+		t.Fatalf("second commit %+v %v", c2, err)
+	}
+	// Past the grace: the deleted file's blobs are held by commit 1.
+	e.clock.Advance(10 * time.Minute)
+	if _, err := e.fs.CollectGarbage(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range old {
+		if _, err := e.mem.Stat(ctxb, id); err != nil {
+			t.Fatalf("blob %v of a kept snapshot collected: %v", id, err)
+		}
+	}
+	if held, _ := e.fs.TreeBlobs(); !slices.Contains(held, old[0]) {
+		t.Fatalf("renewal would not keep the snapshot's data blob: %v", held)
+	}
+	snaps, ret, err := e.fs.Snapshots()
+	if err != nil || len(snaps) != 2 || ret.All != time.Hour {
+		t.Fatalf("snapshots %+v %+v %v", snaps, ret, err)
+	}
+	// Two hours on, a third commit: commits 1 and 2 are no longer kept.
+	e.clock.Advance(2 * time.Hour)
+	e.create("third.txt", []byte("third commit"))
+	c3, err := e.fs.CommitTree(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snaps, _, _ := e.fs.Snapshots(); len(snaps) != 1 || snaps[0].Seq != c3.Seq {
+		t.Fatalf("snapshots after pruning: %+v", snaps)
+	}
+	if _, err := e.mem.Stat(ctxb, c1.Loc.Blob); err == nil {
+		t.Fatal("the tree blob of a dropped snapshot is still stored")
+	}
+	if _, err := e.fs.CollectGarbage(ctxb); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range old {
+		if _, err := e.mem.Stat(ctxb, id); err == nil {
+			t.Fatalf("blob %v still stored after its snapshot was dropped", id)
+		}
+	}
+}
+
+// TestRetentionPolicy: which commits a policy keeps (restic's rules).
+func TestRetentionPolicy(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var cs []TreeCommit
+	// A commit every 6 hours for 90 days, oldest first.
+	for h := 90 * 24; h >= 0; h -= 6 {
+		cs = append(cs, TreeCommit{Seq: uint64(len(cs) + 1), Time: now.Add(-time.Duration(h) * time.Hour)})
+	}
+	count := func(r Retention) int {
+		n := 0
+		for _, k := range r.keep(cs, now) {
+			if k {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(Retention{}); n != 1 {
+		t.Fatalf("latest only: %d kept", n)
+	}
+	// Younger than 48 hours: the commits at 0, 6, ..., 42 hours ago.
+	if n := count(Retention{All: 48 * time.Hour}); n != 8 {
+		t.Fatalf("all=48h: %d kept", n)
+	}
+	if n := count(Retention{Daily: 14}); n != 14 {
+		t.Fatalf("daily=14: %d kept", n)
+	}
+	if n := count(Retention{Monthly: 12}); n != 4 { // Sep, Oct, Nov, Dec 2026
+		t.Fatalf("monthly=12: %d kept", n)
+	}
+	r, err := ParseRetention(DefaultRetention.String())
+	if err != nil || r != DefaultRetention {
+		t.Fatalf("round trip of %s: %+v %v", DefaultRetention, r, err)
+	}
+	for _, bad := range []string{"", "all", "all=x", "daily=-1", "yearly=3", "daily=2,weekly"} {
+		if _, err := ParseRetention(bad); err == nil {
+			t.Errorf("ParseRetention(%q) accepted", bad)
+		}
+	}
+	if r, err := ParseRetention("latest"); err != nil || r != (Retention{}) {
+		t.Fatalf("latest: %+v %v", r, err)
+	}
+	if r, err := ParseRetention("all=2d,weekly=3"); err != nil || r != (Retention{All: 48 * time.Hour, Weekly: 3}) {
+		t.Fatalf("all=2d,weekly=3: %+v %v", r, err)
 	}
 }

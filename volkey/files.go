@@ -132,20 +132,25 @@ func open(path string, id age.Identity, m Method, wrong error) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("volkey: %w", err)
 	}
+	return openBytes(data, path, id, wrong)
+}
+
+// openBytes decrypts the age file data (named name in errors) with id.
+func openBytes(data []byte, name string, id age.Identity, wrong error) (Key, error) {
 	r, err := age.Decrypt(bytes.NewReader(data), id)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) || errors.Is(err, age.ErrIncorrectIdentity) {
-			return Key{}, fmt.Errorf("volkey: %s: %w", path, wrong)
+			return Key{}, fmt.Errorf("volkey: %s: %w", name, wrong)
 		}
-		return Key{}, fmt.Errorf("volkey: %s: %w: %v", path, ErrCorrupt, err)
+		return Key{}, fmt.Errorf("volkey: %s: %w: %v", name, ErrCorrupt, err)
 	}
 	pt, err := io.ReadAll(io.LimitReader(r, 64))
 	if err != nil {
-		return Key{}, fmt.Errorf("volkey: %s: %w: %v", path, ErrCorrupt, err)
+		return Key{}, fmt.Errorf("volkey: %s: %w: %v", name, ErrCorrupt, err)
 	}
 	if len(pt) != len(Key{}) {
-		return Key{}, fmt.Errorf("volkey: %s: %w: it holds %d bytes, not a 32-byte key", path, ErrCorrupt, len(pt))
+		return Key{}, fmt.Errorf("volkey: %s: %w: it holds %d bytes, not a 32-byte key", name, ErrCorrupt, len(pt))
 	}
 	return Key(pt), nil
 }

@@ -782,3 +782,41 @@ func TestRestore(t *testing.T) {
 		t.Fatal("zero key accepted")
 	}
 }
+
+// TestUnwrapWallet: the wallet wrapping copied out of the data directory
+// (as walrusfs keeps it on the chain) opens with the wallet alone; another
+// wallet gets ErrWrongKey, damaged bytes ErrCorrupt; a volume without a
+// wallet unlock has none.
+func TestUnwrapWallet(t *testing.T) {
+	w := walletKey(t, wallet.Ed25519, 5)
+	dir := t.TempDir()
+	k, _, err := create(dir, Options{Wallet: w}, fast, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok, err := WalletWrapped(dir)
+	if err != nil || !ok {
+		t.Fatalf("WalletWrapped: %v %v", ok, err)
+	}
+	if got, err := UnwrapWallet(b, sameKey(t, w)); err != nil || got != k {
+		t.Fatalf("UnwrapWallet: %v", err)
+	}
+	if _, err := UnwrapWallet(b, walletKey(t, wallet.Ed25519, 6)); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("another wallet: %v, want ErrWrongKey", err)
+	}
+	bad := append([]byte(nil), b...)
+	bad[len(bad)-3] ^= 1
+	if _, err := UnwrapWallet(bad, w); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("damaged wrapping: %v, want ErrCorrupt", err)
+	}
+	if _, err := UnwrapWallet([]byte("not age"), w); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("garbage: %v, want ErrCorrupt", err)
+	}
+	other := t.TempDir()
+	if _, _, err := create(other, Options{KeyFile: true}, fast, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := WalletWrapped(other); ok || err != nil {
+		t.Fatalf("volume without a wallet: %v %v", ok, err)
+	}
+}

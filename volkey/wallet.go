@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
@@ -78,4 +82,34 @@ func identityFromScalar(b []byte) (*age.X25519Identity, error) {
 		return nil, fmt.Errorf("volkey: age identity: %w", err)
 	}
 	return id, nil
+}
+
+// WalletWrapped returns the wallet's wrapping of the volume key of the
+// volume in dir (the bytes of keys/wallet.age), ok false if the volume has
+// no wallet unlock. Like the volume header, it is public material: only
+// the wallet opens it. walrusfs stores a copy on the chain, so that the
+// wallet alone recovers the volume on a new machine (UnwrapWallet).
+func WalletWrapped(dir string) (b []byte, ok bool, err error) {
+	b, err = os.ReadFile(filepath.Join(dir, keysDir, walletFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("volkey: %w", err)
+	}
+	return b, true, nil
+}
+
+// UnwrapWallet opens a wallet wrapping of a volume key (WalletWrapped)
+// with the wallet s. Another wallet's wrapping gives ErrWrongKey, bytes
+// that are not one ErrCorrupt.
+func UnwrapWallet(wrapped []byte, s Signer) (Key, error) {
+	id, err := walletIdentity(s, false)
+	if err != nil {
+		return Key{}, err
+	}
+	if len(wrapped) > 4096 {
+		return Key{}, fmt.Errorf("volkey: wallet wrapping of %d bytes: %w", len(wrapped), ErrCorrupt)
+	}
+	return openBytes(wrapped, "the wallet wrapping", id, ErrWrongKey)
 }

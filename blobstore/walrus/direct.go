@@ -35,12 +35,40 @@ func DirectBlobSize(n int) uint64 {
 	return size
 }
 
+// AttributedDirect is a Direct that can set attributes on the Blob
+// objects it registers (package directwrite).
+type AttributedDirect interface {
+	WriteAttributed(ctx context.Context, data []byte, attrs map[string]string) (Record, error)
+}
+
+// CanAttribute implements blobstore.Attributer: only direct writes with
+// a wallet set attributes.
+func (s *Store) CanAttribute() bool {
+	_, ok := s.cfg.Direct.(AttributedDirect)
+	return ok
+}
+
+// PutAttributed implements blobstore.Attributer. Without direct writes it
+// fails with blobstore.ErrInvalid (see CanAttribute).
+func (s *Store) PutAttributed(ctx context.Context, data []byte, attrs map[string]string) (blobstore.Info, error) {
+	if !s.CanAttribute() {
+		return blobstore.Info{}, fmt.Errorf("%w: attributes on blobs need direct writes with a wallet", blobstore.ErrInvalid)
+	}
+	return s.putDirect(ctx, data, attrs)
+}
+
 // putDirect stores data through Config.Direct.
-func (s *Store) putDirect(ctx context.Context, data []byte) (blobstore.Info, error) {
+func (s *Store) putDirect(ctx context.Context, data []byte, attrs map[string]string) (blobstore.Info, error) {
 	if int64(len(data)) > s.cfg.MaxBlobSize {
 		return blobstore.Info{}, fmt.Errorf("%w: blob of %d bytes exceeds the maximum of %d bytes", blobstore.ErrInvalid, len(data), s.cfg.MaxBlobSize)
 	}
-	rec, err := s.cfg.Direct.Write(ctx, data)
+	var rec Record
+	var err error
+	if len(attrs) > 0 {
+		rec, err = s.cfg.Direct.(AttributedDirect).WriteAttributed(ctx, data, attrs)
+	} else {
+		rec, err = s.cfg.Direct.Write(ctx, data)
+	}
 	if err != nil {
 		return blobstore.Info{}, err
 	}

@@ -59,7 +59,7 @@ func (s *Store) Put(ctx context.Context, data []byte) (blobstore.Info, error) {
 		return blobstore.Info{}, err
 	}
 	if s.cfg.Direct != nil {
-		return s.putDirect(ctx, data)
+		return s.putDirect(ctx, data, nil)
 	}
 	if s.cfg.Publisher == "" {
 		hint := "give --publisher URL"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -69,6 +70,22 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	case repack == 0:
 		repack = -1 // off
 	}
+	commitQuiet := time.Duration(0) // the daemon's default
+	if *m.commitAfter != "" {
+		d, err := time.ParseDuration(*m.commitAfter)
+		if err != nil || d < 0 {
+			return usageError{fmt.Sprintf("--commit-after %q: want a duration such as 30s or 10m (0 turns background commits off)", *m.commitAfter)}
+		}
+		commitQuiet = cmp.Or(d, -1)
+	}
+	var keep *vfs.Retention
+	if *m.keep != "" {
+		r, err := vfs.ParseRetention(*m.keep)
+		if err != nil {
+			return usageError{"--keep: " + err.Error()}
+		}
+		keep = &r
+	}
 	level := slog.LevelInfo
 	if *m.debug {
 		level = slog.LevelDebug
@@ -85,6 +102,7 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 		DataDir: dd, Mountpoint: fs.Arg(0), CacheSize: cs, ChunkSize: uint64(chunk),
 		SyncUploads: *m.syncUploads, Durability: dur, Nodes: *m.nodes, Shards: *m.shards, GCGrace: *m.gcGrace,
 		RepackThreshold: repack, Crypt: m.cryptConfig(env), Debug: *m.debug, Logger: log, Walrus: wcfg, SuiURL: firstSet(m.wf.suiURL, os.Getenv(envSuiURL)), ExpiryWarn: *m.expiryWarn,
+		CommitQuiet: commitQuiet, Retention: keep,
 	})
 }
 
@@ -123,6 +141,7 @@ type mountFlags struct {
 	passphraseFile, recoveryCodeFile                      *string
 	share                                                 *string // read-only mounts: cmd_share.go
 	snapshot                                              *int
+	commitAfter, keep                                     *string
 }
 
 // newMountFlags defines the flags of walrusfs mount (also the options
@@ -144,6 +163,8 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.passphraseFile = fs.String("passphrase-file", "", "file holding the volume's passphrase (env "+envPassphraseFile+"); at creation it adds a passphrase to the volume")
 	m.recoveryCodeFile = fs.String("recovery-code-file", "", "file holding the volume's recovery code (AGE-SECRET-KEY-1...), to unlock it when its other keys are lost")
 	m.durability = fs.String("durability", "fsync", "when a written file is durable on the local disk: fsync (the default, like a local filesystem: fsync(2), walrusfs sync and --sync-uploads flush the disk; close(2) is safe from a daemon crash at once and durable within a second) or close (close(2) also flushes the disk)")
+	m.commitAfter = fs.String("commit-after", "", "encrypted mounts: write the tree to the network once it has stayed unchanged this long\n(default 30s on the embedded network, 10m with a wallet on Walrus; 0 turns background commits off:\nwalrusfs sync, walrusfs commit and unmount still commit)")
+	m.keep = fs.String("keep", "", "encrypted mounts: which commits of the tree stay as snapshots, with the blobs they name\n(default "+vfs.DefaultRetention.String()+": every commit for 2 days, then the newest of each day for 14 days,\nof each week for 8 weeks, of each month for 12 months; \"latest\" keeps only the latest)")
 	m.debug = fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	m.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
 	m.share = fs.String("share", "", "mount the folder or file of this share string (wfs1-..., from walrusfs share; - reads it from standard input) read-only: no wallet or data directory needed; give --aggregator, --network or --config for where it is stored")

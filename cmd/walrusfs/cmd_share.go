@@ -238,10 +238,11 @@ func snapshotSource(ctx context.Context, env *cliEnv, m *mountFlags, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	last, err := lastCommit(dd)
+	commits, err := treeCommits(dd)
 	if err != nil {
 		return nil, err
 	}
+	last := commits[len(commits)-1]
 	if uint64(seq) > last.Seq {
 		return nil, fmt.Errorf("no commit %d in %s: its last commit is %d", seq, dd, last.Seq)
 	}
@@ -267,18 +268,7 @@ func snapshotSource(ctx context.Context, env *cliEnv, m *mountFlags, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	var found *tree.Commit
-	r := tree.NewReader(storeFetcher{src.store}, &tree.ReaderOptions{CacheEntries: -1})
-	err = r.History(ctx, last.Loc, keys.Commit, func(_ tree.Loc, c tree.Commit) error {
-		if c.Seq == uint64(seq) {
-			found = &c
-			return iofs.SkipAll
-		}
-		return nil
-	})
-	if err == nil && found == nil {
-		err = fmt.Errorf("commit %d is not in the chain of commits of %s", seq, dd)
-	}
+	found, err := findCommit(ctx, tree.NewReader(storeFetcher{src.store}, &tree.ReaderOptions{CacheEntries: -1}), commits, uint64(seq), keys.Commit)
 	if err != nil {
 		_ = src.close()
 		return nil, fmt.Errorf("finding commit %d: %w", seq, err)
@@ -289,26 +279,62 @@ func snapshotSource(ctx context.Context, env *cliEnv, m *mountFlags, log *slog.L
 	return src, nil
 }
 
-// lastCommit reads the last commit of the data directory's tree state.
-func lastCommit(dd string) (vfs.TreeCommit, error) {
+// findCommit reads commit seq: straight from its record if the tree state
+// keeps it (a snapshot kept by the retention policy), else by walking the
+// chain back from the last commit (the records of commits the policy
+// dropped are deleted, so the walk may not get past them).
+func findCommit(ctx context.Context, r *tree.Reader, commits []vfs.TreeCommit, seq uint64, k seal.Key) (*tree.Commit, error) {
+	for _, tc := range commits {
+		if tc.Seq != seq {
+			continue
+		}
+		c, err := r.Commit(ctx, tc.Loc, k)
+		if err != nil {
+			return nil, err
+		}
+		if c.Seq != seq {
+			return nil, fmt.Errorf("the record kept as commit %d is commit %d: %w", seq, c.Seq, tree.ErrCorrupt)
+		}
+		return &c, nil
+	}
+	var found *tree.Commit
+	err := r.History(ctx, commits[len(commits)-1].Loc, k, func(_ tree.Loc, c tree.Commit) error {
+		if c.Seq == seq {
+			found = &c
+			return iofs.SkipAll
+		}
+		return nil
+	})
+	if err == nil && found == nil {
+		err = errors.New("not in the chain of commits")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("commit %d is not a kept snapshot (walrusfs snapshots lists them), and walking back to it failed: %w", seq, err)
+	}
+	return found, nil
+}
+
+// treeCommits reads the commits of the data directory's tree state (the
+// kept ones, oldest first; the last is the latest).
+func treeCommits(dd string) ([]vfs.TreeCommit, error) {
 	p := filepath.Join(dd, daemon.TreeStateFile)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return vfs.TreeCommit{}, fmt.Errorf("%s has no commit of its tree yet (walrusfs commit makes one)", dd)
+		return nil, fmt.Errorf("%s has no commit of its tree yet (walrusfs commit makes one)", dd)
 	}
 	if err != nil {
-		return vfs.TreeCommit{}, err
+		return nil, err
 	}
 	var st struct {
 		Commits []vfs.TreeCommit `json:"commits"`
 	}
 	if err := json.Unmarshal(b, &st); err != nil {
-		return vfs.TreeCommit{}, fmt.Errorf("%s: %w", p, err)
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	if len(st.Commits) == 0 {
-		return vfs.TreeCommit{}, fmt.Errorf("%s has no commit of its tree yet (walrusfs commit makes one)", dd)
+		return nil, fmt.Errorf("%s has no commit of its tree yet (walrusfs commit makes one)", dd)
 	}
-	return st.Commits[len(st.Commits)-1], nil
+	return st.Commits, nil
 }
 
 // storeFetcher reads verified blob ranges for package tree.

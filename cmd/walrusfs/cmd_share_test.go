@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/walrusfs/walrusfs/rs2"
 	"github.com/walrusfs/walrusfs/seal"
 	"github.com/walrusfs/walrusfs/tree"
+	"github.com/walrusfs/walrusfs/vfs"
 )
 
 func TestShareRelative(t *testing.T) {
@@ -105,9 +107,9 @@ func TestReadOnlyMountErrors(t *testing.T) {
 	}
 }
 
-func TestLastCommit(t *testing.T) {
+func TestTreeCommits(t *testing.T) {
 	dd := t.TempDir()
-	if _, err := lastCommit(dd); err == nil || !strings.Contains(err.Error(), "no commit") {
+	if _, err := treeCommits(dd); err == nil || !strings.Contains(err.Error(), "no commit") {
 		t.Fatalf("no tree state: %v", err)
 	}
 	p := filepath.Join(dd, daemon.TreeStateFile)
@@ -118,7 +120,7 @@ func TestLastCommit(t *testing.T) {
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := lastCommit(dd); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := treeCommits(dd); err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("%s: %v, want %q", content, err, want)
 		}
 	}
@@ -126,9 +128,67 @@ func TestLastCommit(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"commits":[{"seq":1,"loc":{"Blob":"`+blobid.ID{8}.String()+`","Off":1,"Len":50}},{"seq":2,"loc":{"Blob":"`+id.String()+`","Off":5,"Len":60}}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := lastCommit(dd)
-	if err != nil || c.Seq != 2 || c.Loc != (tree.Loc{Blob: id, Off: 5, Len: 60}) {
-		t.Fatalf("lastCommit = %+v, %v", c, err)
+	cs, err := treeCommits(dd)
+	if err != nil || len(cs) != 2 || cs[1].Seq != 2 || cs[1].Loc != (tree.Loc{Blob: id, Off: 5, Len: 60}) {
+		t.Fatalf("treeCommits = %+v, %v", cs, err)
+	}
+}
+
+// memBlobs is an in-memory tree.Fetcher.
+type memBlobs map[blobid.ID][]byte
+
+func (m memBlobs) ReadAt(_ context.Context, id blobid.ID, off, n int64) ([]byte, error) {
+	b, ok := m[id]
+	if !ok || off+n > int64(len(b)) {
+		return nil, fmt.Errorf("blob %s: %w", id, blobstore.ErrNotFound)
+	}
+	return b[off : off+n], nil
+}
+
+// TestFindCommit: a kept commit is read straight from its record; another
+// one by walking back the chain, which fails past a deleted record; a kept
+// entry whose record is another commit is corrupt.
+func TestFindCommit(t *testing.T) {
+	ctx := context.Background()
+	k := tree.DeriveKeys(seal.Key{5}).Commit
+	m := memBlobs{}
+	var locs []tree.Loc
+	for seq := uint64(1); seq <= 3; seq++ {
+		c := tree.Commit{Volume: [16]byte{1}, Seq: seq, Root: tree.Loc{Blob: blobid.ID{2}, Len: 100}}
+		if seq > 1 {
+			p := locs[seq-2]
+			c.Parent = &p
+		}
+		b, err := tree.SealCommit(k, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := blobid.ID{byte(10 + seq)}
+		m[id] = b
+		locs = append(locs, tree.Loc{Blob: id, Len: uint64(len(b))})
+	}
+	kept := []vfs.TreeCommit{{Seq: 1, Loc: locs[0]}, {Seq: 3, Loc: locs[2]}}
+	r := tree.NewReader(m, nil)
+	for _, seq := range []uint64{1, 2, 3} {
+		c, err := findCommit(ctx, r, kept, seq, k)
+		if err != nil || c.Seq != seq {
+			t.Fatalf("findCommit(%d) = %+v, %v", seq, c, err)
+		}
+	}
+	delete(m, locs[1].Blob) // commit 2 dropped: its record deleted
+	r = tree.NewReader(m, nil)
+	if _, err := findCommit(ctx, r, kept, 2, k); err == nil || !strings.Contains(err.Error(), "not a kept snapshot") {
+		t.Fatalf("dropped commit: %v", err)
+	}
+	if c, err := findCommit(ctx, r, kept, 1, k); err != nil || c.Seq != 1 {
+		t.Fatalf("a kept commit behind a dropped one: %+v, %v", c, err)
+	}
+	bad := []vfs.TreeCommit{{Seq: 1, Loc: locs[2]}, {Seq: 3, Loc: locs[2]}}
+	if _, err := findCommit(ctx, r, bad, 1, k); !errors.Is(err, tree.ErrCorrupt) {
+		t.Fatalf("a kept entry naming another commit's record: %v", err)
+	}
+	if _, err := findCommit(ctx, r, kept, 3, seal.Key{6}); !errors.Is(err, tree.ErrAuth) {
+		t.Fatalf("wrong key: %v", err)
 	}
 }
 

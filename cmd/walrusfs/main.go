@@ -13,8 +13,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/walrusfs/walrusfs/blobid"
 )
 
 // command is one subcommand. run gets the arguments after the command name
@@ -51,6 +54,7 @@ func commands() []command {
 		{"renew", "extend now the blobs of a mount with a wallet that end soon", runRenew},
 		{"commit", "write the mount's tree to the network now (after its uploads)", runCommit},
 		{"share", "print a share string: read-only access to a folder or file of a mount, as of its latest commit (a secret)", runShare},
+		{"snapshots", "list the kept commits of the mount's tree (snapshots) and the retention policy", runSnapshots},
 		{"recovery-string", "print the recovery string of the mount's last commit (a secret)", runRecoveryString},
 		{"recover", "rebuild a data directory on a new machine from the tree on Walrus", runRecover},
 		{"repack", "copy the live files of mostly deleted pack blobs into new packs now", runRepack},
@@ -155,7 +159,34 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 // parseInterspersed is parseFlags allowing flags after positional
 // arguments ("read BLOB_ID -o FILE"); "--" ends flag parsing.
+//
+// A blob ID may begin with "-" (base64url): an argument that is not a
+// flag of fs but is a well-formed blob ID is positional.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	ids := map[string]string{}
+	args = slices.Clone(args)
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && fs.Lookup(name) == nil {
+			if _, err := blobid.Parse(a); err == nil {
+				ph := fmt.Sprintf("\x00blob-id-%d", i)
+				ids[ph], args[i] = a, ph
+			}
+		}
+	}
+	pos, err := parseArgs(fs, args)
+	for i, p := range pos {
+		if id, ok := ids[p]; ok {
+			pos[i] = id
+		}
+	}
+	return pos, err
+}
+
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := parseFlags(fs, args); err != nil {
