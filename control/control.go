@@ -45,6 +45,8 @@ import (
 //	POST /repack?threshold=F
 //	               a repacking pass (F: dead share, optional): RepackResult
 //	               as JSON, 500 on failure (message in body)
+//	POST /share?path=P
+//	               a share string for P (see share.go)
 //	POST /unmount  unmounts and stops the daemon (202); the caller polls
 //	               the socket until it is gone
 
@@ -377,6 +379,7 @@ func Serve(ctx context.Context, ln net.Listener, d Daemon) *http.Server {
 		}
 		go d.Unmount()
 	})
+	serveShare(mux, d)
 	srv := &http.Server{Handler: mux, BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() { _ = srv.Serve(ln) }()
 	return srv

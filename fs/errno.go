@@ -54,6 +54,7 @@ var errnoTable = []struct {
 	{vfs.ErrBadHandle, syscall.EBADF},
 	{vfs.ErrNoDevice, syscall.ENXIO},
 	{vfs.ErrUserXattrType, syscall.EPERM},
+	{vfs.ErrReadOnly, syscall.EROFS},
 	{index.ErrNotFound, syscall.ENOENT},
 	{index.ErrExist, syscall.EEXIST},
 	{index.ErrNotEmpty, syscall.ENOTEMPTY},

@@ -40,6 +40,7 @@ func TestToErrno(t *testing.T) {
 		{"bad handle", wrap(vfs.ErrBadHandle), syscall.EBADF},
 		{"open of a special file", wrap(vfs.ErrNoDevice), syscall.ENXIO},
 		{"user.* on a special file", wrap(vfs.ErrUserXattrType), syscall.EPERM},
+		{"read-only mount", wrap(vfs.ErrReadOnly), syscall.EROFS},
 		// A blob that cannot be read is EIO, never ENOENT, even when the
 		// store says "not found".
 		{"blob not found", wrap(&vfs.BlobError{Ino: 7, Err: blobstore.ErrNotFound}), syscall.EIO},

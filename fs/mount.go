@@ -77,6 +77,11 @@ func Mount(dir string, f *vfs.FS, o *MountOptions) (*fuse.Server, error) {
 			Logger:       log.New(slogWriter{f.Logger()}, "", 0),
 		},
 	}
+	if f.ReadOnly() {
+		// The kernel refuses changes itself (EROFS) before asking; the
+		// core refuses them too.
+		opts.MountOptions.Options = append(opts.MountOptions.Options, "ro")
+	}
 	// fusefs.Mount, with every request counted as foreground activity
 	// (activity.go).
 	raw := &activityFS{RawFileSystem: fusefs.NewNodeFS(&node{fsys: f}, opts), fsys: f}

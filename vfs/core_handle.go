@@ -40,6 +40,9 @@ type Handle struct {
 // with it either makes it fail (ENOENT) or waits for its last close.
 func (f *FS) Open(ctx context.Context, ino uint64, flags uint32) (*Handle, error) {
 	ctx = local(ctx)
+	if err := f.refuseOpen(ino, flags); err != nil {
+		return nil, err
+	}
 	acc := flags & syscall.O_ACCMODE
 	h := &Handle{f: f, Ino: ino,
 		read:  acc == syscall.O_RDONLY || acc == syscall.O_RDWR,

@@ -38,6 +38,9 @@ func (f *FS) GetAttr(ctx context.Context, ino uint64) (index.Attr, error) {
 // the write-time overlay and a truncate sees every write. A size change
 // also cuts the staging file.
 func (f *FS) SetAttr(ctx context.Context, ino uint64, u index.AttrUpdate) (index.Attr, error) {
+	if err := f.refuse("setattr"); err != nil {
+		return index.Attr{}, err
+	}
 	ctx = local(ctx)
 	var st *inodeState
 	if u.Size != nil {
@@ -86,6 +89,9 @@ func (f *FS) inherit(ctx context.Context, parent uint64, n *index.NewNode) error
 // Mknod creates an inode of any type: regular file, directory, symlink,
 // FIFO, socket or device (n.Rdev only for a device).
 func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewNode) (index.Attr, error) {
+	if err := f.refuse("create"); err != nil {
+		return index.Attr{}, err
+	}
 	ctx = local(ctx)
 	if err := f.inherit(ctx, parent, &n); err != nil {
 		return index.Attr{}, err
@@ -95,6 +101,9 @@ func (f *FS) Mknod(ctx context.Context, parent uint64, name string, n index.NewN
 
 // Link adds the name (parent, name) to ino.
 func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.Attr, error) {
+	if err := f.refuse("link"); err != nil {
+		return index.Attr{}, err
+	}
 	ctx = local(ctx)
 	a, err := f.idx.Link(ctx, ino, parent, name)
 	if err == nil && f.lookupState(ino) != nil {
@@ -106,6 +115,9 @@ func (f *FS) Link(ctx context.Context, ino, parent uint64, name string) (index.A
 // Unlink removes a non-directory name; the data of an open file lives
 // until its last close.
 func (f *FS) Unlink(ctx context.Context, parent uint64, name string) error {
+	if err := f.refuse("unlink"); err != nil {
+		return err
+	}
 	ctx = local(ctx)
 	r, err := f.idx.Unlink(ctx, parent, name)
 	if err == nil {
@@ -116,6 +128,9 @@ func (f *FS) Unlink(ctx context.Context, parent uint64, name string) error {
 
 // Rmdir removes an empty directory.
 func (f *FS) Rmdir(ctx context.Context, parent uint64, name string) error {
+	if err := f.refuse("rmdir"); err != nil {
+		return err
+	}
 	ctx = local(ctx)
 	return f.idx.Rmdir(ctx, parent, name)
 }
@@ -123,6 +138,9 @@ func (f *FS) Rmdir(ctx context.Context, parent uint64, name string) error {
 // Rename is rename(2)/renameat2(2); flags are RENAME_NOREPLACE and
 // RENAME_EXCHANGE. A replaced open file lives until its last close.
 func (f *FS) Rename(ctx context.Context, srcParent uint64, srcName string, dstParent uint64, dstName string, flags uint32) error {
+	if err := f.refuse("rename"); err != nil {
+		return err
+	}
 	ctx = local(ctx)
 	r, err := f.idx.Rename(ctx, srcParent, srcName, dstParent, dstName, index.RenameFlags(flags))
 	if err == nil {
@@ -181,6 +199,9 @@ func (f *FS) GetXattr(ctx context.Context, ino uint64, name string) ([]byte, err
 // (ACLs) is not supported, and user.* is only for regular files and
 // directories (ErrUserXattrType).
 func (f *FS) SetXattr(ctx context.Context, ino uint64, name string, value []byte, flags uint32) error {
+	if err := f.refuse("setxattr"); err != nil {
+		return err
+	}
 	ctx = local(ctx)
 	switch {
 	case strings.HasPrefix(name, walrusXattrPrefix):
@@ -240,6 +261,9 @@ func (f *FS) endEpochXattr(ctx context.Context, ino uint64) ([]byte, bool, error
 // other than a regular file or directory is ErrUserXattrType, as for
 // SetXattr).
 func (f *FS) RemoveXattr(ctx context.Context, ino uint64, name string) error {
+	if err := f.refuse("removexattr"); err != nil {
+		return err
+	}
 	ctx = local(ctx)
 	if strings.HasPrefix(name, walrusXattrPrefix) {
 		return fmt.Errorf("xattr %q: %w", name, ErrReadOnlyAttr)

@@ -82,6 +82,9 @@ type Options struct {
 	SyncUploads bool
 	// Durability says what close(2) promises; see Durability.
 	Durability Durability
+	// ReadOnly refuses every change with ErrReadOnly and runs no
+	// uploader, collector or repacker (readonly.go).
+	ReadOnly bool
 }
 
 // Durability is when a written file becomes durable on the local disk
@@ -243,6 +246,9 @@ func (f *FS) Index() *index.Index { return f.idx }
 // Start runs the upload workers (first queueing everything the index says
 // is staged, e.g. after a crash) and the blob collector. They stop on Close.
 func (f *FS) Start(ctx context.Context) error {
+	if f.opt.ReadOnly {
+		return nil
+	}
 	q, err := f.idx.UploadQueue(ctx)
 	if err != nil {
 		return fmt.Errorf("fs: reading the upload queue: %w", err)

@@ -19,6 +19,9 @@ import (
 // serialised with uploads (FS.gcMu), so a blob that an upload is storing
 // again is never deleted under it. It returns how many blobs it deleted.
 func (f *FS) CollectGarbage(ctx context.Context) (int, error) {
+	if err := f.refuse("collect garbage"); err != nil {
+		return 0, err
+	}
 	ids, err := f.idx.ExpiredBlobs(ctx, f.opt.GCGrace)
 	if err != nil {
 		return 0, err

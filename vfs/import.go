@@ -26,6 +26,9 @@ const ImportMode = 0o444
 // user, mode ImportMode. The kernel may cache a negative lookup of the
 // name for up to the negative-entry timeout (1 s).
 func (f *FS) Import(ctx context.Context, p string, id blobid.ID) (index.Attr, error) {
+	if err := f.refuse("import"); err != nil {
+		return index.Attr{}, err
+	}
 	clean := path.Clean("/" + p)
 	dir, name := path.Split(clean)
 	if name == "" || name == "." || name == ".." {

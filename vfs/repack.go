@@ -66,6 +66,9 @@ type repackCand struct {
 // makes a blob a candidate, in (0, 1]; <= 0 means Options.RepackThreshold).
 // It is safe to run while the mount is in use.
 func (f *FS) Repack(ctx context.Context, threshold float64) (RepackResult, error) {
+	if err := f.refuse("repack"); err != nil {
+		return RepackResult{}, err
+	}
 	var res RepackResult
 	if threshold <= 0 {
 		threshold = f.opt.RepackThreshold

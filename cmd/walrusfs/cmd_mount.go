@@ -29,6 +29,9 @@ func runMount(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *m.share != "" || *m.snapshot != 0 {
+		return runReadOnlyMount(ctx, env, fs, m) // cmd_share.go
+	}
 	if fs.NArg() != 1 {
 		return usageError{"exactly one MOUNTPOINT is needed (flags go before it)"}
 	}
@@ -136,13 +139,15 @@ type mountFlags struct {
 	repackThreshold                                       *float64
 	encrypt                                               optBool
 	passphraseFile, recoveryCodeFile                      *string
+	share                                                 *string // read-only mounts: cmd_share.go
+	snapshot                                              *int
 	commitAfter, keep                                     *string
 }
 
 // newMountFlags defines the flags of walrusfs mount (also the options
 // mount.walrusfs accepts).
 func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
-	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT")
+	fs := newFlags(env, "mount", "[--data-dir D] [--cache-size 1G] [--chunk-size 16M] [--sync-uploads] [--durability fsync|close] [--nodes N --shards N | --network testnet|mainnet | --publisher URL --aggregator URL] [--debug] [--cpuprofile F] MOUNTPOINT\n       walrusfs mount --share STRING [--aggregator URL | --network N | --config F [--context C]] MOUNTPOINT\n       walrusfs mount --snapshot SEQ [--data-dir D] MOUNTPOINT")
 	m := &mountFlags{wf: addWalrusFlags(fs)}
 	m.expiryWarn = fs.Int("expiry-warn", daemon.DefaultExpiryWarn, "Walrus: warn in the log this many epochs before a blob in use expires")
 	m.dataDir = fs.String("data-dir", "", "data directory (default $XDG_DATA_HOME/walrusfs or ~/.local/share/walrusfs)")
@@ -162,6 +167,8 @@ func newMountFlags(env *cliEnv) (*flag.FlagSet, *mountFlags) {
 	m.keep = fs.String("keep", "", "encrypted mounts: which commits of the tree stay as snapshots, with the blobs they name\n(default "+vfs.DefaultRetention.String()+": every commit for 2 days, then the newest of each day for 14 days,\nof each week for 8 weeks, of each month for 12 months; \"latest\" keeps only the latest)")
 	m.debug = fs.Bool("debug", false, "debug logs, including a trace of every FUSE operation")
 	m.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the daemon to this file (go tool pprof), until it exits")
+	m.share = fs.String("share", "", "mount the folder or file of this share string (wfs1-..., from walrusfs share; - reads it from standard input) read-only: no wallet or data directory needed; give --aggregator, --network or --config for where it is stored")
+	m.snapshot = fs.Int("snapshot", 0, "mount commit N of the data directory's tree read-only (1 is the first commit)")
 	return fs, m
 }
 

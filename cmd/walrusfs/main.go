@@ -53,6 +53,7 @@ func commands() []command {
 		{"estimate", "print the encoded size and storage cost in WAL of files", runEstimate},
 		{"renew", "extend now the blobs of a mount with a wallet that end soon", runRenew},
 		{"commit", "write the mount's tree to the network now (after its uploads)", runCommit},
+		{"share", "print a share string: read-only access to a folder or file of a mount, as of its latest commit (a secret)", runShare},
 		{"snapshots", "list the kept commits of the mount's tree (snapshots) and the retention policy", runSnapshots},
 		{"recovery-string", "print the recovery string of the mount's last commit (a secret)", runRecoveryString},
 		{"recover", "rebuild a data directory on a new machine from the tree on Walrus", runRecover},
