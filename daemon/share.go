@@ -54,7 +54,7 @@ func (d *controlled) Share(ctx context.Context, p string) (control.ShareResult, 
 		case index.TypeDir:
 			s.Node, s.Key = e.Child, e.ChildKey // Lookup resolved a relative location
 		case index.TypeFile:
-			if s, err = d.shareFile(ctx, s.Network, e); err != nil {
+			if s, err = d.shareFile(ctx, s.Network, e, tc.Seq); err != nil {
 				return control.ShareResult{}, fmt.Errorf("share %q: %w", rel, err)
 			}
 		default:
@@ -70,8 +70,8 @@ func (d *controlled) Share(ctx context.Context, p string) (control.ShareResult, 
 }
 
 // shareFile writes the file node of e under a fresh key as a blob of its
-// own and returns its share.
-func (d *controlled) shareFile(ctx context.Context, network string, e tree.Entry) (tree.Share, error) {
+// own, kept with commit seq, and returns its share.
+func (d *controlled) shareFile(ctx context.Context, network string, e tree.Entry, seq uint64) (tree.Share, error) {
 	k, err := seal.NewKey()
 	if err != nil {
 		return tree.Share{}, err
@@ -84,6 +84,10 @@ func (d *controlled) shareFile(ctx context.Context, network string, e tree.Entry
 	info, err := d.ds.store.Put(ctx, sealed)
 	if err != nil {
 		return tree.Share{}, fmt.Errorf("storing the file node: %w", err)
+	}
+	// Kept (and renewed) as long as the commit it was made from.
+	if err := d.FS.HoldWithCommit(seq, info.ID); err != nil {
+		return tree.Share{}, fmt.Errorf("keeping the file node: %w", err)
 	}
 	return tree.Share{Network: network, File: true, Node: tree.Loc{Blob: info.ID, Len: uint64(len(sealed))}, Key: k}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -123,6 +124,12 @@ func TestShare(t *testing.T) {
 		}
 		if got := restoredNames(t, ms, s); fmtNames(got) != tc.want {
 			t.Errorf("share of %q restores %v, want %s", tc.path, got, tc.want)
+		}
+		if tc.file {
+			// The file's node blob is kept (and renewed) with its commit.
+			if held, err := d.FS.TreeBlobs(); err != nil || !slices.Contains(held, s.Node.Blob) {
+				t.Errorf("file share's node blob %s not kept with commit 1: %v %v", s.Node.Blob, held, err)
+			}
 		}
 	}
 	// A wrong key fails to authenticate; a directory share read as a file

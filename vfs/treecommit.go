@@ -209,6 +209,45 @@ func (f *FS) initTreeHeld() error {
 	return nil
 }
 
+// HoldWithCommit makes blob id (a file share's node) one of commit seq's
+// tree blobs: kept and renewed while that commit is kept, deleted with it.
+func (f *FS) HoldWithCommit(seq uint64, id blobid.ID) error {
+	if f.opt.Tree == nil {
+		return ErrNoTree
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	st, err := f.loadTreeState()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(st.Commits, func(c TreeCommit) bool { return c.Seq == seq })
+	if i < 0 {
+		return fmt.Errorf("commit %d is not kept", seq)
+	}
+	if !slices.Contains(st.Commits[i].TreeBlobs, id) {
+		st.Commits[i].TreeBlobs = append(st.Commits[i].TreeBlobs, id)
+		sortIDs(st.Commits[i].TreeBlobs)
+	}
+	if err := f.saveTreeState(st); err != nil {
+		return err
+	}
+	held := heldBlobs(st)
+	f.treeHeld.Store(&held)
+	return nil
+}
+
+func (f *FS) saveTreeState(st *treeState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(f.opt.Tree.StatePath, b, &atomicfile.Options{Perm: 0o600}); err != nil {
+		return fmt.Errorf("tree state: %w", err)
+	}
+	return nil
+}
+
 // Snapshots returns the kept commits, oldest first.
 func (f *FS) Snapshots() ([]TreeCommit, Retention, error) {
 	if f.opt.Tree == nil {
@@ -401,12 +440,8 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		}
 		st.Dirs[ino] = dirRecord{Key: wk, Digest: d.Digest, Loc: d.Loc}
 	}
-	b, err := json.Marshal(st)
-	if err != nil {
+	if err := f.saveTreeState(st); err != nil {
 		return TreeCommit{}, err
-	}
-	if err := atomicfile.WriteFile(to.StatePath, b, &atomicfile.Options{Perm: 0o600}); err != nil {
-		return TreeCommit{}, fmt.Errorf("tree state: %w", err)
 	}
 	held := heldBlobs(st)
 	f.treeHeld.Store(&held)
