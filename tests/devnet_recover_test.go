@@ -51,8 +51,9 @@ func metaOf(t *testing.T, root string) map[string]string {
 	return out
 }
 
-// TestDevnetLostLaptop: a tree with files, directories, a symlink, a hard
-// link, xattrs, modes and a FIFO is written with a wallet, committed, and
+// TestDevnetLostLaptop: a tree with files (a 100 MB one, 2000 small ones),
+// directories, a symlink, a hard link, xattrs, modes and a FIFO is written
+// with a wallet, committed, and
 // its data directory deleted; walrusfs recover with the recovery string
 // and the wallet's configuration rebuilds a data directory whose mount
 // shows the same paths, types, modes, times, xattrs and bytes (read from
@@ -74,7 +75,11 @@ func TestDevnetLostLaptop(t *testing.T) {
 	for i := range 20 {
 		writeRandomFile(t, filepath.Join(mnt, "photos", "2026", fmt.Sprintf("img%02d.jpg", i)), int64(10_000+i*777), uint64(i))
 	}
-	writeRandomFile(t, filepath.Join(mnt, "video.mov"), 6<<20, 99)
+	writeRandomFile(t, filepath.Join(mnt, "video.mov"), 100<<20, 99)
+	must(os.Mkdir(filepath.Join(mnt, "notes"), 0o755))
+	for i := range 2000 {
+		writeRandomFile(t, filepath.Join(mnt, "notes", fmt.Sprintf("n%04d.txt", i)), int64(100+i%1500), uint64(1000+i))
+	}
 	must(os.Chmod(filepath.Join(mnt, "video.mov"), 0o600))
 	must(os.Symlink("photos/2026/img00.jpg", filepath.Join(mnt, "cover.jpg")))
 	must(os.Link(filepath.Join(mnt, "photos", "2026", "img01.jpg"), filepath.Join(mnt, "favourite.jpg")))
@@ -194,6 +199,11 @@ func TestDevnetCrashBeforeCommit(t *testing.T) {
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
 	conf := devnet.ClientConfig(dn.Dir)
 	d := mount(t, data, mnt, "--config", conf, "--commit-after", "0")
+	for _, dir := range []string{"first", "second"} {
+		if err := os.Mkdir(filepath.Join(mnt, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range 5 {
 		writeRandomFile(t, filepath.Join(mnt, "first", fmt.Sprintf("f%d.bin", i)), int64(30_000+i), uint64(i))
 	}

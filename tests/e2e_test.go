@@ -328,8 +328,15 @@ func TestCacheCap(t *testing.T) {
 	}()
 	got := fileSHA(t, p)
 	close(stop)
-	if pk := <-peak; pk > capBytes {
+	// The walk over the blob files is not atomic: a block punched out of
+	// a file already counted while another file, not yet counted, gains
+	// one is seen twice. So the peak seen while reading may exceed the
+	// cap by at most one cache block; at rest the cache is within it.
+	if pk := <-peak; pk > capBytes+1<<20 {
 		t.Errorf("cache reached %d bytes on disk, cap %d", pk, capBytes)
+	}
+	if n := dirSize(filepath.Join(data, "cache")); n > capBytes {
+		t.Errorf("cache holds %d bytes on disk after the read, cap %d", n, capBytes)
 	}
 	if got != want {
 		t.Fatal("content differs")
