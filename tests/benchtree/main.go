@@ -89,6 +89,15 @@ func (r *report) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nfirst commit: %.1f bytes of tree per file (design estimate ~90 B); directory nodes %s, commit record %d B\n",
 		float64(r.Commits[0].Bytes)/float64(r.Files), bytesStr(r.Commits[0].Bytes-r.Commits[0].Record), r.Commits[0].Record)
+	fmt.Fprint(w, "nodes on the path of a deep change:")
+	for i, n := range r.PathNodes {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s (%d entries) %s", sep, n.Path, n.Entries, bytesStr(n.Bytes))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\n| read | entries | files | blob fetches | bytes fetched | time | of which blob verification | heap growth |\n|---|---|---|---|---|---|---|---|\n")
 	for _, x := range []readFigures{r.ReadAll, r.Recover, r.Share} {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %v | %v | %s |\n", x.Name, x.Entries, x.Files, x.Fetches, bytesStr(x.Fetched),

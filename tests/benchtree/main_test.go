@@ -40,6 +40,13 @@ func TestRun(t *testing.T) {
 	if r.Restored.Files != 3000 || r.Restored.Dirs != 22 || r.Restored.Symlinks != 2 {
 		t.Errorf("restored %+v", r.Restored)
 	}
+	if n := len(r.PathNodes); n != 4 || r.PathNodes[3].Entries != 100 || r.PathNodes[0].Path != "/" {
+		t.Errorf("nodes on the path of a deep change: %+v; want root, Photos, year, an album of 100", r.PathNodes)
+	}
+	// The rewritten album's node is in the commit that rewrote it.
+	if album, one := r.PathNodes[3].Bytes, r.Commits[1].Bytes; album == 0 || album >= one {
+		t.Errorf("album node of %d bytes; want it inside the %d bytes of the commit that rewrote it", album, one)
+	}
 	var out bytes.Buffer
 	r.print(&out)
 	for _, want := range []string{"| first (whole tree) | 23 |", "| one file rewritten | 4 |", "design estimate ~90 B", "| share of Photos/2016 (walk) | 3021 | 3000 |"} {

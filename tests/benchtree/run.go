@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,13 @@ type commitFigures struct {
 	PeakHeap uint64
 }
 
+// pathNode is a directory node's sealed size.
+type pathNode struct {
+	Path    string
+	Entries int
+	Bytes   uint64
+}
+
 // readFigures describes one read of the tree.
 type readFigures struct {
 	Name           string
@@ -74,9 +82,12 @@ type report struct {
 	// and closed); Share walks one year from its node.
 	ReadAll, Recover, Share readFigures
 	RecoverClose            time.Duration
-	Restored                treebuild.RestoreStats
-	Latency                 time.Duration
-	Bandwidth               float64
+	// PathNodes are the sealed sizes of the nodes from the root to the
+	// album of the rewritten file, in the last commit.
+	PathNodes []pathNode
+	Restored  treebuild.RestoreStats
+	Latency   time.Duration
+	Bandwidth float64
 }
 
 func (c config) logf(format string, args ...any) {
@@ -255,9 +266,31 @@ func run(ctx context.Context, c config) (*report, error) {
 	}
 	c.logf("recovered %d files in %v", r.Restored.Files, r.Recover.Time.Round(time.Millisecond))
 
+	// The nodes a deep change rewrites.
+	rd := tree.NewReader(newFetcher(store, 0, 0), nil)
+	cm, err := rd.Commit(ctx, last.Loc, keys.Commit)
+	if err != nil {
+		return nil, err
+	}
+	loc, kd, p := cm.Root, keys.Root, ""
+	for _, name := range append([]string{""}, strings.Split(lib.albumPaths[mid], "/")...) {
+		if name != "" {
+			e, err := rd.Lookup(ctx, loc, kd, name)
+			if err != nil {
+				return nil, err
+			}
+			loc, kd, p = e.Child, e.ChildKey, path.Join(p, name)
+		}
+		n, err := rd.Node(ctx, loc, kd)
+		if err != nil {
+			return nil, err
+		}
+		r.PathNodes = append(r.PathNodes, pathNode{Path: "/" + p, Entries: len(n.Entries), Bytes: loc.Len})
+	}
+
 	// A share of the first year: its node's place and key (as a share
 	// string carries them), walked by a new reader.
-	share, err := tree.NewReader(newFetcher(store, 0, 0), nil).Lookup(ctx, mustCommit(ctx, store, keys, last.Loc).Root, keys.Root, fmt.Sprintf("Photos/%d", firstYear))
+	share, err := rd.Lookup(ctx, cm.Root, keys.Root, fmt.Sprintf("Photos/%d", firstYear))
 	if err != nil {
 		return nil, err
 	}
@@ -300,14 +333,6 @@ func rewrite(ctx context.Context, fs *vfs.FS, ino uint64, n int) error {
 		return err
 	}
 	return h.Flush(ctx)
-}
-
-func mustCommit(ctx context.Context, store *mem.Store, keys tree.Keys, loc tree.Loc) tree.Commit {
-	c, err := tree.NewReader(newFetcher(store, 0, 0), nil).Commit(ctx, loc, keys.Commit)
-	if err != nil {
-		panic(err)
-	}
-	return c
 }
 
 // readAll reads the commit at loc and every node of its tree with a new
