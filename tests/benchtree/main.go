@@ -78,14 +78,14 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "%s, %d CPUs, Go %s, load average %s\n", time.Now().UTC().Format("2006-01-02 15:04"), runtime.NumCPU(), runtime.Version(), firstFields(string(load), 3))
 	fmt.Fprintf(w, "library: %d files (%d videos) in %d directories, %d symlinks; %.1f GB in %d data blobs; set up in %v\n\n",
 		r.Files, r.Videos, r.Dirs, r.Symlinks, float64(r.DataBytes)/1e9, r.DataBlobs, r.Setup.Round(time.Millisecond))
-	fmt.Fprintln(w, "| commit | nodes written | bytes | per file | time | heap growth |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| commit | nodes written | bytes | per file | time | CPU | heap growth |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, c := range r.Commits {
 		per := "-"
 		if c.Files > 0 {
 			per = fmt.Sprintf("%.1f B", float64(c.Bytes)/float64(c.Files))
 		}
-		fmt.Fprintf(w, "| %s | %d | %s | %s | %v | %s |\n", c.Name, c.Nodes, bytesStr(c.Bytes), per, c.Time.Round(time.Millisecond), mib(c.PeakHeap))
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %v | %v | %s |\n", c.Name, c.Nodes, bytesStr(c.Bytes), per, c.Time.Round(time.Millisecond), c.CPU.Round(time.Millisecond), mib(c.PeakHeap))
 	}
 	fmt.Fprintf(w, "\nfirst commit: %.1f bytes of tree per file (design estimate ~90 B); directory nodes %s, commit record %d B\n",
 		float64(r.Commits[0].Bytes)/float64(r.Files), bytesStr(r.Commits[0].Bytes-r.Commits[0].Record), r.Commits[0].Record)
@@ -98,10 +98,10 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "%s %s (%d entries) %s", sep, n.Path, n.Entries, bytesStr(n.Bytes))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "\n| read | entries | files | blob fetches | bytes fetched | time | of which blob verification | heap growth |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| read | entries | files | blob fetches | bytes fetched | time | CPU | of which blob verification | heap growth |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range []readFigures{r.ReadAll, r.Recover, r.Share} {
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %v | %v | %s |\n", x.Name, x.Entries, x.Files, x.Fetches, bytesStr(x.Fetched),
-			x.Time.Round(time.Millisecond), x.Verify.Round(time.Millisecond), mib(x.PeakHeap))
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %v | %v | %v | %s |\n", x.Name, x.Entries, x.Files, x.Fetches, bytesStr(x.Fetched),
+			x.Time.Round(time.Millisecond), x.CPU.Round(time.Millisecond), x.Verify.Round(time.Millisecond), mib(x.PeakHeap))
 	}
 	fmt.Fprintf(w, "\nrecover: reading and opening the nodes %v, writing the index %v (of which closing it, a checkpoint: %v)\n",
 		r.ReadAll.Time.Round(time.Millisecond), (r.Recover.Time - r.ReadAll.Time).Round(time.Millisecond), r.RecoverClose.Round(time.Millisecond))

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -47,6 +48,7 @@ type commitFigures struct {
 	Record uint64 // the sealed commit record
 	Files  uint64 // files of the tree (for the first commit's per-file figure)
 	Time   time.Duration
+	CPU    time.Duration // CPU time of the process meanwhile
 	// PeakHeap is the largest live heap seen during the commit.
 	PeakHeap uint64
 }
@@ -65,6 +67,7 @@ type readFigures struct {
 	Fetches        int
 	Fetched        uint64
 	Time           time.Duration
+	CPU            time.Duration // CPU time of the process meanwhile
 	// Verify is the part of Time spent re-deriving the blob IDs of the
 	// fetched blobs (config.Shards).
 	Verify   time.Duration
@@ -184,7 +187,8 @@ func run(ctx context.Context, c config) (*report, error) {
 		p := watchHeap()
 		start := time.Now()
 		tc, err := fs.CommitTree(ctx)
-		d, peak := time.Since(start), p.stop()
+		d := time.Since(start)
+		peak, cpu := p.stop()
 		if err != nil {
 			return commitFigures{}, fmt.Errorf("commit %q: %w", name, err)
 		}
@@ -192,7 +196,7 @@ func run(ctx context.Context, c config) (*report, error) {
 			return commitFigures{}, fmt.Errorf("commit %q: sequence %d after %d: nothing was written", name, tc.Seq, last.Seq)
 		}
 		last = tc
-		f := commitFigures{Name: name, Nodes: tc.Nodes, Bytes: tc.Loc.Off + tc.Loc.Len, Record: tc.Loc.Len, Files: tc.Files, Time: d, PeakHeap: peak}
+		f := commitFigures{Name: name, Nodes: tc.Nodes, Bytes: tc.Loc.Off + tc.Loc.Len, Record: tc.Loc.Len, Files: tc.Files, Time: d, CPU: cpu, PeakHeap: peak}
 		c.logf("commit %q: %d nodes, %d bytes in %v", name, f.Nodes, f.Bytes, d.Round(time.Millisecond))
 		return f, nil
 	}
@@ -355,7 +359,8 @@ func readAll(ctx context.Context, c config, store *mem.Store, keys tree.Keys, lo
 		}
 		return nil
 	})
-	x.Time, x.PeakHeap = time.Since(start), p.stop()
+	x.Time = time.Since(start)
+	x.PeakHeap, x.CPU = p.stop()
 	x.Fetches, x.Fetched, x.Verify = f.stats()
 	return x, err
 }
@@ -387,7 +392,8 @@ func recoverAll(ctx context.Context, c config, store *mem.Store, keys tree.Keys,
 	}
 	closing := time.Since(closeStart)
 	fig := readFigures{Name: "recover (read, index rebuilt and closed)", Entries: st.Files + st.Dirs + st.Links + st.Symlinks + st.Special, Files: st.Files}
-	fig.Time, fig.PeakHeap = time.Since(start), p.stop()
+	fig.Time = time.Since(start)
+	fig.PeakHeap, fig.CPU = p.stop()
 	fig.Fetches, fig.Fetched, fig.Verify = f.stats()
 	return fig, st, closing, err
 }
@@ -406,7 +412,8 @@ func walk(ctx context.Context, c config, store *mem.Store, loc tree.Loc, kd seal
 		}
 		return nil
 	})
-	x.Time, x.PeakHeap = time.Since(start), p.stop()
+	x.Time = time.Since(start)
+	x.PeakHeap, x.CPU = p.stop()
 	x.Fetches, x.Fetched, x.Verify = f.stats()
 	return x, err
 }
@@ -481,10 +488,11 @@ func (f *fetcher) stats() (int, uint64, time.Duration) {
 	return f.fetches, f.fetched, f.verify
 }
 
-// heapWatch samples the live heap until stopped; stop returns its peak
-// above the heap at the start.
+// heapWatch samples the heap (live objects and garbage not yet
+// collected) until stopped, and the CPU time of the phase.
 type heapWatch struct {
 	base uint64
+	cpu  time.Duration // CPU time of the process at the start
 	peak atomic.Uint64
 	done chan struct{}
 	wg   sync.WaitGroup
@@ -494,6 +502,7 @@ func watchHeap() *heapWatch {
 	w := &heapWatch{done: make(chan struct{})}
 	w.sample()
 	w.base = w.peak.Load()
+	w.cpu = cpuTime()
 	w.wg.Go(func() {
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
@@ -519,9 +528,20 @@ func (w *heapWatch) sample() {
 	}
 }
 
-func (w *heapWatch) stop() uint64 {
+// stop returns the heap's peak growth and the CPU time the process used
+// (all goroutines, the collector's included) since watchHeap.
+func (w *heapWatch) stop() (uint64, time.Duration) {
 	close(w.done)
 	w.wg.Wait()
 	w.sample()
-	return w.peak.Load() - w.base
+	return w.peak.Load() - w.base, cpuTime() - w.cpu
+}
+
+// cpuTime is the user and system CPU time of the process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
