@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
-.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-crypt bench-devnet clean
+.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-crypt bench-devnet bench-tree clean
 
 all: build
 
@@ -45,7 +45,7 @@ crosscheck:
 	@ORACLE_DIR="$(ORACLE_DIR)" GO="$(GO)" scripts/crosscheck.sh
 
 # Benchmarks print figures; they never fail on speed.
-bench: bench-encoding bench-blobstore bench-mount
+bench: bench-encoding bench-blobstore bench-mount bench-tree
 
 bench-encoding:
 	$(GO) run ./rs2/internal/benchenc -oracle "$(ORACLE_DIR)"
@@ -63,6 +63,12 @@ bench-crypt:
 
 bench-devnet:
 	$(GO) run ./tests/benchdevnet
+
+# The tree on the network for 100,000 files: bytes per commit, recovery,
+# walking a share (in memory; FILES=N for another size).
+FILES ?= 100000
+bench-tree:
+	$(GO) run ./tests/benchtree -files $(FILES)
 
 clean:
 	rm -rf bin .cache
