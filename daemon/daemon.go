@@ -62,6 +62,7 @@ type DaemonConfig struct {
 	// only on walrusfs sync, walrusfs commit and unmount).
 	CommitQuiet time.Duration
 	// Retention decides which commits stay as snapshots (nil:
+	// vfs.DefaultWalrusRetention with a wallet on Walrus, else
 	// vfs.DefaultRetention).
 	Retention *vfs.Retention
 	// Ready, if set, is called once the mount is serving.
@@ -184,6 +185,10 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if vk != nil {
 		opts.Crypt = vk.crypt
 		opts.Tree = &vfs.TreeOptions{Keys: tree.DeriveKeys(vk.master), Volume: vk.id, StatePath: filepath.Join(cfg.DataDir, TreeStateFile), Retention: cfg.Retention}
+		if cfg.Retention == nil && ds.renew != nil {
+			r := vfs.DefaultWalrusRetention // every kept commit blob is paid for
+			opts.Tree.Retention = &r
+		}
 	}
 	if g := cfg.GCGrace; g > 0 && g < vfs.DefaultGCInterval {
 		opts.GCInterval = max(g, time.Second) // a short grace: look as often

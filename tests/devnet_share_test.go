@@ -272,8 +272,9 @@ func TestDevnetSnapshot(t *testing.T) {
 	base := t.TempDir()
 	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
 	conf := devnet.ClientConfig(dn.Dir)
-	// A long GC grace: the blobs of the deleted file must outlive the test.
-	mount(t, data, mnt, "--config", conf, "--gc-grace", "1h")
+	// Every commit is kept (all=2d), and commit 1 with it the blobs of the
+	// file deleted after it.
+	mount(t, data, mnt, "--config", conf, "--gc-grace", "1h", "--keep", "all=2d")
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

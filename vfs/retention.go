@@ -9,23 +9,44 @@ import (
 
 // Retention says which commits of the tree stay as snapshots, as restic's
 // forget policy does: every commit younger than All, then the newest
-// commit of each of the last Daily days, Weekly weeks (ISO weeks) and
-// Monthly months that have commits (UTC). The latest commit is always
+// commit of each of the last Hourly hours, Daily days, Weekly weeks (ISO
+// weeks) and Monthly months that have commits (UTC). The latest commit is always
 // kept. A kept snapshot keeps its blobs: the blobs of files deleted or
 // overwritten since stay stored and renewed until no kept snapshot names
 // them, so old versions cost what the policy says.
 type Retention struct {
-	All                    time.Duration
-	Daily, Weekly, Monthly int
+	All                            time.Duration
+	Hourly, Daily, Weekly, Monthly int
 }
 
 // DefaultRetention keeps every commit for two days, then one a day for
 // two weeks, one a week for two months and one a month for a year.
 var DefaultRetention = Retention{All: 48 * time.Hour, Daily: 14, Weekly: 8, Monthly: 12}
 
+// DefaultWalrusRetention is the default with a wallet on Walrus, where
+// every kept commit blob is paid for (its encoded metadata alone is about
+// 64 MB at 1000 shards): the newest commit of each of the last 24 hours
+// instead of every commit of two days, then as DefaultRetention.
+var DefaultWalrusRetention = Retention{Hourly: 24, Daily: 14, Weekly: 8, Monthly: 12}
+
 // String gives the policy in ParseRetention's form.
 func (r Retention) String() string {
-	return fmt.Sprintf("all=%s,daily=%d,weekly=%d,monthly=%d", fmtDuration(r.All), r.Daily, r.Weekly, r.Monthly)
+	if r == (Retention{}) {
+		return "latest"
+	}
+	var parts []string
+	if r.All > 0 {
+		parts = append(parts, "all="+fmtDuration(r.All))
+	}
+	for _, p := range []struct {
+		k string
+		n int
+	}{{"hourly", r.Hourly}, {"daily", r.Daily}, {"weekly", r.Weekly}, {"monthly", r.Monthly}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", p.k, p.n))
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 func fmtDuration(d time.Duration) string {
@@ -68,6 +89,8 @@ func ParseRetention(s string) (Retention, error) {
 			return r, fmt.Errorf("retention %q: %s=%s: want a count", s, k, v)
 		}
 		switch k {
+		case "hourly":
+			r.Hourly = n
 		case "daily":
 			r.Daily = n
 		case "weekly":
@@ -75,7 +98,7 @@ func ParseRetention(s string) (Retention, error) {
 		case "monthly":
 			r.Monthly = n
 		default:
-			return r, fmt.Errorf("retention %q: unknown key %q (want all, daily, weekly, monthly)", s, k)
+			return r, fmt.Errorf("retention %q: unknown key %q (want all, hourly, daily, weekly, monthly)", s, k)
 		}
 	}
 	return r, nil
@@ -106,6 +129,7 @@ func (r Retention) keep(commits []TreeCommit, now time.Time) []bool {
 		key  func(t time.Time) string
 	}
 	buckets := []*bucket{
+		{n: r.Hourly, key: func(t time.Time) string { return t.Format("2006-01-02T15") }},
 		{n: r.Daily, key: func(t time.Time) string { return t.Format("2006-01-02") }},
 		{n: r.Weekly, key: func(t time.Time) string { y, w := t.ISOWeek(); return fmt.Sprintf("%d-W%02d", y, w) }},
 		{n: r.Monthly, key: func(t time.Time) string { return t.Format("2006-01") }},

@@ -225,15 +225,20 @@ func TestRetentionPolicy(t *testing.T) {
 	if n := count(Retention{All: 48 * time.Hour}); n != 8 {
 		t.Fatalf("all=48h: %d kept", n)
 	}
+	if n := count(Retention{Hourly: 24}); n != 24 { // the newest of each of the last 24 hours that have commits
+		t.Fatalf("hourly=24: %d kept", n)
+	}
 	if n := count(Retention{Daily: 14}); n != 14 {
 		t.Fatalf("daily=14: %d kept", n)
 	}
 	if n := count(Retention{Monthly: 12}); n != 4 { // Sep, Oct, Nov, Dec 2026
 		t.Fatalf("monthly=12: %d kept", n)
 	}
-	r, err := ParseRetention(DefaultRetention.String())
-	if err != nil || r != DefaultRetention {
-		t.Fatalf("round trip of %s: %+v %v", DefaultRetention, r, err)
+	for _, want := range []Retention{DefaultRetention, DefaultWalrusRetention, {}, {Hourly: 3}} {
+		r, err := ParseRetention(want.String())
+		if err != nil || r != want {
+			t.Fatalf("round trip of %s: %+v %v", want, r, err)
+		}
 	}
 	for _, bad := range []string{"", "all", "all=x", "daily=-1", "yearly=3", "daily=2,weekly"} {
 		if _, err := ParseRetention(bad); err == nil {
