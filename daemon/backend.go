@@ -116,3 +116,10 @@ func checkBackend(dataDir string, want BackendRecord) error {
 	}
 	return atomicfile.WriteFile(filepath.Join(dataDir, BackendFile), append(b, '\n'), nil)
 }
+
+// RememberBackend records in dataDir that its files are on the Walrus
+// deployment w (walrusfs recover: a later walrusfs mount --data-dir D
+// needs no back-end flags).
+func RememberBackend(dataDir string, w *walrus.Config) error {
+	return checkBackend(dataDir, walrusRecord(w))
+}

@@ -151,7 +151,7 @@ func TestDevnetLostLaptop(t *testing.T) {
 	if !strings.Contains(out, "recovered commit ") {
 		t.Fatalf("recover with the wallet alone: %s", out)
 	}
-	mount(t, data3, mnt, "--config", conf)
+	mount(t, data3, mnt) // the recovered data directory remembers its back end
 	compareTrees(t, wantSums, treeSums(t, mnt))
 	checkMeta(metaOf(t, mnt))
 

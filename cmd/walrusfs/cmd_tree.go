@@ -251,6 +251,11 @@ func runRecover(ctx context.Context, env *cliEnv, args []string) error {
 	if err := os.MkdirAll(dd, 0o700); err != nil {
 		return err
 	}
+	if st.walrus != nil {
+		if err := daemon.RememberBackend(dd, st.walrus); err != nil {
+			return err
+		}
+	}
 	code, err := volkey.Restore(dd, volkey.Key(r.Master), r.Volume, o)
 	if err != nil {
 		return err
