@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,9 +180,20 @@ func runRecover(ctx context.Context, env *cliEnv, args []string) error {
 	if _, err := os.Stat(filepath.Join(dd, "index.db")); err == nil {
 		return fmt.Errorf("%s already holds a walrusfs index: recover makes a new data directory (remove it, or choose another)", dd)
 	}
-	st, err := openCLIStore(ctx, env, sf, wf, false)
-	if err != nil {
-		return err
+	var st *cliStore
+	if s != "" && wf.Aggregators != "" && wf.ClientConfig == "" && wf.Context == "" && wf.Network == "" && wf.Publisher == "" {
+		// The recovery string and an aggregator alone: no wallet, and the
+		// deployment's shard count found from the commit's blob.
+		src, err := openWalrusReader(ctx, wf, "", r.Commit.Blob, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		st = &cliStore{Store: src.store, close: src.close}
+	} else {
+		var err error
+		if st, err = openCLIStore(ctx, env, sf, wf, false); err != nil {
+			return err
+		}
 	}
 	defer st.close()
 	var direct *directwrite.Store
