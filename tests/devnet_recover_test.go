@@ -16,6 +16,7 @@ import (
 	"github.com/walrusfs/walrusfs/control"
 	wfsdaemon "github.com/walrusfs/walrusfs/daemon"
 	"github.com/walrusfs/walrusfs/devnet"
+	"github.com/walrusfs/walrusfs/sui"
 )
 
 // metaOf describes what a recovery must keep of every path besides the
@@ -239,4 +240,68 @@ func TestDevnetCrashBeforeCommit(t *testing.T) {
 	}
 	mount(t, data2, mnt, "--config", conf)
 	compareTrees(t, want, treeSums(t, mnt))
+}
+
+// TestDevnetRetention: with --keep latest, each commit drops the one
+// before: its commit blob is deleted on Sui, the blob of a file deleted
+// since goes after the grace, and renewal pays only for what the latest
+// commit names.
+func TestDevnetRetention(t *testing.T) {
+	needFUSE(t)
+	dn := startDevnet(t)
+	c := suiClient(t, dn)
+	ctx := context.Background()
+	base := t.TempDir()
+	data, mnt := filepath.Join(base, "data"), filepath.Join(base, "mnt")
+	conf := devnet.ClientConfig(dn.Dir)
+	d := mount(t, data, mnt, "--config", conf, "--keep", "latest", "--gc-grace", "1s", "--commit-after", "0")
+	commits := func() []wfsdaemon.ChainCommit {
+		t.Helper()
+		cs, err := wfsdaemon.ChainCommits(ctx, c, dn.Layout.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	writeRandomFile(t, filepath.Join(mnt, "keep.bin"), 3<<20, 1)
+	walrusfs(t, "sync", "--data-dir", data)
+	first, err := ownedDataBlobs(ctx, c, dn.Layout.Address)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("data blobs after the first commit: %v %v", first, err)
+	}
+	writeRandomFile(t, filepath.Join(mnt, "old.bin"), 2<<20, 2)
+	walrusfs(t, "sync", "--data-dir", data)
+	if cs := commits(); len(cs) != 1 || cs[0].Seq != 2 {
+		t.Fatalf("commits on the chain after the second: %+v (the first should be deleted)", cs)
+	}
+	if err := os.Remove(filepath.Join(mnt, "old.bin")); err != nil {
+		t.Fatal(err)
+	}
+	walrusfs(t, "sync", "--data-dir", data)
+	if cs := commits(); len(cs) != 1 || cs[0].Seq != 3 {
+		t.Fatalf("commits on the chain after the third: %+v", cs)
+	}
+	if out := walrusfs(t, "snapshots", "--data-dir", data); !strings.HasPrefix(out, "# retention latest\n3 ") {
+		t.Fatalf("snapshots: %q", out)
+	}
+	// old.bin's blob is named by no kept commit any more: deleted.
+	waitOwned(t, c, dn, d, "the deleted file's blob", func(blobs []sui.Blob, _ []sui.Storage) bool {
+		return len(blobs) == 1 && blobs[0].BlobID == first[0].BlobID
+	})
+	if _, err := dn.Chain.AdvanceEpoch(3); err != nil {
+		t.Fatal(err)
+	}
+	var res control.RenewResult
+	if err := json.Unmarshal([]byte(walrusfs(t, "renew", "--data-dir", data, "--json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{first[0].BlobID.String(): true, commits()[0].Loc.Blob.String(): true}
+	if len(res.Renewed) != len(want) {
+		t.Fatalf("renewed %+v, want exactly the kept file's blob and the latest commit's", res.Renewed)
+	}
+	for _, r := range res.Renewed {
+		if !want[r.BlobID] {
+			t.Fatalf("renewal paid for %s, which no kept commit names", r.BlobID)
+		}
+	}
 }

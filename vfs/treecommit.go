@@ -431,7 +431,6 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	sortIDs(tc.TreeBlobs)
 	sortIDs(tc.DataBlobs)
 	st.Commits = append(st.Commits, tc)
-	gone := f.prune(st, now)
 	st.Dirs = make(map[uint64]dirRecord, len(res.Dirs))
 	for ino, d := range res.Dirs {
 		wk, err := f.opt.Crypt.WrapChunkKey(d.Key)
@@ -440,6 +439,7 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		}
 		st.Dirs[ino] = dirRecord{Key: wk, Digest: d.Digest, Loc: d.Loc}
 	}
+	gone := f.prune(st, now) // after st.Dirs: the new nodes, not the old
 	if err := f.saveTreeState(st); err != nil {
 		return TreeCommit{}, err
 	}

@@ -188,8 +188,10 @@ func TestSnapshotRetention(t *testing.T) {
 	if snaps, _, _ := e.fs.Snapshots(); len(snaps) != 1 || snaps[0].Seq != c3.Seq {
 		t.Fatalf("snapshots after pruning: %+v", snaps)
 	}
-	if _, err := e.mem.Stat(ctxb, c1.Loc.Blob); err == nil {
-		t.Fatal("the tree blob of a dropped snapshot is still stored")
+	for _, c := range []TreeCommit{c1, c2} {
+		if _, err := e.mem.Stat(ctxb, c.Loc.Blob); err == nil {
+			t.Fatalf("the tree blob of dropped snapshot %d is still stored", c.Seq)
+		}
 	}
 	if _, err := e.fs.CollectGarbage(ctxb); err != nil {
 		t.Fatal(err)
