@@ -64,16 +64,18 @@ type Status struct {
 	Encryption string `json:"encryption"`
 	// EncryptionWarning is set for a plaintext mount: who can read its
 	// data.
-	EncryptionWarning string          `json:"encryption_warning,omitempty"`
-	Files             uint64          `json:"inodes"`
-	Bytes             uint64          `json:"bytes"`
-	PendingFiles      uint64          `json:"pending_files"`
-	PendingBytes      uint64          `json:"pending_bytes"`
-	Uploading         uint64          `json:"uploading"`
-	Failures          []StatusFailure `json:"failures"`
-	Orphans           uint64          `json:"orphans"`
-	Blobs             uint64          `json:"blobs"`
-	DeadBlobs         uint64          `json:"dead_blobs"`
+	EncryptionWarning string `json:"encryption_warning,omitempty"`
+	// Tree is the tree on the network (encrypted mounts): nil otherwise.
+	Tree         *TreeStatus     `json:"tree,omitempty"`
+	Files        uint64          `json:"inodes"`
+	Bytes        uint64          `json:"bytes"`
+	PendingFiles uint64          `json:"pending_files"`
+	PendingBytes uint64          `json:"pending_bytes"`
+	Uploading    uint64          `json:"uploading"`
+	Failures     []StatusFailure `json:"failures"`
+	Orphans      uint64          `json:"orphans"`
+	Blobs        uint64          `json:"blobs"`
+	DeadBlobs    uint64          `json:"dead_blobs"`
 	// EncodedBytes is the sum of the encoded lengths (what storage is paid
 	// for: metadata and slivers of every shard) of the blobs in use.
 	EncodedBytes uint64        `json:"encoded_bytes"`
@@ -191,6 +193,19 @@ type RenewResult struct {
 	// Transactions is the number of Sui transactions the pass executed
 	// (extensions are batched: up to 200 blobs each).
 	Transactions int `json:"transactions"`
+}
+
+// TreeStatus is the state of the tree on the network.
+type TreeStatus struct {
+	LastSeq   uint64    `json:"last_seq"` // 0: no commit yet
+	LastTime  time.Time `json:"last_time,omitzero"`
+	Snapshots int       `json:"snapshots"` // kept commits
+	Retention string    `json:"retention"`
+	// Uncommitted: the index changed since the last commit.
+	Uncommitted bool `json:"uncommitted"`
+	// Warning: commits stop (another machine committed the volume) or
+	// failed.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Snapshot is a kept commit of the tree.

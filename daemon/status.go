@@ -61,6 +61,9 @@ func (d *controlled) Status(ctx context.Context) (control.Status, error) {
 	if d.encryption == "off" {
 		s.EncryptionWarning = plaintextWarning(d.cfg)
 	}
+	if d.commits != nil {
+		s.Tree = d.treeStatus()
+	}
 	if s.EncodedBytes, err = d.ds.encodedBytes(ctx, d.Index()); err != nil {
 		return control.Status{}, err
 	}
@@ -287,4 +290,20 @@ func (d *controlled) Expiring(ctx context.Context, within uint32) ([]control.Exp
 		return cmp.Or(cmp.Compare(a.EndEpoch, b.EndEpoch), strings.Compare(a.Path, b.Path))
 	})
 	return out, nil
+}
+
+// treeStatus describes the tree on the network.
+func (d *controlled) treeStatus() *control.TreeStatus {
+	ts := &control.TreeStatus{Uncommitted: d.commits.pending()}
+	cs, ret, err := d.FS.Snapshots()
+	if err != nil {
+		ts.Warning = err.Error()
+		return ts
+	}
+	ts.Snapshots, ts.Retention = len(cs), ret.String()
+	if n := len(cs); n > 0 {
+		ts.LastSeq, ts.LastTime = cs[n-1].Seq, cs[n-1].Time
+	}
+	ts.Warning = d.commits.warning()
+	return ts
 }

@@ -49,6 +49,20 @@ type committer struct {
 	// superseded: another data directory committed the volume (with a
 	// wallet: ErrSuperseded); no more background commits.
 	superseded bool
+	lastErr    string // of the last commit, "" if it succeeded
+}
+
+// warning says why commits stop or fail, "" if they do not.
+func (c *committer) warning() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.superseded {
+		return "commits stopped: " + ErrSuperseded.Error()
+	}
+	if c.lastErr != "" {
+		return "the last commit failed (retried): " + c.lastErr
+	}
+	return ""
 }
 
 func newCommitter(f *vfs.FS, idx *index.Index, quiet time.Duration, log *slog.Logger) *committer {
@@ -96,9 +110,10 @@ func (c *committer) commit(ctx context.Context, why string) (vfs.TreeCommit, err
 		c.log.Error("tree commits stop", "err", err)
 	}
 	if err != nil {
+		c.lastErr = err.Error()
 		return tc, err
 	}
-	c.committed, c.first = w, time.Time{}
+	c.committed, c.first, c.lastErr = w, time.Time{}, ""
 	c.log.Debug("tree commit", "why", why, "seq", tc.Seq)
 	return tc, nil
 }

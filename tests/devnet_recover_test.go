@@ -96,6 +96,12 @@ func TestDevnetLostLaptop(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(rec), "wfsr1-") {
 		t.Fatalf("recovery-string: %v %q", err, rec)
 	}
+	if rec2, err := exec.Command(binary, "status", "--recovery-string", "--data-dir", data).Output(); err != nil || string(rec2) != string(rec) {
+		t.Fatalf("status --recovery-string: %v, differs from recovery-string", err)
+	}
+	if st := status(t, data); st.Tree == nil || st.Tree.LastSeq != 1 || st.Tree.Snapshots != 1 || st.Tree.Uncommitted || st.Tree.Warning != "" {
+		t.Fatalf("status tree: %+v", st.Tree)
+	}
 	wantSums, wantMeta := treeSums(t, mnt), metaOf(t, mnt)
 	d.stop()
 	must(os.RemoveAll(data)) // the laptop is gone

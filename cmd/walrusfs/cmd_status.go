@@ -24,6 +24,7 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	check := fs.Bool("check", false, "exit with status 1 when files on Walrus are at risk: renewal failed or is overdue, or the wallet cannot pay for the next renewals")
 	conf := fs.String("config", "", "Walrus CLI client_config.yaml: also report its wallet (env "+envClientConf+")")
 	ctxName := fs.String("context", "", "context of the Walrus CLI configuration (env "+envContext+")")
+	recovery := fs.Bool("recovery-string", false, "print only the recovery string of the last commit (volume, commit location, volume key: a secret), as walrusfs recovery-string does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,6 +34,14 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	dd, err := resolveDataDir(*dataDir)
 	if err != nil {
 		return err
+	}
+	if *recovery {
+		str, err := control.NewClient(dd).Recovery(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, str)
+		return nil
 	}
 	if *expiring {
 		files, err := control.NewClient(dd).Expiring(ctx, uint32(*within))
@@ -84,6 +93,19 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(w, "encryption: %s\n", s.Encryption)
 	if s.EncryptionWarning != "" {
 		fmt.Fprintf(w, "            warning: %s\n", s.EncryptionWarning)
+	}
+	if t := s.Tree; t != nil {
+		if t.LastSeq == 0 {
+			fmt.Fprintf(w, "tree:       no commit yet\n")
+		} else {
+			fmt.Fprintf(w, "tree:       commit %d at %s, %d snapshots kept (%s)\n", t.LastSeq, t.LastTime.UTC().Format(time.RFC3339), t.Snapshots, t.Retention)
+		}
+		if t.Uncommitted {
+			fmt.Fprintf(w, "            changes since the last commit (walrusfs sync commits them)\n")
+		}
+		if t.Warning != "" {
+			fmt.Fprintf(w, "            warning: %s\n", t.Warning)
+		}
 	}
 	fmt.Fprintf(w, "files:      %d inodes, %s\n", s.Files, human(s.Bytes))
 	fmt.Fprintf(w, "pending:    %d files, %s to upload (%d uploading)\n", s.PendingFiles, human(s.PendingBytes), s.Uploading)
