@@ -111,11 +111,13 @@
 // first len bytes are file bytes); a plain chunk's extent is the bytes
 // themselves, length >= len. A directory's Child location must be able to
 // hold a sealed node (24+16 to MaxNodeSize bytes) and its Kd is non-zero.
-// A Child (and a commit's root location) whose blob ID is all zeros is
-// relative: it names the blob that holds the node (or commit) it is read
-// from. A commit writes its new nodes and the commit record in one blob,
-// whose ID is known only once all of them are in it; Reader resolves
-// relative locations as it opens records.
+// A Child (and a commit's root location), or a chunk of a directory
+// node's file entry, whose blob ID is all zeros is relative: it names the
+// blob that holds the node (or commit) it is read from. A commit writes
+// its new nodes and the commit record in one blob, whose ID is known only
+// once all of them are in it, and may write them into a pack blob whose
+// small files they name; Reader resolves relative locations as it opens
+// records. A file node's chunks are never relative.
 //
 // A file node (a shared file) is a node body with exactly one entry, of a
 // regular file; the name is the file's name when shared.

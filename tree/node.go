@@ -51,6 +51,11 @@ func SealFileNode(k seal.Key, e Entry) ([]byte, error) {
 	if e.Type != index.TypeFile {
 		return nil, fmt.Errorf("tree: seal file node %q: type %s, want file: %w", e.Name, e.Type, ErrInvalid)
 	}
+	for _, c := range e.Chunks {
+		if c.Blob.IsZero() {
+			return nil, fmt.Errorf("tree: seal file node %q: chunk %d: zero blob ID (a file node's chunks are never relative): %w", e.Name, c.Index, ErrInvalid)
+		}
+	}
 	return sealNode(k, kindFile, Node{Entries: []Entry{e}})
 }
 
@@ -468,8 +473,6 @@ func checkChunk(e *Entry, j int) error {
 		return fmt.Errorf("length %d outside [1, chunk size %d]", c.Len, e.ChunkSize)
 	case c.Index > (e.Size-c.Len)/e.ChunkSize || c.Len > e.Size:
 		return fmt.Errorf("index %d of %d bytes ends beyond the file size %d", c.Index, c.Len, e.Size)
-	case c.Blob.IsZero():
-		return fmt.Errorf("zero blob ID")
 	case c.Off > maxOffset || c.Length > maxOffset-c.Off:
 		return fmt.Errorf("extent %d+%d beyond 2^62", c.Off, c.Length)
 	}

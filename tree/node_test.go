@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -214,7 +215,6 @@ func TestSealNodeRefuses(t *testing.T) {
 		{"chunk len 0", []Entry{file(sc(0, 0))}, "length 0 outside"},
 		{"chunk len > chunk size", []Entry{file(sc(0, 1<<16+1))}, "outside [1, chunk size"},
 		{"chunk beyond size", []Entry{file(sc(16, 1))}, "ends beyond the file size"},
-		{"chunk zero blob", []Entry{file(Chunk{Len: 1, Length: 17, Key: testKey(1)})}, "zero blob ID"},
 		{"chunk zero key", []Entry{file(Chunk{Len: 1, Blob: testBlob(1), Length: 17})}, "zero key"},
 		{"chunk bad sealed length", []Entry{file(Chunk{Len: 1, Blob: testBlob(1), Length: 5, Key: testKey(1)})}, "not a sealed length"},
 		{"chunk len > sealed", []Entry{file(Chunk{Len: 2, Blob: testBlob(1), Length: 17, Key: testKey(1)})}, "beyond its sealed extent of 1"},
@@ -461,5 +461,31 @@ func TestEncodingCanonical(t *testing.T) {
 	b1, b2 := testBlob(1), testBlob(2)
 	if a[0] != 4 || !bytes.Equal(a[1:33], b2[:]) || !bytes.Equal(a[33:65], b1[:]) {
 		t.Fatalf("blob table: % x", a[:70])
+	}
+}
+
+// TestRelativeChunk: a directory node's chunk with a zero blob ID is
+// relative (the blob holding the node): the Reader resolves it; a file
+// node refuses one.
+func TestRelativeChunk(t *testing.T) {
+	e := Entry{Name: "small.jpg", Type: index.TypeFile, Mode: 0o644, Size: 1, ChunkSize: 1 << 16,
+		Chunks: []Chunk{{Len: 1, Off: 40, Length: 17, Key: testKey(2)}}}
+	sealed, err := SealNode(testKey(1), Node{Entries: []Entry{e}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SealFileNode(testKey(1), e); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("file node with a relative chunk: %v", err)
+	}
+	blob := testBlob(9)
+	f := newMemFetcher()
+	f.add(blob, make([]byte, 100))
+	loc := f.add(blob, sealed)
+	n, err := NewReader(f, nil).Node(context.Background(), loc, testKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Entries[0].Chunks[0].Blob; got != blob {
+		t.Fatalf("relative chunk resolved to %s, want %s", got, blob)
 	}
 }

@@ -130,8 +130,17 @@ func (r *Reader) node(ctx context.Context, loc Loc, k seal.Key, kd kind) (Node, 
 		return Node{}, fmt.Errorf("%s at %s: %w", kd, loc, err)
 	}
 	for i := range n.Entries {
-		if e := &n.Entries[i]; e.Type == index.TypeDir && e.Child.Blob.IsZero() {
+		e := &n.Entries[i]
+		if e.Type == index.TypeDir && e.Child.Blob.IsZero() {
 			e.Child.Blob = loc.Blob // relative: the blob holding this node
+		}
+		for j := range e.Chunks {
+			if e.Chunks[j].Blob.IsZero() {
+				if kd == kindFile {
+					return Node{}, fmt.Errorf("%s at %s: chunk %d with a relative location: %w", kd, loc, e.Chunks[j].Index, ErrCorrupt)
+				}
+				e.Chunks[j].Blob = loc.Blob // relative: a file packed with this node
+			}
 		}
 	}
 	r.put(ck, n)

@@ -48,6 +48,22 @@ type Options struct {
 	Prev map[uint64]DirState
 	// NewKey makes the key of a directory seen for the first time.
 	NewKey func() (seal.Key, error)
+	// Pending are small files not stored yet whose one chunk goes into
+	// the blob that will hold the new nodes (a pack): by inode, the
+	// extent in that blob (Blob zero: relative) and the file's size. A
+	// file whose size is not Len, or that has other unstored chunks, is
+	// pending as usual (ErrPending).
+	Pending map[uint64]PendingFile
+	// Base is where Blob will start in the blob that holds it (after a
+	// pack's files): the new nodes' relative locations count from the
+	// blob's start.
+	Base uint64
+}
+
+// PendingFile is a file of Options.Pending.
+type PendingFile struct {
+	Extent index.Extent
+	Len    uint64
 }
 
 // Result is a built commit's tree.
@@ -67,11 +83,23 @@ type Result struct {
 	Files, Bytes uint64
 	Written      int
 	Blobs        map[blobid.ID]bool
+
+	// fixups: with Options.Pending, the written directories in post-order
+	// (children first), to recompute their digests once Blob's ID is known
+	// (a relative chunk enters the digest by its real blob ID, as the next
+	// Build sees it once the files are stored).
+	fixups []fixup
+}
+
+type fixup struct {
+	ino      uint64
+	node     tree.Node      // as digested, child digests in Child.Blob
+	children map[int]uint64 // entry index -> directory inode
 }
 
 // Resolve makes the relative locations of r absolute once Blob is stored
 // as blob id.
-func (r *Result) Resolve(id blobid.ID) {
+func (r *Result) Resolve(id blobid.ID) error {
 	for ino, d := range r.Dirs {
 		if d.Loc.Blob.IsZero() {
 			d.Loc.Blob = id
@@ -81,6 +109,29 @@ func (r *Result) Resolve(id blobid.ID) {
 	if r.Root.Blob.IsZero() {
 		r.Root.Blob = id
 	}
+	for _, f := range r.fixups {
+		for i := range f.node.Entries {
+			e := &f.node.Entries[i]
+			for j := range e.Chunks {
+				if e.Chunks[j].Blob.IsZero() {
+					e.Chunks[j].Blob = id
+					r.Blobs[id] = true
+				}
+			}
+			if c, ok := f.children[i]; ok {
+				e.Child = tree.Loc{Blob: blobid.ID(r.Dirs[c].Digest), Len: 64}
+			}
+		}
+		d, err := tree.Digest(f.node)
+		if err != nil {
+			return fmt.Errorf("treebuild: directory %d: %w", f.ino, err)
+		}
+		st := r.Dirs[f.ino]
+		st.Digest = d
+		r.Dirs[f.ino] = st
+	}
+	r.fixups = nil
+	return nil
 }
 
 type builder struct {
@@ -193,10 +244,19 @@ func (b *builder) dir(ino uint64, path string) (tree.Loc, seal.Key, error) {
 	if err != nil {
 		return tree.Loc{}, seal.Key{}, fmt.Errorf("treebuild: directory %q: %w", path, err)
 	}
-	loc := tree.Loc{Off: uint64(len(b.res.Blob)), Len: uint64(len(sealed))}
+	loc := tree.Loc{Off: b.o.Base + uint64(len(b.res.Blob)), Len: uint64(len(sealed))}
 	b.res.Blob = append(b.res.Blob, sealed...)
 	b.res.Written++
 	b.res.Dirs[ino] = DirState{Key: key, Digest: digest, Loc: loc}
+	if len(b.o.Pending) > 0 {
+		children := map[int]uint64{}
+		for i, de := range ents {
+			if _, ok := childDigest[i]; ok {
+				children[i] = de.Ino
+			}
+		}
+		b.res.fixups = append(b.res.fixups, fixup{ino: ino, node: forDigest, children: children})
+	}
 	return loc, key, nil
 }
 
@@ -223,7 +283,11 @@ func (b *builder) file(e *tree.Entry, a index.Attr, path string) error {
 	for _, i := range idx {
 		c := cs[i]
 		if c.Kind != index.ChunkStored {
-			return fmt.Errorf("%w: %q chunk %d", ErrPending, path, i)
+			p, ok := b.o.Pending[a.Ino]
+			if !ok || i != 0 || len(cs) != 1 || a.Size != p.Len || !p.Extent.Blob.IsZero() {
+				return fmt.Errorf("%w: %q chunk %d", ErrPending, path, i)
+			}
+			c = index.ChunkState{Kind: index.ChunkStored, Len: p.Len, Extent: p.Extent}
 		}
 		tc := tree.Chunk{Index: i, Len: c.Len, Blob: c.Extent.Blob, Off: c.Extent.Offset, Length: c.Extent.Length, Plain: !c.Extent.Key.Sealed()}
 		if !tc.Plain {
@@ -234,7 +298,9 @@ func (b *builder) file(e *tree.Entry, a index.Attr, path string) error {
 				return fmt.Errorf("treebuild: %q chunk %d: %w", path, i, err)
 			}
 		}
-		b.res.Blobs[c.Extent.Blob] = true
+		if !c.Extent.Blob.IsZero() {
+			b.res.Blobs[c.Extent.Blob] = true
+		}
 		e.Chunks = append(e.Chunks, tc)
 	}
 	return nil

@@ -140,7 +140,9 @@ func TestBuild(t *testing.T) {
 	store := blobs{}
 	nodes1 := id(0xE1)
 	store[nodes1] = res.Blob
-	res.Resolve(nodes1)
+	if err := res.Resolve(nodes1); err != nil {
+		t.Fatal(err)
+	}
 	keys := tree.DeriveKeys(seal.Key{1, 2, 3})
 	got := map[string]tree.Entry{}
 	if err := tree.NewReader(store, nil).Walk(f.ctx, res.Root, keys.Root, func(p string, e tree.Entry) error {
@@ -190,7 +192,9 @@ func TestBuild(t *testing.T) {
 	}
 	nodes2 := id(0xE2)
 	store[nodes2] = res2.Blob
-	res2.Resolve(nodes2)
+	if err := res2.Resolve(nodes2); err != nil {
+		t.Fatal(err)
+	}
 	e, err := tree.NewReader(store, nil).Lookup(f.ctx, res2.Root, keys.Root, "d1/d2/deep.bin")
 	if err != nil || e.Chunks[0].Blob != id(40) || e.Chunks[1].Len != 9 {
 		t.Fatalf("deep.bin after the change: %+v %v", e, err)

@@ -1,10 +1,15 @@
 package vfs
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
+	"github.com/walrusfs/walrusfs/treebuild"
 )
 
 // Packing small files.
@@ -168,8 +173,21 @@ func (p *packer) flush(batch []packItem) {
 		}
 		return
 	}
+	// The last upload in the queue carries the tree's commit (the new
+	// directory nodes and the record), rather than a blob of its own.
+	ride := f.rideCommit(ctx, batch, exts, uint64(len(blob)))
+	if ride != nil {
+		defer f.treeMu.Unlock()
+		blob = append(blob, ride.tail()...)
+	}
 	f.gcMu.RLock()
-	info, err := f.store.Put(ctx, blob)
+	var info blobstore.Info
+	if attrs := f.rideAttrs(ride); attrs != nil {
+		a, _ := blobstore.As[blobstore.Attributer](f.store)
+		info, err = a.PutAttributed(ctx, blob, attrs)
+	} else {
+		info, err = f.store.Put(ctx, blob)
+	}
 	free()
 	if err != nil {
 		f.gcMu.RUnlock()
@@ -185,8 +203,55 @@ func (p *packer) flush(batch []packItem) {
 		ext.Blob = info.ID
 		errs[i] = f.commit(ctx, it.st, it.up, map[uint64]index.Extent{0: ext})
 	}
+	if ride != nil {
+		if _, err := f.finishCommit(ctx, ride, info.ID); err != nil {
+			f.log.Warn("recording the tree commit stored with a pack", "blob", info.ID.String(), "err", err)
+		}
+	}
 	f.gcMu.RUnlock()
 	for i, it := range batch {
 		u.finish(it.st, errs[i])
 	}
+}
+
+// rideCommit prepares a commit of the tree to store with a pack, whose
+// sealed files batch are at exts (blob IDs unset) and which is base bytes
+// long: on an encrypted mount that writes its tree, when nothing else
+// waits for an upload (the commit names only what is stored, and these
+// files, stored with it). On success it returns with treeMu held (the
+// caller unlocks it once the commit is recorded); otherwise nil, and the
+// tree is committed later as usual.
+func (f *FS) rideCommit(ctx context.Context, batch []packItem, exts []index.Extent, base uint64) *pendingCommit {
+	if f.opt.Tree == nil || f.opt.Crypt == nil || f.opt.ReadOnly || !f.treeMu.TryLock() {
+		return nil
+	}
+	pending := make(map[uint64]treebuild.PendingFile, len(batch))
+	for i, it := range batch {
+		pending[it.st.ino] = treebuild.PendingFile{Extent: exts[i], Len: uint64(len(it.data))}
+	}
+	q, err := f.idx.UploadQueue(ctx)
+	if err == nil && !slices.ContainsFunc(q, func(ino uint64) bool { _, ok := pending[ino]; return !ok }) {
+		f.gcMu.RLock()
+		var pc *pendingCommit
+		pc, _, err = f.prepareCommit(ctx, pending, base)
+		f.gcMu.RUnlock()
+		// The pack stays within PackMax, which keeps it a blob the
+		// back end takes (a big tree is better stored by itself).
+		if err == nil && pc != nil && base+uint64(len(pc.res.Blob)+len(pc.sealed)) <= uint64(f.opt.PackMax) {
+			return pc
+		}
+	}
+	if err != nil && !errors.Is(err, treebuild.ErrPending) {
+		f.log.Debug("tree commit not stored with the pack", "err", err)
+	}
+	f.treeMu.Unlock()
+	return nil
+}
+
+// rideAttrs are the attributes of a pack that carries a commit.
+func (f *FS) rideAttrs(pc *pendingCommit) map[string]string {
+	if pc == nil {
+		return nil
+	}
+	return f.commitAttrs(pc)
 }

@@ -307,7 +307,17 @@ func (f *FS) deleteTreeBlobs(ctx context.Context, ids []blobid.ID) {
 	if f.forget != nil {
 		del = f.forget.Forget
 	}
+	// A pack that carried a commit is the index's: its files may live on,
+	// and once they are gone the collector deletes it after its grace.
+	dead, err := f.idx.ExpiredBlobs(ctx, 0)
+	if err != nil {
+		f.log.Warn("deleting the blobs of snapshots no longer kept", "err", err)
+		return
+	}
 	for _, id := range ids {
+		if n, err := f.idx.BlobRefs(ctx, id); err != nil || n > 0 || slices.Contains(dead, id) {
+			continue
+		}
 		if err := del(ctx, id); err != nil && !errors.Is(err, blobstore.ErrNotFound) {
 			f.log.Warn("deleting a blob of a snapshot no longer kept", "blob", id.String(), "err", err)
 			continue
@@ -325,13 +335,15 @@ func (f *FS) CommitTree(ctx context.Context) (TreeCommit, error) {
 	if f.opt.Tree == nil || f.opt.Crypt == nil {
 		return TreeCommit{}, ErrNoTree
 	}
-	f.treeMu.Lock()
-	defer f.treeMu.Unlock()
 	for attempt := 0; ; attempt++ {
+		// Not under treeMu: the last pack that Sync stores may carry
+		// the commit itself (rideCommit).
 		if err := f.Sync(ctx); err != nil {
 			return TreeCommit{}, err
 		}
+		f.treeMu.Lock()
 		c, err := f.commitTree(ctx)
+		f.treeMu.Unlock()
 		if errors.Is(err, treebuild.ErrPending) && attempt < 10 {
 			continue // written to meanwhile: upload that too
 		}
@@ -339,31 +351,63 @@ func (f *FS) CommitTree(ctx context.Context) (TreeCommit, error) {
 	}
 }
 
-func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
+// pendingCommit is a commit built and sealed, not stored yet.
+type pendingCommit struct {
+	st     *treeState
+	res    *treebuild.Result
+	c      tree.Commit
+	sealed []byte
+	now    time.Time
+	base   uint64 // where the nodes start in the blob
+}
+
+// tail is what goes into the blob: the new nodes, then the record.
+func (pc *pendingCommit) tail() []byte { return append(slices.Clip(pc.res.Blob), pc.sealed...) }
+
+// recordLoc is where the commit record is in the blob (blob ID unset).
+func (pc *pendingCommit) recordLoc() tree.Loc {
+	return tree.Loc{Off: pc.base + uint64(len(pc.res.Blob)), Len: uint64(len(pc.sealed))}
+}
+
+// attrs are the blob's attributes (TreeOptions.Label), nil if none.
+func (f *FS) commitAttrs(pc *pendingCommit) map[string]string {
+	if f.opt.Tree.Label == nil {
+		return nil
+	}
+	if a, ok := blobstore.As[blobstore.Attributer](f.store); !ok || !a.CanAttribute() {
+		return nil
+	}
+	l := pc.recordLoc()
+	return f.opt.Tree.Label(pc.c, l.Off, l.Len)
+}
+
+// prepareCommit builds a commit of the index as it is, its nodes to be
+// written at offset base of a blob, with pending (small files not stored
+// yet, going into that same blob) as in treebuild.Options.Pending. It
+// returns nil and the last commit if nothing changed since. Call with
+// treeMu and gcMu (read) held.
+func (f *FS) prepareCommit(ctx context.Context, pending map[uint64]treebuild.PendingFile, base uint64) (*pendingCommit, TreeCommit, error) {
 	to := f.opt.Tree
 	st, err := f.loadTreeState()
 	if err != nil {
-		return TreeCommit{}, err
+		return nil, TreeCommit{}, err
 	}
 	prev := make(map[uint64]treebuild.DirState, len(st.Dirs))
 	for ino, d := range st.Dirs {
 		k, err := f.opt.Crypt.ChunkKey(d.Key)
 		if err != nil {
-			return TreeCommit{}, fmt.Errorf("tree state: directory %d: %w", ino, err)
+			return nil, TreeCommit{}, fmt.Errorf("tree state: directory %d: %w", ino, err)
 		}
 		prev[ino] = treebuild.DirState{Key: k, Digest: d.Digest, Loc: d.Loc}
 	}
-	// Blobs the tree names must not be deleted under it.
-	f.gcMu.RLock()
-	defer f.gcMu.RUnlock()
 	var res *treebuild.Result
 	err = f.idx.View(ctx, func(v index.View) error {
 		var err error
-		res, err = treebuild.Build(v, treebuild.Options{Keys: to.Keys, Opener: f.opt.Crypt, Prev: prev})
+		res, err = treebuild.Build(v, treebuild.Options{Keys: to.Keys, Opener: f.opt.Crypt, Prev: prev, Pending: pending, Base: base})
 		return err
 	})
 	if err != nil {
-		return TreeCommit{}, err
+		return nil, TreeCommit{}, err
 	}
 	var last *TreeCommit
 	if n := len(st.Commits); n > 0 {
@@ -371,10 +415,10 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	}
 	top, err := rootDigest(res)
 	if err != nil {
-		return TreeCommit{}, err
+		return nil, TreeCommit{}, err
 	}
 	if last != nil && res.Written == 0 && top == st.Top {
-		return *last, nil
+		return nil, *last, nil
 	}
 	now := f.clock().UTC().Round(0) // as stored: no monotonic reading
 	c := tree.Commit{Volume: to.Volume, Seq: 1, Time: now.UnixNano(), Root: res.Root, RootAttr: res.RootAttr, Files: res.Files, Bytes: res.Bytes}
@@ -386,7 +430,7 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	if to.Check != nil {
 		head, err := to.Check(ctx, c.Seq)
 		if err != nil {
-			return TreeCommit{}, err
+			return nil, TreeCommit{}, err
 		}
 		if head != nil && head.Seq >= c.Seq {
 			f.log.Warn("building on a commit this data directory made but did not record", "seq", head.Seq)
@@ -397,12 +441,24 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 	}
 	sealed, err := tree.SealCommit(to.Keys.Commit, c)
 	if err != nil {
-		return TreeCommit{}, err
+		return nil, TreeCommit{}, err
 	}
-	blob := append(res.Blob, sealed...)
+	return &pendingCommit{st: st, res: res, c: c, sealed: sealed, now: now, base: base}, TreeCommit{}, nil
+}
+
+func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
+	// Blobs the tree names must not be deleted under it.
+	f.gcMu.RLock()
+	defer f.gcMu.RUnlock()
+	pc, last, err := f.prepareCommit(ctx, nil, 0)
+	if err != nil || pc == nil {
+		return last, err
+	}
+	blob := pc.tail()
 	var info blobstore.Info
-	if a, ok := blobstore.As[blobstore.Attributer](f.store); ok && a.CanAttribute() && to.Label != nil {
-		info, err = a.PutAttributed(ctx, blob, to.Label(c, uint64(len(res.Blob)), uint64(len(sealed))))
+	if attrs := f.commitAttrs(pc); attrs != nil {
+		a, _ := blobstore.As[blobstore.Attributer](f.store)
+		info, err = a.PutAttributed(ctx, blob, attrs)
 	} else {
 		info, err = f.store.Put(ctx, blob)
 	}
@@ -410,13 +466,23 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		return TreeCommit{}, fmt.Errorf("storing the tree: %w", err)
 	}
 	f.sizes.put(info.ID, int64(len(blob)))
-	res.Resolve(info.ID)
+	return f.finishCommit(ctx, pc, info.ID)
+}
+
+// finishCommit records a commit stored in blob id.
+func (f *FS) finishCommit(ctx context.Context, pc *pendingCommit, id blobid.ID) (TreeCommit, error) {
+	st, res := pc.st, pc.res
+	if err := res.Resolve(id); err != nil {
+		return TreeCommit{}, err
+	}
+	var err error
 	if st.Top, err = rootDigest(res); err != nil {
 		return TreeCommit{}, err
 	}
-	tc := TreeCommit{Seq: c.Seq, Loc: tree.Loc{Blob: info.ID, Off: uint64(len(res.Blob)), Len: uint64(len(sealed))},
-		Time: now, Files: res.Files, Bytes: res.Bytes, Nodes: res.Written}
-	treeSet := map[blobid.ID]bool{info.ID: true}
+	loc := pc.recordLoc()
+	loc.Blob = id
+	tc := TreeCommit{Seq: pc.c.Seq, Loc: loc, Time: pc.now, Files: res.Files, Bytes: res.Bytes, Nodes: res.Written}
+	treeSet := map[blobid.ID]bool{id: true}
 	for _, d := range res.Dirs {
 		treeSet[d.Loc.Blob] = true
 	}
@@ -439,7 +505,7 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		}
 		st.Dirs[ino] = dirRecord{Key: wk, Digest: d.Digest, Loc: d.Loc}
 	}
-	gone := f.prune(st, now) // after st.Dirs: the new nodes, not the old
+	gone := f.prune(st, pc.now) // after st.Dirs: the new nodes, not the old
 	if err := f.saveTreeState(st); err != nil {
 		return TreeCommit{}, err
 	}
@@ -449,7 +515,7 @@ func (f *FS) commitTree(ctx context.Context) (TreeCommit, error) {
 		f.deleteTreeBlobs(ctx, gone)
 		f.log.Info("snapshots no longer kept: their tree blobs deleted", "blobs", len(gone), "kept", len(st.Commits))
 	}
-	f.log.Info("tree committed", "seq", tc.Seq, "blob", info.ID.String(), "nodes", res.Written, "files", res.Files)
+	f.log.Info("tree committed", "seq", tc.Seq, "blob", id.String(), "nodes", res.Written, "files", res.Files, "in_pack", pc.base > 0)
 	return tc, nil
 }
 

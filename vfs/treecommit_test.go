@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
+	"github.com/walrusfs/walrusfs/blobstore"
 	"github.com/walrusfs/walrusfs/index"
 	"github.com/walrusfs/walrusfs/seal"
 	"github.com/walrusfs/walrusfs/tree"
@@ -155,11 +157,15 @@ func TestSnapshotRetention(t *testing.T) {
 	if err := e.fs.Unlink(ctxb, index.RootIno, "photo.jpg"); err != nil {
 		t.Fatal(err)
 	}
-	e.create("other.txt", []byte("second commit"))
+	other := e.create("other.txt", []byte("second commit"))
 	e.clock.Advance(time.Minute)
 	c2, err := e.fs.CommitTree(ctxb)
 	if err != nil || c2.Seq != 2 {
 		t.Fatalf("second commit %+v %v", c2, err)
+	}
+	// The commit rode in the pack of other.txt, the last upload.
+	if b := e.state(other.Ino).Blobs; len(b) != 1 || b[0] != c2.Loc.Blob {
+		t.Fatalf("commit 2 in blob %s, other.txt in %v: want the commit in its pack", c2.Loc.Blob, b)
 	}
 	// Past the grace: the deleted file's blobs are held by commit 1.
 	e.clock.Advance(10 * time.Minute)
@@ -188,10 +194,12 @@ func TestSnapshotRetention(t *testing.T) {
 	if snaps, _, _ := e.fs.Snapshots(); len(snaps) != 1 || snaps[0].Seq != c3.Seq {
 		t.Fatalf("snapshots after pruning: %+v", snaps)
 	}
-	for _, c := range []TreeCommit{c1, c2} {
-		if _, err := e.mem.Stat(ctxb, c.Loc.Blob); err == nil {
-			t.Fatalf("the tree blob of dropped snapshot %d is still stored", c.Seq)
-		}
+	if _, err := e.mem.Stat(ctxb, c1.Loc.Blob); err == nil {
+		t.Fatal("the tree blob of dropped snapshot 1 is still stored")
+	}
+	// Commit 2's blob is other.txt's pack: it stays with the file.
+	if _, err := e.mem.Stat(ctxb, c2.Loc.Blob); err != nil {
+		t.Fatalf("the pack that carried commit 2 was deleted with the snapshot: %v", err)
 	}
 	if _, err := e.fs.CollectGarbage(ctxb); err != nil {
 		t.Fatal(err)
@@ -288,4 +296,73 @@ func TestCommitTreeCheck(t *testing.T) {
 	if err != nil || rc.Seq != 5 || rc.Parent == nil || *rc.Parent != lost {
 		t.Fatalf("stored commit %+v %v", rc, err)
 	}
+}
+
+// TestCommitRidesInPack: when the last upload is a pack of small files,
+// the commit (new nodes and record) is stored in that pack: no blob of
+// its own; its files' chunks are relative in the nodes, and a restore
+// from the commit reads them back. A large commit or a pack with other
+// uploads pending gets a blob of its own.
+func TestCommitRidesInPack(t *testing.T) {
+	master := seal.Key{6}
+	keys := tree.DeriveKeys(master)
+	e := newEnv(t, envOptions{Chunk: cryptChunk, Tweak: func(o *Options) {
+		o.Crypt = NewCrypt(master)
+		o.Tree = &TreeOptions{Keys: keys, Volume: [16]byte{6}, StatePath: filepath.Join(t.TempDir(), "tree.json")}
+		o.RepackThreshold = -1
+		o.PackDelay = time.Hour // packs go when Sync hurries them
+	}})
+	want := map[string][]byte{}
+	for i := range 5 {
+		name := fmt.Sprintf("note%d.txt", i)
+		want[name] = randBytes(1000+i, uint64(i))
+		e.create(name, want[name])
+	}
+	before := countBlobs(t, e)
+	c, err := e.fs.CommitTree(ctxb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countBlobs(t, e) - before; got != 1 {
+		t.Fatalf("%d blobs stored for 5 small files and a commit, want 1 (the pack)", got)
+	}
+	a, err := e.fs.Lookup(ctxb, index.RootIno, "note0.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := e.state(a.Ino).Blobs; len(b) != 1 || b[0] != c.Loc.Blob {
+		t.Fatalf("commit in %s, files in %v", c.Loc.Blob, b)
+	}
+	r := tree.NewReader(memFetch{e}, nil)
+	rc, err := r.Commit(ctxb, c.Loc, keys.Commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.Node(ctxb, rc.Root, keys.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range n.Entries {
+		if len(en.Chunks) != 1 || en.Chunks[0].Blob != c.Loc.Blob {
+			t.Fatalf("%s: chunks %+v, want one in the commit's blob", en.Name, en.Chunks)
+		}
+		got, err := tree.ReadChunk(ctxb, memFetch{e}, en.Chunks[0], 0, int64(en.Size))
+		if err != nil || !bytes.Equal(got, want[en.Name]) {
+			t.Fatalf("%s read back from the commit: %v", en.Name, err)
+		}
+	}
+	// Nothing changed: no new commit, no new blob.
+	again, err := e.fs.CommitTree(ctxb)
+	if err != nil || again.Seq != c.Seq || countBlobs(t, e) != before+1 {
+		t.Fatalf("second commit with no change: %+v %v", again, err)
+	}
+}
+
+func countBlobs(t *testing.T, e *env) int {
+	t.Helper()
+	n := 0
+	if err := e.mem.List(ctxb, func(blobstore.Info) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
