@@ -291,7 +291,9 @@ func batchFor(ss, target int) int { return max(1, target/ss) }
 // rowPhase computes the F row-repair symbols of each of the P source rows.
 func (j *encodeJob) rowPhase() error {
 	p, ss := j.e.p, j.ss
-	j.repair = make([]byte, p.P*p.F*ss)
+	if len(j.repair) != p.P*p.F*ss {
+		j.repair = make([]byte, p.P*p.F*ss)
+	}
 	per := min(batchFor(ss, 4<<10), p.P)
 	batches := (p.P + per - 1) / per
 	type state struct {

@@ -10,12 +10,16 @@ import (
 // SourceHashes holds the Merkle leaf hashes of a blob's P x S source
 // symbols. They need no Reed-Solomon code, so they can be computed while an
 // Encoder is still being set up (HashSource), and passed to
-// Encoder.ComputeMetadataFrom.
+// Encoder.ComputeMetadataFrom. It also holds the buffer for the blob's
+// row-repair symbols (about half the blob), the largest one the
+// computation needs, with its memory already mapped by the kernel. A
+// SourceHashes must not be used by two computations at once.
 type SourceHashes struct {
 	p      Params
 	data   []byte
 	ss     int
 	leaves []b2.Digest // [r*S + c]
+	repair []byte      // P x F row-repair symbols, for the row phase
 }
 
 // HashSource hashes the source symbols of data for n shards on workers
@@ -69,6 +73,13 @@ func hashSource(p Params, data []byte, workers int, yield func() error) (*Source
 	if err != nil {
 		return nil, err
 	}
+	// Allocate the row-repair buffer and touch every page of it now: when
+	// the codes are set up in the background, this runs on the otherwise
+	// idle core instead of as page faults in the row phase.
+	h.repair = make([]byte, p.P*p.F*ss)
+	for i := 0; i < len(h.repair); i += 4096 {
+		h.repair[i] = 0
+	}
 	return h, nil
 }
 
@@ -93,6 +104,7 @@ func (e *Encoder) ComputeMetadataFrom(h *SourceHashes) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
+	job.repair = h.repair
 	if err := job.rowPhase(); err != nil {
 		return nil, err
 	}
@@ -113,6 +125,7 @@ func (e *Encoder) computeMetadata(data []byte, opts ...PrepareOption) (*encodeJo
 	if err != nil {
 		return nil, err
 	}
+	job.repair = h.repair
 	if err := job.rowPhase(); err != nil {
 		return nil, err
 	}

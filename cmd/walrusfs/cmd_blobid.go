@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/rs2"
@@ -23,55 +24,36 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError{"no files given (use - for standard input)"}
 	}
+	p, err := rs2.NewParams(*shards)
+	if err != nil {
+		return err
+	}
 	// Setting up the codes of n = 1000 shards takes about 0.1 s (the
 	// Reed-Solomon library fills 64 MiB of GF(2^16) multiplication tables
 	// once per process). Meanwhile the first file is mapped and its source
 	// symbols, which need no code, are hashed.
-	type encoderResult struct {
-		enc *rs2.Encoder
-		err error
-	}
-	encCh := make(chan encoderResult, 1)
+	codes := &pendingEncoder{done: make(chan struct{})}
 	go func() {
-		enc, err := rs2.NewEncoder(*shards)
-		encCh <- encoderResult{enc, err}
+		defer close(codes.done)
+		codes.enc, codes.err = rs2.NewEncoder(p.N)
 	}()
-	var first *blobInput
-	var firstSrc *rs2.SourceHashes
-	p, firstErr := rs2.NewParams(*shards)
-	if firstErr == nil {
-		first, firstErr = openBlobInput(env, fs.Arg(0), p.MaxBlobSize(), p.N)
-	}
-	if firstErr == nil {
-		firstSrc, firstErr = rs2.HashSource(p.N, first.data, 0)
-	}
-	er := <-encCh
-	if er.err != nil {
-		first.close()
-		return er.err
-	}
-	enc := er.enc
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
 	failed := 0
-	for i, name := range fs.Args() {
+	for _, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
-			first.close()
 			return err
 		}
-		in, src, err := first, firstSrc, firstErr
-		if i > 0 {
-			in, err = openBlobInput(env, name, p.MaxBlobSize(), p.N)
-			if err == nil {
-				src, err = rs2.HashSource(p.N, in.data, 0)
-			}
-		}
-		first = nil
+		in, err := openBlobInput(env, name, p.MaxBlobSize(), p.N)
 		var id blobid.ID
 		if err == nil {
-			id, err = blobIDOf(enc, in, src)
+			var ok bool
+			id, ok, err = blobIDOf(in, p.N, codes)
+			in.close()
+			if !ok {
+				return err
+			}
 		}
-		in.close()
 		if err != nil {
 			fmt.Fprintf(env.stderr, "walrusfs blob-id: %s: %v\n", name, err)
 			failed++
@@ -85,17 +67,53 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-// blobIDOf computes the blob ID of in, whose source symbols src holds the
-// hashes of, and checks that a mapped file did not change meanwhile.
-func blobIDOf(enc *rs2.Encoder, in *blobInput, src *rs2.SourceHashes) (blobid.ID, error) {
-	m, err := enc.ComputeMetadataFrom(src)
+// pendingEncoder is an Encoder being set up in the background.
+type pendingEncoder struct {
+	done chan struct{} // closed when enc or err is set
+	enc  *rs2.Encoder
+	err  error
+}
+
+func (c *pendingEncoder) ready() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// blobIDOf computes the blob ID of in: it hashes the source symbols, which
+// needs no code (on one core while the codes are still being set up on the
+// other), then waits for the codes and computes the rest. It checks that a
+// mapped file did not change meanwhile. ok is false if the codes could not
+// be set up (err says why): no input can be hashed then.
+//
+// The collector is off meanwhile: the computation's memory is live until
+// its end anyway, and collecting would also drop the Reed-Solomon library's
+// pooled work buffers, which then are allocated (and page-faulted) again.
+func blobIDOf(in *blobInput, n int, codes *pendingEncoder) (id blobid.ID, ok bool, err error) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	workers := 0
+	if !codes.ready() {
+		workers = 1
+	}
+	src, err := rs2.HashSource(n, in.data, workers)
+	<-codes.done
+	if codes.err != nil {
+		return blobid.ID{}, false, codes.err
+	}
 	if err != nil {
-		return blobid.ID{}, err
+		return blobid.ID{}, true, err
+	}
+	m, err := codes.enc.ComputeMetadataFrom(src)
+	if err != nil {
+		return blobid.ID{}, true, err
 	}
 	if err := in.unchanged(); err != nil {
-		return blobid.ID{}, err
+		return blobid.ID{}, true, err
 	}
-	return m.BlobID(), nil
+	return m.BlobID(), true, nil
 }
 
 // blobInput is the content of one input: a read-only mapping of a regular
@@ -165,10 +183,9 @@ func openBlobInput(env *cliEnv, name string, limit uint64, n int) (*blobInput, e
 				in.close()
 				return nil, tooLarge(uint64(size))
 			}
-			if size == 0 {
-				return in, nil
-			}
-			if int64(int(size)) == size {
+			// An empty file is read, not mapped: files of /proc say
+			// they are empty and are not.
+			if size > 0 && int64(int(size)) == size {
 				data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
 				if err == nil {
 					in.data = data
