@@ -138,9 +138,9 @@ func (e *Encoder) computeMetadata(data []byte, opts ...PrepareOption) (*encodeJo
 // hashPhase expands every column with the primary code and hashes the N x N
 // symbols (taking the source symbols' hashes from h), building the column
 // trees and the row subtrees of each column batch. Unlike columnPhase it
-// emits nothing and reads the source and row-repair symbols in place: only
-// the 2F recovery symbols of each column are copied out of the code's
-// layout.
+// emits nothing and reads the symbols in place: the source and row-repair
+// symbols where they are, the 2F recovery symbols of each column in the
+// code's layout, whose tails only are gathered.
 func (j *encodeJob) hashPhase(h *SourceHashes) error {
 	p, ss := j.e.p, j.ss
 	n := p.N
@@ -159,8 +159,9 @@ func (j *encodeJob) hashPhase(h *SourceHashes) error {
 		src, out [][]byte
 		sc       *codeScratch
 		l        layout
-		recov    []byte // [rec][ss] recovery symbols of one column
+		tails    []byte // [rec] tails of the recovery symbols of one column
 		msgs     [][]byte
+		heads    [][]byte
 		leaves   []b2.Digest // [bc][n] column-major
 		rowLeafs []b2.Digest // [n][bc] row-major
 	}
@@ -170,8 +171,9 @@ func (j *encodeJob) hashPhase(h *SourceHashes) error {
 			l: l, sc: j.e.cols.newScratch(l.size),
 			src:      makeShards(p.P, l.size),
 			out:      makeShards(rec, l.size),
-			recov:    make([]byte, rec*ss),
+			tails:    make([]byte, rec*(ss-l.full)),
 			msgs:     make([][]byte, n),
+			heads:    make([][]byte, rec),
 			leaves:   make([]b2.Digest, bc*n),
 			rowLeafs: make([]b2.Digest, bc*n),
 		}
@@ -198,27 +200,31 @@ func (j *encodeJob) hashPhase(h *SourceHashes) error {
 		if err := j.e.cols.encode(st.src, st.out, st.sc); err != nil {
 			return fmt.Errorf("encoding: column code: %w", err)
 		}
+		tl := ss - l.full
 		for x := range w {
 			c := c0 + x
 			leaves := st.leaves[x*n : (x+1)*n]
-			for r := range rec {
-				l.get(st.recov[r*ss:(r+1)*ss], st.out[r], x)
-			}
-			msgs := st.msgs[:0]
 			if c < p.S {
 				for r := range p.P {
 					leaves[r] = h.leaves[r*p.S+c]
 				}
 			} else {
-				for r := range p.P {
+				msgs := st.msgs[:p.P]
+				for r := range msgs {
 					off := (r*p.F + c - p.S) * ss
-					msgs = append(msgs, j.repair[off:off+ss])
+					msgs[r] = j.repair[off : off+ss]
 				}
+				b2.SumPrefixed(leaves[:p.P], leafPrefix, msgs)
 			}
+			// Recovery symbols: the whole-block part in place, the tail
+			// gathered.
+			tails := st.msgs[:rec]
 			for r := range rec {
-				msgs = append(msgs, st.recov[r*ss:(r+1)*ss])
+				st.heads[r] = l.head(st.out[r], x)
+				tails[r] = st.tails[r*tl : (r+1)*tl]
+				l.getTail(tails[r], st.out[r], x)
 			}
-			b2.SumPrefixed(leaves[n-len(msgs):], leafPrefix, msgs)
+			b2.SumPrefixed2(leaves[p.P:], leafPrefix, st.heads, tails)
 		}
 		leaves := st.leaves[:w*n]
 		// Row-major copy for the row subtrees, before merkleRoots clobbers

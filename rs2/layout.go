@@ -71,12 +71,24 @@ func copyPad(dst, src []byte, from int) {
 
 // get copies symbol k of src into sym (len ss).
 func (l *layout) get(sym []byte, src []byte, k int) {
-	copy(sym[:l.full], src[k*l.full:(k+1)*l.full])
+	copy(sym[:l.full], l.head(src, k))
+	l.getTail(sym[l.full:l.ss], src, k)
+}
+
+// head returns the whole-block part of symbol k of src (its first full
+// bytes), in place.
+func (l *layout) head(src []byte, k int) []byte {
+	return src[k*l.full : (k+1)*l.full : (k+1)*l.full]
+}
+
+// getTail copies the tail of symbol k of src (its last ss-full bytes: low
+// bytes, then high bytes) into tail.
+func (l *layout) getTail(tail []byte, src []byte, k int) {
 	if l.half == 0 {
 		return
 	}
-	lo := sym[l.full : l.full+l.half]
-	hi := sym[l.full+l.half : l.ss]
+	lo := tail[:l.half]
+	hi := tail[l.half : 2*l.half]
 	q := k * l.half
 	for j := 0; j < l.half; {
 		blk := l.tail + q/32*64
