@@ -505,9 +505,18 @@ func (j *encodeJob) finishRowTrees(meta *Metadata) {
 			nodes[r*batches+b] = b2.Digest(d)
 		}
 	}
-	for r, root := range merkleRoots(nodes, batches, top) {
-		meta.Hashes[r].Primary = root
+	// About n*batches hashes: on the workers, a block of rows each.
+	per := (n + j.workers - 1) / j.workers
+	var wg sync.WaitGroup
+	for r0 := 0; r0 < n; r0 += per {
+		r1 := min(n, r0+per)
+		wg.Go(func() {
+			for r, root := range merkleRoots(nodes[r0*batches:r1*batches], batches, top) {
+				meta.Hashes[r0+r].Primary = root
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // emitSystematic passes the P systematic primary slivers (the blob's rows)
