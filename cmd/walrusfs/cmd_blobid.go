@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -28,8 +29,14 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The collector is off: a blob's computation keeps its memory until its
+	// end anyway, and collecting would also drop the Reed-Solomon library's
+	// pooled work buffers, which then are allocated (and page-faulted)
+	// again. Between files it runs once. (A stream of unknown length keeps
+	// the copies its buffer outgrew until then: up to twice its size.)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	// Setting up the codes of n = 1000 shards takes about 0.1 s (the
-	// Reed-Solomon library fills 64 MiB of GF(2^16) multiplication tables
+	// Reed-Solomon library fills 74 MiB of GF(2^16) multiplication tables
 	// once per process). Meanwhile the first file is mapped and its source
 	// symbols, which need no code, are hashed.
 	codes := &pendingEncoder{done: make(chan struct{})}
@@ -40,9 +47,12 @@ func runBlobID(ctx context.Context, env *cliEnv, args []string) error {
 	out := bufio.NewWriter(env.stdout)
 	defer out.Flush()
 	failed := 0
-	for _, name := range fs.Args() {
+	for i, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if i > 0 {
+			runtime.GC()
 		}
 		in, err := openBlobInput(env, name, p.MaxBlobSize(), p.N)
 		var id blobid.ID
@@ -88,12 +98,7 @@ func (c *pendingEncoder) ready() bool {
 // other), then waits for the codes and computes the rest. It checks that a
 // mapped file did not change meanwhile. ok is false if the codes could not
 // be set up (err says why): no input can be hashed then.
-//
-// The collector is off meanwhile: the computation's memory is live until
-// its end anyway, and collecting would also drop the Reed-Solomon library's
-// pooled work buffers, which then are allocated (and page-faulted) again.
 func blobIDOf(in *blobInput, n int, codes *pendingEncoder) (id blobid.ID, ok bool, err error) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	workers := 0
 	if !codes.ready() {
 		workers = 1
@@ -159,8 +164,9 @@ func (in *blobInput) unchanged() error {
 // openBlobInput returns the content of a file (or standard input for "-"),
 // refusing more than limit bytes. A regular file is mapped, not read: no
 // copy and no fresh memory for its bytes (reading 64 MiB into a new buffer
-// costs about as much CPU time as encoding it at n = 100). If it cannot be
-// mapped it is read once into a buffer of exactly its size.
+// costs about 40 ms of CPU, most of it the kernel providing the buffer's
+// pages; mapping it, under a millisecond). If it cannot be mapped it is
+// read once into a buffer of exactly its size.
 func openBlobInput(env *cliEnv, name string, limit uint64, n int) (*blobInput, error) {
 	tooLarge := func(size uint64) error {
 		return fmt.Errorf("%w: %d bytes exceeds the maximum of %d bytes for %d shards",
