@@ -27,9 +27,13 @@ type rsCode struct {
 	low  bool
 	bigK int // nextPow2(k), low rate only
 
-	high  reedsolomon.Encoder   // high rate: New(k, r)
-	steps []reedsolomon.Encoder // low rate: H_K, H_2K, ... until K+r values
-	dec   reedsolomon.Encoder   // low rate decoder: New(K, K)
+	high reedsolomon.Encoder // high rate: New(k, r)
+	// Low rate: step i maps the values at positions [0, m) to those at
+	// [m, m+outs[i]), m = K<<i: H_m, computing only as many values as
+	// needed (see newRSCode).
+	steps []reedsolomon.Encoder
+	outs  []int
+	dec   reedsolomon.Encoder // low rate decoder: New(K, K)
 }
 
 func nextPow2(v int) int {
@@ -64,13 +68,26 @@ func newRSCode(k, r int) (*rsCode, error) {
 		c.high, err = reedsolomon.New(k, r, opt)
 		return c, err
 	}
+	// Step m is klauspost's New(in, outs) with FFT size ceilPow2(outs) = m
+	// (outs > m/2): its parity shards are the values at positions
+	// [m, m+outs) of the degree < m polynomial through the values at
+	// [0, m) (the translation symmetry above), and it computes only those;
+	// only the last step needs fewer than m. The first step leaves out the
+	// zero padding of the originals past k: klauspost pads its data shards
+	// with zeros up to m itself, and skips the work on them.
 	c.bigK = nextPow2(k)
 	for m := c.bigK; m < c.bigK+r; m *= 2 {
-		h, err := reedsolomon.New(m, m, opt)
+		outs := max(min(m, c.bigK+r-m), m/2+1)
+		in := m
+		if m == c.bigK {
+			in = k
+		}
+		h, err := reedsolomon.New(in, outs, opt)
 		if err != nil {
 			return nil, err
 		}
 		c.steps = append(c.steps, h)
+		c.outs = append(c.outs, outs)
 	}
 	c.dec, err = reedsolomon.New(c.bigK, c.bigK, opt)
 	return c, err
@@ -80,22 +97,22 @@ func newRSCode(k, r int) (*rsCode, error) {
 type codeScratch struct {
 	size  int
 	zero  []byte   // an all-zero shard, never written
-	extra [][]byte // low-rate positions past K+r
-	work  [][]byte
+	extra [][]byte // low-rate positions computed past K+r
+	known [][]byte // low rate: the shards of positions [0, m)
+	call  [][]byte // low rate: the shards passed to one step
 }
 
 func (c *rsCode) newScratch(size int) *codeScratch {
 	s := &codeScratch{size: size}
 	if c.low {
 		s.zero = make([]byte, size)
-		total := c.bigK
-		for range c.steps {
-			total *= 2
-		}
+		last := len(c.steps) - 1
+		total := c.bigK<<last + c.outs[last] // positions computed
 		for range total - (c.bigK + c.r) {
 			s.extra = append(s.extra, make([]byte, size))
 		}
-		s.work = make([][]byte, 0, total)
+		s.known = make([][]byte, 0, total)
+		s.call = make([][]byte, 0, total)
 	}
 	return s
 }
@@ -108,26 +125,30 @@ func (c *rsCode) encode(src, out [][]byte, sc *codeScratch) error {
 		shards = append(append(shards, src...), out...)
 		return c.high.Encode(shards)
 	}
-	known := append(sc.work[:0], src...)
+	known := append(sc.known[:0], src...)
 	for len(known) < c.bigK {
 		known = append(known, sc.zero)
 	}
 	extra := sc.extra
-	for _, h := range c.steps {
-		m := len(known)
-		shards := known
-		for pos := m; pos < 2*m; pos++ {
+	for i, h := range c.steps {
+		m := c.bigK << i
+		call := append(sc.call[:0], known[:m]...)
+		if i == 0 {
+			call = call[:c.k] // the zero padding is implicit
+		}
+		for pos := m; pos < m+c.outs[i]; pos++ {
+			s := extra
 			if j := pos - c.bigK; j < c.r {
-				shards = append(shards, out[j])
+				s = out[j:]
 			} else {
-				shards = append(shards, extra[0])
 				extra = extra[1:]
 			}
+			call = append(call, s[0])
+			known = append(known, s[0])
 		}
-		if err := h.Encode(shards); err != nil {
+		if err := h.Encode(call); err != nil {
 			return err
 		}
-		known = shards
 	}
 	return nil
 }

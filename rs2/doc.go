@@ -3,9 +3,12 @@
 // (primary and secondary slivers), the Merkle roots of every sliver form the
 // blob's metadata, and the blob ID (package blobid) is the hash of the
 // length and the metadata's root. Encoder computes metadata and slivers
-// (ComputeMetadata, Encode, Prepare), checks a sliver against the metadata
-// (VerifySliver, VerifySliverHinted) and decodes a blob or a range of it from
-// enough slivers (Decode, DecodeRange); Metadata.Check checks metadata
+// (ComputeMetadata, Encode, Prepare; HashSource hashes a blob's source
+// symbols before an Encoder exists, for ComputeMetadataFrom), checks a
+// sliver against the metadata (VerifySliver, VerifySliverHinted) and decodes
+// a blob or a range of it from enough slivers (Decode, DecodeRange); a
+// memory fault reading a blob (a mapped file truncated meanwhile) is
+// ErrDataFault. Metadata.Check checks metadata
 // against a blob ID. ShardOffset, PairShard and ShardPair place a blob's
 // sliver pairs on the shards.
 //

@@ -1,8 +1,10 @@
 package rs2
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -75,16 +77,22 @@ func (e *Encoder) ComputeMetadata(data []byte) (*Metadata, error) {
 // Reed-Solomon work but not the hashing. The N x N symbol matrix is never
 // held.
 func (e *Encoder) Encode(data []byte, emit SliverFunc) (*Metadata, error) {
+	if emit == nil {
+		job, err := e.computeMetadata(data)
+		if err != nil {
+			return nil, err
+		}
+		return job.metadata(), nil
+	}
 	job, err := e.newJob(data)
 	if err != nil {
 		return nil, err
 	}
+	if err := job.rowPhase(); err != nil {
+		return nil, err
+	}
 	job.emit = emit
-	if emit == nil {
-		if err := job.columnPhase(true, false, e.p.P, e.p.P); err != nil {
-			return nil, err
-		}
-	} else if err := job.emitAll(true); err != nil {
+	if err := job.emitAll(true); err != nil {
 		return nil, err
 	}
 	return job.metadata(), nil
@@ -124,11 +132,8 @@ func WithJobWorkers(n int) PrepareOption {
 // the slivers later (the P x F row-repair symbols, about half the blob).
 // data must not change until the Encoding is no longer used.
 func (e *Encoder) Prepare(data []byte, opts ...PrepareOption) (*Encoding, error) {
-	job, err := e.newJob(data, opts...)
+	job, err := e.computeMetadata(data, opts...)
 	if err != nil {
-		return nil, err
-	}
-	if err := job.columnPhase(true, false, e.p.P, e.p.P); err != nil {
 		return nil, err
 	}
 	return &Encoding{job: job, meta: job.metadata()}, nil
@@ -146,6 +151,7 @@ func (x *Encoding) Slivers(emit SliverFunc) error {
 	return x.job.emitAll(false)
 }
 
+// newJob returns the job of encoding data; its row phase is still to run.
 func (e *Encoder) newJob(data []byte, opts ...PrepareOption) (*encodeJob, error) {
 	ss, err := e.p.SymbolSize(uint64(len(data)))
 	if err != nil {
@@ -154,9 +160,6 @@ func (e *Encoder) newJob(data []byte, opts ...PrepareOption) (*encodeJob, error)
 	job := &encodeJob{e: e, data: data, ss: ss, workers: e.workers}
 	for _, o := range opts {
 		o(job)
-	}
-	if err := job.rowPhase(); err != nil {
-		return nil, err
 	}
 	return job, nil
 }
@@ -225,18 +228,38 @@ func (j *encodeJob) symbol(r, c int) []byte {
 	return j.data[off:min(off+j.ss, len(j.data))]
 }
 
+// ErrDataFault means reading the blob's bytes caused a memory fault: the
+// data is a mapping of a file that was truncated while it was encoded.
+var ErrDataFault = errors.New("encoding: memory fault reading the blob (a mapped file truncated meanwhile?)")
+
 // parallel runs fn(i) for i in [0, n) on the encoder's workers; each worker
 // gets its own state from newState and calls yield (if not nil) before
-// each fn.
+// each fn. A memory fault in a worker (the blob may be a mapped file,
+// and the file truncated) is returned as an error wrapping ErrDataFault
+// instead of stopping the process.
 func parallel[S any](workers, n int, yield func() error, newState func() S, fn func(st S, i int) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var once sync.Once
 	var first error
+	fail := func(err error) {
+		once.Do(func() { first = err })
+		next.Store(int64(n)) // stop handing out work
+	}
 	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			debug.SetPanicOnFault(true)
+			defer func() {
+				if r := recover(); r != nil {
+					f, ok := r.(interface{ Addr() uintptr })
+					if !ok {
+						panic(r)
+					}
+					fail(fmt.Errorf("%w: at %#x: %v", ErrDataFault, f.Addr(), r))
+				}
+			}()
 			st := newState()
 			for {
 				i := int(next.Add(1) - 1)
@@ -251,8 +274,7 @@ func parallel[S any](workers, n int, yield func() error, newState func() S, fn f
 					err = fn(st, i)
 				}
 				if err != nil {
-					once.Do(func() { first = err })
-					next.Store(int64(n)) // stop handing out work
+					fail(err)
 					return
 				}
 			}
@@ -269,8 +291,10 @@ func batchFor(ss, target int) int { return max(1, target/ss) }
 // rowPhase computes the F row-repair symbols of each of the P source rows.
 func (j *encodeJob) rowPhase() error {
 	p, ss := j.e.p, j.ss
-	j.repair = make([]byte, p.P*p.F*ss)
-	per := min(batchFor(ss, 16<<10), p.P)
+	if len(j.repair) != p.P*p.F*ss {
+		j.repair = make([]byte, p.P*p.F*ss)
+	}
+	per := min(batchFor(ss, 4<<10), p.P)
 	batches := (p.P + per - 1) / per
 	type state struct {
 		src, out [][]byte
@@ -481,9 +505,18 @@ func (j *encodeJob) finishRowTrees(meta *Metadata) {
 			nodes[r*batches+b] = b2.Digest(d)
 		}
 	}
-	for r, root := range merkleRoots(nodes, batches, top) {
-		meta.Hashes[r].Primary = root
+	// About n*batches hashes: on the workers, a block of rows each.
+	per := (n + j.workers - 1) / j.workers
+	var wg sync.WaitGroup
+	for r0 := 0; r0 < n; r0 += per {
+		r1 := min(n, r0+per)
+		wg.Go(func() {
+			for r, root := range merkleRoots(nodes[r0*batches:r1*batches], batches, top) {
+				meta.Hashes[r0+r].Primary = root
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // emitSystematic passes the P systematic primary slivers (the blob's rows)

@@ -33,6 +33,22 @@ func newLayout(ss, count int) layout {
 // put stores symbol k of dst. sym may be shorter than ss (the end of a
 // blob); the missing bytes are zero.
 func (l *layout) put(dst []byte, k int, sym []byte) {
+	if len(sym) == l.ss { // the usual case: no padding
+		copy(dst[k*l.full:(k+1)*l.full], sym[:l.full])
+		lo := sym[l.full : l.full+l.half]
+		hi := sym[l.full+l.half:]
+		q := k * l.half
+		for j := 0; j < l.half; {
+			blk := l.tail + q/32*64
+			off := q % 32
+			run := min(l.half-j, 32-off)
+			copy(dst[blk+off:blk+off+run], lo[j:j+run])
+			copy(dst[blk+32+off:blk+32+off+run], hi[j:j+run])
+			j += run
+			q += run
+		}
+		return
+	}
 	full := dst[k*l.full : (k+1)*l.full]
 	n := copy(full, sym)
 	clear(full[n:])
@@ -71,12 +87,24 @@ func copyPad(dst, src []byte, from int) {
 
 // get copies symbol k of src into sym (len ss).
 func (l *layout) get(sym []byte, src []byte, k int) {
-	copy(sym[:l.full], src[k*l.full:(k+1)*l.full])
+	copy(sym[:l.full], l.head(src, k))
+	l.getTail(sym[l.full:l.ss], src, k)
+}
+
+// head returns the whole-block part of symbol k of src (its first full
+// bytes), in place.
+func (l *layout) head(src []byte, k int) []byte {
+	return src[k*l.full : (k+1)*l.full : (k+1)*l.full]
+}
+
+// getTail copies the tail of symbol k of src (its last ss-full bytes: low
+// bytes, then high bytes) into tail.
+func (l *layout) getTail(tail []byte, src []byte, k int) {
 	if l.half == 0 {
 		return
 	}
-	lo := sym[l.full : l.full+l.half]
-	hi := sym[l.full+l.half : l.ss]
+	lo := tail[:l.half]
+	hi := tail[l.half : 2*l.half]
 	q := k * l.half
 	for j := 0; j < l.half; {
 		blk := l.tail + q/32*64

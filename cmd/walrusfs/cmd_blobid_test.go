@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs walrusfs with args and returns exit code, stdout, stderr.
@@ -60,5 +63,83 @@ func TestBlobID(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "nope"); code != 2 {
 		t.Fatalf("unknown command: code %d", code)
+	}
+}
+
+// TestBlobIDMapped checks that a mapped regular file gives the blob ID of
+// the same bytes read from standard input, empty files included.
+func TestBlobIDMapped(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 4095, 4096, 200_001} {
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(i*7 + 13)
+		}
+		path := filepath.Join(dir, "f")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, fromFile, errs := runCLI(t, "", "blob-id", "--shards", "100", path)
+		if code != 0 {
+			t.Fatalf("size %d: code %d err %q", size, code, errs)
+		}
+		code, fromStdin, errs := runCLI(t, string(data), "blob-id", "--shards", "100", "-")
+		if code != 0 {
+			t.Fatalf("size %d stdin: code %d err %q", size, code, errs)
+		}
+		if strings.Fields(fromFile)[0] != strings.Fields(fromStdin)[0] {
+			t.Fatalf("size %d: file gives %q, stdin %q", size, fromFile, fromStdin)
+		}
+	}
+	// A file that says it is empty and is not (as in /proc) is refused.
+	if _, err := os.Stat("/proc/self/status"); err == nil {
+		code, _, errs := runCLI(t, "", "blob-id", "/proc/self/status")
+		if code == 0 || !strings.Contains(errs, "grew while read") {
+			t.Fatalf("/proc/self/status: code %d err %q", code, errs)
+		}
+	}
+}
+
+// TestBlobInputChanged checks that a mapped file that changes before its
+// blob ID is computed is refused.
+func TestBlobInputChanged(t *testing.T) {
+	dir := t.TempDir()
+	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	for _, tc := range []struct {
+		name   string
+		change func(path string) error
+	}{
+		{"grown", func(path string) error {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.Write([]byte("x"))
+			return errors.Join(err, f.Close())
+		}},
+		{"rewritten", func(path string) error {
+			return os.Chtimes(path, time.Time{}, time.Now().Add(-time.Hour))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(path, []byte("hello walrus"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			in, err := openBlobInput(env, path, 1<<20, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.close()
+			if err := in.unchanged(); err != nil {
+				t.Fatalf("before the change: %v", err)
+			}
+			if err := tc.change(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := in.unchanged(); err == nil || !strings.Contains(err.Error(), "changed while read") {
+				t.Fatalf("after the change: %v", err)
+			}
+		})
 	}
 }

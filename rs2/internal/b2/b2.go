@@ -58,3 +58,49 @@ func SumPairs(dst []Digest, prefix byte, src []Digest) {
 	}
 	sumPairs(dst, prefix, src)
 }
+
+// SumPrefixed2 sets dst[i] = BLAKE2b-256(prefix || heads[i] || tails[i]) for
+// every i: SumPrefixed of messages in two pieces, without joining them. The
+// heads must all have one length and the tails all another; len(dst),
+// len(heads) and len(tails) must be equal.
+func SumPrefixed2(dst []Digest, prefix byte, heads, tails [][]byte) {
+	if len(dst) != len(heads) || len(dst) != len(tails) {
+		panic("b2: len(dst), len(heads) and len(tails) differ")
+	}
+	for i := range heads {
+		if len(heads[i]) != len(heads[0]) || len(tails[i]) != len(tails[0]) {
+			panic("b2: SumPrefixed2 pieces of differing lengths")
+		}
+	}
+	if len(dst) == 0 {
+		return
+	}
+	sumPrefixed2(dst, prefix, heads, tails)
+}
+
+// gather copies bytes [off, off+len(dst)) of head || tail into dst,
+// zero-filling past the end.
+func gather(dst, head, tail []byte, off int) {
+	n := 0
+	if off < len(head) {
+		n = copy(dst, head[off:])
+		off = len(head)
+	}
+	if t := off - len(head); n < len(dst) && t < len(tail) {
+		n += copy(dst[n:], tail[t:])
+	}
+	clear(dst[n:])
+}
+
+// sumPrefixed2Generic joins each message and hashes it.
+func sumPrefixed2Generic(dst []Digest, prefix byte, heads, tails [][]byte) {
+	if len(dst) == 0 {
+		return
+	}
+	msg := make([]byte, len(heads[0])+len(tails[0]))
+	for i := range dst {
+		copy(msg, heads[i])
+		copy(msg[len(heads[i]):], tails[i])
+		sumPrefixedGeneric(dst[i:i+1], prefix, [][]byte{msg})
+	}
+}

@@ -210,3 +210,87 @@ func sumPairsSIMD(dst []Digest, prefix byte, src []Digest, maxw int) {
 		i += r
 	}
 }
+
+func sumPrefixed2(dst []Digest, prefix byte, heads, tails [][]byte) {
+	if !useAVX2 {
+		sumPrefixed2Generic(dst, prefix, heads, tails)
+		return
+	}
+	sumPrefixed2SIMD(dst, prefix, heads, tails, maxLanes)
+}
+
+// sumPrefixed2SIMD is sumPrefixedSIMD for messages head || tail: block 0
+// (prefix and the first 127 message bytes) is gathered, the blocks after it
+// that lie wholly in the head are read in place, and the rest (the end of
+// the head, the tail and the zero padding) is gathered.
+func sumPrefixed2SIMD(dst []Digest, prefix byte, heads, tails [][]byte, maxw int) {
+	if len(dst) == 0 {
+		return
+	}
+	var b batch
+	hl, l := len(heads[0]), len(heads[0])+len(tails[0])
+	n := l + 1
+	nb := numBlocks(n)
+	// Block k >= 1 holds message bytes [128k-1, 128k+127).
+	inPlace := 0
+	for k := 1; k <= nb-2 && 128*k+127 <= hl; k++ {
+		inPlace++
+	}
+	g := nb - 1 - inPlace // gathered blocks after block 0
+	var restBuf [16 * 2 * 128]byte
+	rest := restBuf[:]
+	if maxw*g*128 > len(rest) {
+		rest = make([]byte, maxw*g*128)
+	}
+	restOff := 128*(1+inPlace) - 1 // message offset of the first gathered block
+	for i := 0; i < len(dst); {
+		w := lanes(len(dst)-i, maxw)
+		r := min(w, len(dst)-i)
+		b.start(w, r)
+		for j := range r {
+			f := &b.first[j]
+			f[0] = prefix
+			gather(f[1:], heads[i+j], tails[i+j], 0)
+			b.p[j] = &f[0]
+		}
+		for j := r; j < w; j++ {
+			b.p[j] = b.p[0]
+		}
+		if nb == 1 {
+			b.compress(1, uint64(n), ^uint64(0))
+			b.finish(dst[i : i+r])
+			i += r
+			continue
+		}
+		b.compress(1, 128, 0)
+		if inPlace > 0 {
+			for j := range r {
+				b.p[j] = &heads[i+j][127]
+			}
+			for j := r; j < w; j++ {
+				b.p[j] = b.p[0]
+			}
+			b.compress(inPlace, 256, 0)
+		}
+		for j := range r {
+			buf := rest[j*g*128 : (j+1)*g*128]
+			gather(buf, heads[i+j], tails[i+j], restOff)
+			b.p[j] = &buf[0]
+		}
+		for j := r; j < w; j++ {
+			b.p[j] = b.p[0]
+		}
+		if g > 1 {
+			b.compress(g-1, uint64(128*(2+inPlace)), 0)
+			for j := range r {
+				b.p[j] = &rest[(j*g+g-1)*128]
+			}
+			for j := r; j < w; j++ {
+				b.p[j] = b.p[0]
+			}
+		}
+		b.compress(1, uint64(n), ^uint64(0))
+		b.finish(dst[i : i+r])
+		i += r
+	}
+}

@@ -30,6 +30,11 @@ func init() {
 		pairsImpls = append(pairsImpls, pairsImpl{name, func(dst []Digest, prefix byte, src []Digest) {
 			sumPairsSIMD(dst, prefix, src, w)
 		}})
+		for _, tl := range splitTails {
+			prefixedImpls = append(prefixedImpls, splitImpl(name+"-2", tl, func(dst []Digest, prefix byte, heads, tails [][]byte) {
+				sumPrefixed2SIMD(dst, prefix, heads, tails, w)
+			}))
+		}
 	}
 }
 

@@ -9,3 +9,7 @@ func sumPrefixed(dst []Digest, prefix byte, msgs [][]byte) {
 func sumPairs(dst []Digest, prefix byte, src []Digest) {
 	sumPairsGeneric(dst, prefix, src)
 }
+
+func sumPrefixed2(dst []Digest, prefix byte, heads, tails [][]byte) {
+	sumPrefixed2Generic(dst, prefix, heads, tails)
+}

@@ -3,6 +3,7 @@ package b2
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/blake2b"
@@ -43,11 +44,36 @@ type pairsImpl struct {
 	fn   func(dst []Digest, prefix byte, src []Digest)
 }
 
+// splitImpl turns a SumPrefixed2-like function into a SumPrefixed-like
+// one: each message is passed as a head and a tail of tailLen bytes (all
+// of it if shorter).
+func splitImpl(name string, tailLen int, fn func(dst []Digest, prefix byte, heads, tails [][]byte)) prefixedImpl {
+	return prefixedImpl{fmt.Sprintf("%s/tail%d", name, tailLen), func(dst []Digest, prefix byte, msgs [][]byte) {
+		heads := make([][]byte, len(msgs))
+		tails := make([][]byte, len(msgs))
+		for i, m := range msgs {
+			cut := max(0, len(m)-tailLen)
+			heads[i], tails[i] = m[:cut:cut], m[cut:]
+		}
+		fn(dst, prefix, heads, tails)
+	}}
+}
+
+// splitTails are the tail lengths SumPrefixed2 is tested with: none, the
+// tails of RS2 symbols (up to 62 bytes), and ones spanning blocks.
+var splitTails = []int{0, 1, 46, 62, 127, 128, 129, 300}
+
 var (
-	prefixedImpls = []prefixedImpl{
-		{"SumPrefixed", SumPrefixed},
-		{"generic", sumPrefixedGeneric},
-	}
+	prefixedImpls = func() []prefixedImpl {
+		impls := []prefixedImpl{
+			{"SumPrefixed", SumPrefixed},
+			{"generic", sumPrefixedGeneric},
+		}
+		for _, tl := range splitTails {
+			impls = append(impls, splitImpl("SumPrefixed2", tl, SumPrefixed2), splitImpl("generic2", tl, sumPrefixed2Generic))
+		}
+		return impls
+	}()
 	pairsImpls = []pairsImpl{
 		{"SumPairs", SumPairs},
 		{"generic", sumPairsGeneric},
@@ -135,6 +161,9 @@ func TestSumPairs(t *testing.T) {
 func TestMixedLengths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, impl := range prefixedImpls {
+		if strings.Contains(impl.name, "/tail") {
+			continue // SumPrefixed2 requires equal lengths (TestPanics)
+		}
 		for trial := 0; trial < 50; trial++ {
 			msgs := make([][]byte, rng.IntN(40))
 			for i := range msgs {
@@ -163,6 +192,13 @@ func TestPanics(t *testing.T) {
 	}
 	mustPanic("SumPrefixed", func() { SumPrefixed(make([]Digest, 1), 0, nil) })
 	mustPanic("SumPairs", func() { SumPairs(make([]Digest, 1), 0, make([]Digest, 1)) })
+	mustPanic("SumPrefixed2 count", func() { SumPrefixed2(make([]Digest, 1), 0, [][]byte{{1}}, nil) })
+	mustPanic("SumPrefixed2 heads", func() {
+		SumPrefixed2(make([]Digest, 2), 0, [][]byte{{1}, {1, 2}}, [][]byte{{3}, {3}})
+	})
+	mustPanic("SumPrefixed2 tails", func() {
+		SumPrefixed2(make([]Digest, 2), 0, [][]byte{{1}, {1}}, [][]byte{{3}, {}})
+	})
 }
 
 func TestNoAllocs(t *testing.T) {
@@ -174,6 +210,14 @@ func TestNoAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, func() { SumPairs(dst, 1, src) }); n != 0 {
 		t.Errorf("SumPairs: %v allocations per call", n)
+	}
+	heads := make([][]byte, len(msgs))
+	tails := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		heads[i], tails[i] = m[:256], m[256:]
+	}
+	if n := testing.AllocsPerRun(10, func() { SumPrefixed2(dst, 1, heads, tails) }); n != 0 {
+		t.Errorf("SumPrefixed2: %v allocations per call", n)
 	}
 }
 
