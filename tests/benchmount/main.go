@@ -79,6 +79,7 @@ func main() {
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
 	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "small": only the small-file creation and the stat run; "rss": only the peak RSS run; "busy": only the responsiveness while uploading`)
 	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
+	coldOnly := flag.Bool("cold-only", false, "with -only crypt: measure only the write, the upload and the cold sequential read")
 	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
 	if *only != "" && *only != "read" && *only != "small" && *only != "rss" && *only != "busy" && *only != "crypt" {
@@ -116,7 +117,11 @@ func main() {
 		for _, t := range targets {
 			t.mount()
 		}
-		results := measure(targets, *size, max(*rounds, 1), *only)
+		mode := *only
+		if *coldOnly {
+			mode = "read"
+		}
+		results := measure(targets, *size, max(*rounds, 1), mode)
 		for _, t := range targets {
 			t.unmount()
 		}
@@ -227,9 +232,16 @@ func newWalrusfs(work, bin, name string, flags ...string) *target {
 	mnt := filepath.Join(work, "walrusfs")
 	t := &target{name: name, root: mnt}
 	var cmd *exec.Cmd
+	mounts := 0
 	t.mount = func() {
 		check(os.MkdirAll(mnt, 0o755))
 		args := append(append([]string{"mount", "--data-dir", data}, flags...), mnt)
+		if dir := os.Getenv("BENCHMOUNT_CPUPROFILE"); dir != "" {
+			// One CPU profile of the daemon per mount, for go tool pprof.
+			mounts++
+			prof := filepath.Join(dir, fmt.Sprintf("%s-%d.prof", strings.ReplaceAll(name, " ", "-"), mounts))
+			args = append([]string{args[0], "--cpuprofile", prof}, args[1:]...)
+		}
 		cmd = exec.Command(filepath.Join(bin, "walrusfs"), args...)
 		cmd.Stderr, _ = os.OpenFile(filepath.Join(work, "walrusfs.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		check(cmd.Start())
