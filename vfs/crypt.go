@@ -3,7 +3,6 @@ package vfs
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 
 	"github.com/walrusfs/walrusfs/blobid"
@@ -138,14 +137,11 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 		return p, f.openSealed(ctx, nil, ino, ci, c, p, lo)
 	}
 	end := lo + int64(len(p))
-	if xLog {
-		fmt.Fprintf(os.Stderr, "XREAD ci=%d lo=%d n=%d\n", ci, lo, len(p))
-	}
 	h.rmu.Lock()
 	// The kernel keeps a few read-ahead requests in flight, which may
 	// arrive out of order: a read near where the last one ended still
 	// counts as sequential.
-	slack := aheadPieces * aheadPiece
+	slack := int64(aheadPieces * aheadPiece)
 	var sequential bool
 	switch {
 	case lo == 0:
@@ -161,17 +157,11 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 		h.aheadCi, h.aheadExt, h.aheadEnd = ci, c.Extent, end
 	}
 	h.rmu.Unlock()
-	if sequential && xAhead {
+	if sequential {
 		f.openAhead(ctx, h, ino, ci, c, lo, end)
 	}
 	if v, ok := h.takeAhead(ctx, ci, c.Extent, len(p), lo); ok {
-		if xLog {
-			fmt.Fprintf(os.Stderr, "XHIT seq=%v\n", sequential)
-		}
 		return v, nil
-	}
-	if xLog {
-		fmt.Fprintf(os.Stderr, "XMISS seq=%v lo=%d\n", sequential, lo)
 	}
 	return p, f.openSealed(ctx, h, ino, ci, c, p, lo)
 }

@@ -2,8 +2,6 @@ package vfs
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/walrusfs/walrusfs/index"
@@ -25,20 +23,9 @@ import (
 // reader and keeps fetching ahead from the network; their opening runs in
 // parallel. The block cache below still holds ciphertext.
 
-func envInt(k string, d int) int {
-	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
-		return v
-	}
-	return d
-}
-
-var (
-	aheadPiece  = int64(envInt("XPIECE", 1<<20)) // a whole number of segments
-	aheadPieces = int64(envInt("XPIECES", 4))
-	xAhead      = envInt("XAHEAD", 1) == 1
-	xPar        = envInt("XPAR", 1) == 1
-	xLog        = envInt("XLOG", 0) == 1
-	xNext       = envInt("XNEXT", 1) == 1
+const (
+	aheadPiece  = 1 << 20 // a whole number of segments
+	aheadPieces = 4
 )
 
 // sealedAhead is one piece opened ahead for a handle: plaintext [start,
@@ -92,11 +79,11 @@ func (f *FS) openAhead(ctx context.Context, h *Handle, ino, ci uint64, c index.C
 		return
 	}
 	first := end / aheadPiece * aheadPiece
-	want := aheadPieces * aheadPiece // bytes of the window
+	want := int64(aheadPieces * aheadPiece) // bytes of the window
 	// The window's part in the next chunk, if any.
 	var next index.ChunkState
 	var nextLen, nextPlain int64
-	if spill := first + want - plainLen; spill > 0 && xNext {
+	if spill := first + want - plainLen; spill > 0 {
 		if nc, ok, err := f.idx.Chunk(ctx, ino, ci+1); err == nil && ok && nc.Kind == index.ChunkStored && nc.Extent.Key.Sealed() {
 			if nl, err := seal.PlainSize(int64(nc.Extent.Length)); err == nil {
 				next, nextLen, nextPlain = nc, min(nl, spill/aheadPiece*aheadPiece), nl
@@ -143,12 +130,8 @@ func (f *FS) startPieceLocked(ctx context.Context, h *Handle, ino, ci uint64, c 
 		defer cancel()
 		defer close(a.done)
 		if prev != nil {
-			wait := prev.done
-			if xPar {
-				wait = prev.fetched
-			}
 			select {
-			case <-wait:
+			case <-prev.fetched:
 			case <-bg.Done():
 			}
 		}
