@@ -23,12 +23,11 @@ type Crypt interface {
 	// Span returns the range of the sealed extent (of sealedLen bytes)
 	// that holds plaintext bytes [off, off+n): whole segments.
 	Span(sealedLen, off, n int64) (sealedOff, length int64, err error)
-	// Open authenticates and decrypts segs, the whole segments, one
-	// after the other, from sealedOff of a sealed extent of sealedLen
-	// bytes (as returned by Span, each segment in one slice), appends
-	// their plaintext to dst (whose spare capacity must not overlap them)
-	// and returns it with the plaintext offset of its first byte.
-	Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, segs [][]byte) ([]byte, int64, error)
+	// Open authenticates and decrypts seg, the bytes at sealedOff of a
+	// sealed extent of sealedLen bytes as returned by Span, appends their
+	// plaintext to dst (whose spare capacity must not overlap seg) and
+	// returns it with the plaintext offset of its first byte.
+	Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error)
 	// ChunkKey unwraps the key of a sealed extent (for the tree on the
 	// network, whose nodes carry the chunk keys).
 	ChunkKey(key index.WrappedKey) (seal.Key, error)
@@ -99,7 +98,7 @@ func (c *sealCrypt) Span(sealedLen, off, n int64) (int64, int64, error) {
 	return so, sl, nil
 }
 
-func (c *sealCrypt) Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, segs [][]byte) ([]byte, int64, error) {
+func (c *sealCrypt) Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, seg []byte) ([]byte, int64, error) {
 	plainLen, err := seal.PlainSize(sealedLen)
 	if err != nil {
 		return nil, 0, err
@@ -113,7 +112,7 @@ func (c *sealCrypt) Open(dst []byte, key index.WrappedKey, sealedLen, sealedOff 
 		return nil, 0, fmt.Errorf("unwrapping the chunk key: %w", err)
 	}
 	first := sealedOff / sealedSeg
-	plain, err := seal.OpenSegmentList(dst, k, plainLen, first, segs)
+	plain, err := seal.OpenSegments(dst, k, plainLen, first, seg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -246,49 +245,64 @@ func (f *FS) openFetched(sf sealedFetch, ino, ci uint64, c index.ChunkState, p [
 }
 
 // openViews opens the sealed bytes at sealedOff that views hold one after
-// the other (views of cache blocks, or parts of one buffer): segments
-// inside one view are opened where they lie; a segment that straddles
-// two views is gathered first. It appends the plaintext to dst.
+// the other (views of cache blocks, or parts of one buffer): runs of whole
+// segments inside one view are opened where they lie; a segment that
+// straddles two views is gathered first. It appends the plaintext to dst.
 func (f *FS) openViews(dst []byte, key index.WrappedKey, sealedLen, sealedOff int64, views [][]byte) ([]byte, int64, error) {
 	const segLen = seal.SegmentSize + seal.TagSize
+	if len(views) == 1 {
+		return f.opt.Crypt.Open(dst, key, sealedLen, sealedOff, views[0])
+	}
 	var total int64
 	for _, v := range views {
 		total += int64(len(v))
 	}
-	segs := make([][]byte, 0, (total+segLen-1)/segLen)
-	var straddle []byte // room for the gathered segments
-	vi, vo := 0, 0      // current view and offset in it
-	for pos, end := sealedOff, sealedOff+total; pos < end; {
+	firstPlain := sealedOff / segLen * seal.SegmentSize
+	out := dst
+	var straddle []byte
+	pos := sealedOff // sealed offset of the next segment to open
+	vi, vo := 0, 0   // current view and offset in it
+	end := sealedOff + total
+	for pos < end {
 		for vi < len(views) && vo == len(views[vi]) {
 			vi, vo = vi+1, 0
 		}
-		l := int(min(segLen, end-pos))
-		if v := views[vi][vo:]; l <= len(v) {
-			segs = append(segs, v[:l:l])
-			vo += l
-			pos += int64(l)
+		v := views[vi][vo:]
+		// Whole segments that lie in this view.
+		n := int64(0)
+		for pos+n < end {
+			l := min(segLen, end-(pos+n))
+			if n+l > int64(len(v)) {
+				break
+			}
+			n += l
+		}
+		if n > 0 {
+			var err error
+			if out, _, err = f.opt.Crypt.Open(out, key, sealedLen, pos, v[:n]); err != nil {
+				return nil, 0, err
+			}
+			pos, vo = pos+n, vo+int(n)
 			continue
 		}
-		if straddle == nil {
-			straddle = make([]byte, 0, (len(views)-vi)*segLen)
-		}
-		s0 := len(straddle)
-		for len(straddle)-s0 < l {
+		// The next segment straddles views: gather it.
+		l := int(min(segLen, end-pos))
+		straddle = straddle[:0]
+		for len(straddle) < l {
 			for vo == len(views[vi]) {
 				vi, vo = vi+1, 0
 			}
-			k := min(l-(len(straddle)-s0), len(views[vi])-vo)
+			k := min(l-len(straddle), len(views[vi])-vo)
 			straddle = append(straddle, views[vi][vo:vo+k]...)
 			vo += k
 		}
-		segs = append(segs, straddle[s0:len(straddle):len(straddle)])
+		var err error
+		if out, _, err = f.opt.Crypt.Open(out, key, sealedLen, pos, straddle); err != nil {
+			return nil, 0, err
+		}
 		pos += int64(l)
 	}
-	out, poff, err := f.opt.Crypt.Open(dst, key, sealedLen, sealedOff, segs)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out[len(dst):len(out):len(out)], poff, nil
+	return out[len(dst):len(out):len(out)], firstPlain, nil
 }
 
 // BlobPlaintext returns the plaintext of blob id when it is one of this
