@@ -27,12 +27,12 @@ const batchSegs = 8
 
 const mask26 = 1<<26 - 1
 
-// openBatch authenticates and decrypts segs, batchSegs full sealed
-// segments (sealedSegmentSize bytes each), segments first, first+1, ...
+// openBatch authenticates and decrypts the batchSegs full segments in
+// sealed (batchSegs*sealedSegmentSize bytes), segments first, first+1, ...
 // of a chunk of nseg segments, into out (batchSegs*SegmentSize bytes). It
 // returns the index in the batch of the first segment that fails
 // authentication (out is then untouched), or -1.
-func openBatch(out []byte, segs [][]byte, k *Key, first, nseg int64) int {
+func openBatch(out, sealed []byte, k *Key, first, nseg int64) int {
 	var (
 		r      [5][8]uint64
 		h      [5][8]uint64
@@ -55,13 +55,10 @@ func openBatch(out []byte, segs [][]byte, k *Key, first, nseg int64) int {
 		r[3][i] = uint64(binary.LittleEndian.Uint32(pk[9:])>>6) & 0x3f03fff
 		r[4][i] = uint64(binary.LittleEndian.Uint32(pk[12:])>>8) & 0x00fffff
 		copy(s[i][:], pk[16:])
-		if len(segs[i]) != sealedSegmentSize {
-			panic("seal: openBatch: not a full segment")
-		}
-		ptrs[i] = uintptr(unsafe.Pointer(&segs[i][0]))
+		ptrs[i] = uintptr(unsafe.Pointer(&sealed[int64(i)*sealedSegmentSize]))
 	}
 	poly1305x8(&ptrs, SegmentSize/16, &r, &h)
-	runtime.KeepAlive(segs)
+	runtime.KeepAlive(sealed)
 	// The last block: the lengths of the additional data (0) and of the
 	// ciphertext, then the tag.
 	var lens [16]byte
@@ -72,7 +69,8 @@ func openBatch(out []byte, segs [][]byte, k *Key, first, nseg int64) int {
 		rl := [5]uint64{r[0][i], r[1][i], r[2][i], r[3][i], r[4][i]}
 		polyBlock(&hl, &rl, lens[:])
 		tag := polyFinish(&hl, &s[i])
-		if subtle.ConstantTimeCompare(tag[:], segs[i][SegmentSize:]) != 1 && failed < 0 {
+		o := int64(i)*sealedSegmentSize + SegmentSize
+		if subtle.ConstantTimeCompare(tag[:], sealed[o:o+TagSize]) != 1 && failed < 0 {
 			failed = i
 		}
 	}
@@ -90,7 +88,7 @@ func openBatch(out []byte, segs [][]byte, k *Key, first, nseg int64) int {
 			st[13+j] = binary.LittleEndian.Uint32(nonces[i][4*j:])
 		}
 		o := i * SegmentSize
-		chacha20XOR16(&out[o], &segs[i][0], SegmentSize/1024, &st)
+		chacha20XOR16(&out[o], &sealed[int64(i)*sealedSegmentSize], SegmentSize/1024, &st)
 	}
 	return -1
 }

@@ -3,24 +3,12 @@ package seal
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
-
-// splitSegs cuts whole sealed segments into one slice each.
-func splitSegs(sealed []byte) [][]byte {
-	var segs [][]byte
-	for len(sealed) > 0 {
-		n := min(len(sealed), sealedSegmentSize)
-		segs = append(segs, sealed[:n:n])
-		sealed = sealed[n:]
-	}
-	return segs
-}
 
 // TestOpenBatch: openBatch returns what golang.org/x/crypto's
 // ChaCha20-Poly1305 opens, for random keys and segments (including a
@@ -45,7 +33,7 @@ func TestOpenBatch(t *testing.T) {
 		sealed := Seal(nil, k, plain)
 		part := sealed[first*sealedSegmentSize : (first+batchSegs)*sealedSegmentSize]
 		out := make([]byte, batchSegs*SegmentSize)
-		if f := openBatch(out, splitSegs(part), &k, first, nseg); f != -1 {
+		if f := openBatch(out, part, &k, first, nseg); f != -1 {
 			t.Fatalf("trial %d: segment %d fails", trial, f)
 		}
 		if !bytes.Equal(out, plain[first*SegmentSize:(first+batchSegs)*SegmentSize]) {
@@ -63,7 +51,7 @@ func TestOpenBatch(t *testing.T) {
 			bad := bytes.Clone(part)
 			bad[at] ^= 1 << (trial % 8)
 			clear(out)
-			if f := openBatch(out, splitSegs(bad), &k, first, nseg); f != int(at/sealedSegmentSize) {
+			if f := openBatch(out, bad, &k, first, nseg); f != int(at/sealedSegmentSize) {
 				t.Fatalf("trial %d: byte %d altered: first failing segment %d", trial, at, f)
 			}
 			if !bytes.Equal(out, make([]byte, len(out))) {
@@ -71,7 +59,7 @@ func TestOpenBatch(t *testing.T) {
 			}
 		}
 		// A batch opened as if it were elsewhere in the chunk fails.
-		if f := openBatch(out, splitSegs(part), &k, first+1, nseg+1); f != 0 {
+		if f := openBatch(out, part, &k, first+1, nseg+1); f != 0 {
 			t.Fatalf("trial %d: moved batch: first failing segment %d", trial, f)
 		}
 	}
@@ -87,11 +75,10 @@ func BenchmarkOpenBatch(b *testing.B) {
 	plain := randBytes(1, batchSegs*SegmentSize)
 	sealed := Seal(nil, k, plain)
 	out := make([]byte, len(plain))
-	segs := splitSegs(sealed)
 	b.Run("batch", func(b *testing.B) {
 		b.SetBytes(int64(len(plain)))
 		for b.Loop() {
-			if openBatch(out, segs, &k, 0, batchSegs) != -1 {
+			if openBatch(out, sealed, &k, 0, batchSegs) != -1 {
 				b.Fatal("fails")
 			}
 		}
@@ -163,45 +150,5 @@ func TestOpenBatchedTamper(t *testing.T) {
 	// Segments 8-15 opened as 9-16 (a batch at the wrong place).
 	if _, err := OpenSegments(nil, k, l, 9, sealed[8*sealedSegmentSize:16*sealedSegmentSize]); !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "segment 9:") {
 		t.Fatalf("moved batch: %v", err)
-	}
-}
-
-// TestOpenSegmentList: segments in separate buffers open as OpenSegments
-// opens them in one; wrong lengths are ErrInvalid, a bad segment ErrAuth.
-func TestOpenSegmentList(t *testing.T) {
-	k := testKey(14)
-	const l = 20*SegmentSize + 5
-	plain := randBytes(15, l)
-	sealed := Seal(nil, k, plain)
-	for _, first := range []int64{0, 3, 12, 20} {
-		var segs [][]byte
-		for _, sg := range splitSegs(sealed)[first:] {
-			segs = append(segs, bytes.Clone(sg))
-		}
-		out, err := OpenSegmentList([]byte("x"), k, l, first, segs)
-		if err != nil || !bytes.Equal(out[1:], plain[first*SegmentSize:]) || out[0] != 'x' {
-			t.Fatalf("from segment %d: %v", first, err)
-		}
-		if len(segs) > 1 {
-			segs[1][7] ^= 1
-			if _, err := OpenSegmentList(nil, k, l, first, segs); !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), fmt.Sprintf("segment %d:", first+1)) {
-				t.Fatalf("from segment %d, second altered: %v", first, err)
-			}
-		}
-	}
-	segs := splitSegs(sealed)
-	for _, tc := range []struct {
-		name  string
-		first int64
-		segs  [][]byte
-	}{
-		{"short full segment", 0, [][]byte{segs[0][:100]}},
-		{"full segment as the last", 20, [][]byte{segs[0]}},
-		{"past the end", 20, [][]byte{segs[20], segs[20]}},
-		{"negative first", -1, [][]byte{segs[0]}},
-	} {
-		if _, err := OpenSegmentList(nil, k, l, tc.first, tc.segs); !errors.Is(err, ErrInvalid) {
-			t.Fatalf("%s: %v, want ErrInvalid", tc.name, err)
-		}
 	}
 }

@@ -231,53 +231,9 @@ func openN(dst []byte, k Key, plainLen, firstSeg int64, sealed []byte, nworkers 
 		return nil, fmt.Errorf("seal: %d sealed bytes are not whole segments from segment %d of a %d-byte chunk: %w",
 			sealedLen, firstSeg, plainLen, ErrInvalid)
 	}
-	segs := make([][]byte, count)
-	for j := range count {
-		segs[j] = sealed[j*sealedSegmentSize : min((j+1)*sealedSegmentSize, sealedLen)]
-	}
-	return openList(dst, k, plainLen, firstSeg, segs, outLen, nworkers)
-}
-
-// OpenSegmentList is OpenSegments for segments that do not lie one after
-// the other in memory: segs[i] is the whole sealed segment firstSeg+i of a
-// chunk of plainLen plaintext bytes (a full one, or the chunk's last).
-// Lengths that do not fit are ErrInvalid, authentication failures ErrAuth
-// as for Open. No segment may overlap dst's spare capacity.
-func OpenSegmentList(dst []byte, k Key, plainLen int64, firstSeg int64, segs [][]byte) ([]byte, error) {
-	if plainLen < 0 || plainLen > maxPlainLen {
-		return nil, fmt.Errorf("seal: plaintext length %d out of range [0, 2^62]: %w", plainLen, ErrInvalid)
-	}
-	nseg := numSegments(plainLen)
-	if len(segs) == 0 && firstSeg >= 0 && firstSeg <= nseg {
-		return dst, nil
-	}
-	if firstSeg < 0 || firstSeg >= nseg || int64(len(segs)) > nseg-firstSeg {
-		return nil, fmt.Errorf("seal: %d segments from segment %d outside a %d-byte chunk of %d segments: %w", len(segs), firstSeg, plainLen, nseg, ErrInvalid)
-	}
-	lastPlain := plainLen - (nseg-1)*SegmentSize
-	var outLen int64
-	for j, sg := range segs {
-		want := int64(sealedSegmentSize)
-		if firstSeg+int64(j) == nseg-1 {
-			want = lastPlain + TagSize
-		}
-		if int64(len(sg)) != want {
-			return nil, fmt.Errorf("seal: segment %d of a %d-byte chunk has %d sealed bytes, want %d: %w", firstSeg+int64(j), plainLen, len(sg), want, ErrInvalid)
-		}
-		outLen += want - TagSize
-	}
-	return openList(dst, k, plainLen, firstSeg, segs, outLen, workers(int64(len(segs))))
-}
-
-// openList opens segs, whole segments firstSeg, firstSeg+1, ... of a
-// chunk of plainLen bytes whose lengths have been checked (outLen bytes
-// of plaintext), on up to nworkers goroutines.
-func openList(dst []byte, k Key, plainLen, firstSeg int64, segs [][]byte, outLen int64, nworkers int) ([]byte, error) {
 	if outLen > math.MaxInt-int64(len(dst)) {
 		return nil, fmt.Errorf("seal: %d plaintext bytes do not fit in a slice: %w", outLen, ErrInvalid)
 	}
-	nseg := numSegments(plainLen)
-	count := int64(len(segs))
 	base := int64(len(dst))
 	out := slices.Grow(dst, int(outLen))[:base+outLen]
 	aead := newAEAD(k)
@@ -286,30 +242,29 @@ func openList(dst []byte, k Key, plainLen, firstSeg int64, segs [][]byte, outLen
 	var batches int64
 	if haveBatch {
 		full := count
-		if firstSeg+count == nseg && plainLen-(nseg-1)*SegmentSize != SegmentSize {
+		if firstSeg+count == nseg && lastPlain != SegmentSize {
 			full-- // the chunk's short last segment
 		}
 		batches = full / batchSegs
 	}
 	units := batches + count - batches*batchSegs
 	var (
-		mu     sync.Mutex
-		failed int64 = -1
+		mu      sync.Mutex
+		failSeg int64 = -1
 	)
 	fail := func(j int64) {
 		mu.Lock()
-		if failed < 0 || j < failed {
-			failed = j
+		if failSeg < 0 || j < failSeg {
+			failSeg = j
 		}
 		mu.Unlock()
 	}
-	// forEachSegment finishes every unit below a failing one, so the
-	// lowest failure recorded is the first bad segment.
 	forEachSegment(units, min(nworkers, int(units)), func(u int64) bool {
 		if u < batches {
 			j := u * batchSegs
+			ct := sealed[j*sealedSegmentSize : (j+batchSegs)*sealedSegmentSize]
 			o := base + j*SegmentSize
-			if f := openBatch(out[o:o+batchSegs*SegmentSize], segs[j:j+batchSegs], &k, firstSeg+j, nseg); f >= 0 {
+			if f := openBatch(out[o:o+batchSegs*SegmentSize], ct, &k, firstSeg+j, nseg); f >= 0 {
 				fail(j + int64(f))
 				return false
 			}
@@ -317,14 +272,16 @@ func openList(dst []byte, k Key, plainLen, firstSeg int64, segs [][]byte, outLen
 		}
 		j := batches*batchSegs + u - batches
 		i := firstSeg + j
+		ct := sealed[j*sealedSegmentSize : min((j+1)*sealedSegmentSize, sealedLen)]
 		o := base + j*SegmentSize
 		nonce := segmentNonce(i, i == nseg-1)
-		if _, err := aead.Open(out[o:o], nonce[:], segs[j], nil); err != nil {
+		if _, err := aead.Open(out[o:o], nonce[:], ct, nil); err != nil {
 			fail(j)
 			return false
 		}
 		return true
 	})
+	failed := failSeg
 	if failed >= 0 {
 		clear(out[base:])
 		return nil, fmt.Errorf("seal: segment %d: %w", firstSeg+failed, ErrAuth)
