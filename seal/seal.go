@@ -237,51 +237,14 @@ func openN(dst []byte, k Key, plainLen, firstSeg int64, sealed []byte, nworkers 
 	base := int64(len(dst))
 	out := slices.Grow(dst, int(outLen))[:base+outLen]
 	aead := newAEAD(k)
-	// On AVX-512, full segments open batchSegs at a time (fast.go); the
-	// rest, and every segment elsewhere, one by one.
-	var batches int64
-	if haveBatch {
-		full := count
-		if firstSeg+count == nseg && lastPlain != SegmentSize {
-			full-- // the chunk's short last segment
-		}
-		batches = full / batchSegs
-	}
-	units := batches + count - batches*batchSegs
-	var (
-		mu      sync.Mutex
-		failSeg int64 = -1
-	)
-	fail := func(j int64) {
-		mu.Lock()
-		if failSeg < 0 || j < failSeg {
-			failSeg = j
-		}
-		mu.Unlock()
-	}
-	forEachSegment(units, min(nworkers, int(units)), func(u int64) bool {
-		if u < batches {
-			j := u * batchSegs
-			ct := sealed[j*sealedSegmentSize : (j+batchSegs)*sealedSegmentSize]
-			o := base + j*SegmentSize
-			if f := openBatch(out[o:o+batchSegs*SegmentSize], ct, &k, firstSeg+j, nseg); f >= 0 {
-				fail(j + int64(f))
-				return false
-			}
-			return true
-		}
-		j := batches*batchSegs + u - batches
+	failed := forEachSegment(count, min(nworkers, int(count)), func(j int64) bool {
 		i := firstSeg + j
 		ct := sealed[j*sealedSegmentSize : min((j+1)*sealedSegmentSize, sealedLen)]
 		o := base + j*SegmentSize
 		nonce := segmentNonce(i, i == nseg-1)
-		if _, err := aead.Open(out[o:o], nonce[:], ct, nil); err != nil {
-			fail(j)
-			return false
-		}
-		return true
+		_, err := aead.Open(out[o:o], nonce[:], ct, nil)
+		return err == nil
 	})
-	failed := failSeg
 	if failed >= 0 {
 		clear(out[base:])
 		return nil, fmt.Errorf("seal: segment %d: %w", firstSeg+failed, ErrAuth)
