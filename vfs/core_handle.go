@@ -26,9 +26,9 @@ type Handle struct {
 	rd          *cache.Reader // read-ahead state of the blob read last. GUARDED_BY(rmu)
 	rdID        blobid.ID     // GUARDED_BY(rmu)
 	rdSize      int64         // GUARDED_BY(rmu)
-	// ahead is the plaintext opened ahead of sequential reads of a sealed
-	// chunk; aheadExt and aheadEnd where the last sealed read ended
-	// (crypt_ahead.go).
+	// ahead is the plaintext opened ahead of sequential reads of sealed
+	// chunks; aheadCi, aheadExt and aheadEnd how far in which chunk (and
+	// stored where) the sequential reads have come (crypt_ahead.go).
 	ahead     []*sealedAhead // GUARDED_BY(rmu)
 	aheadLast *sealedAhead   // the piece started last. GUARDED_BY(rmu)
 	aheadCi   uint64         // GUARDED_BY(rmu)
