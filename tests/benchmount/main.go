@@ -13,7 +13,7 @@
 // goes through FUSE. Its ratios are printed too. (Before 2026-11-30 the
 // "loopback FUSE" column was the passthrough one.)
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss|busy] [-rounds N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss|busy|crypt] [-cold-only] [-rounds N]
 //
 // The figures that swing most on a shared machine (cold sequential read,
 // creating 2000 small files) are measured -rounds times (5 by default),
@@ -44,6 +44,10 @@
 // plaintext one (--encrypt=false) in the same run: sequential write,
 // upload, cold sequential read and small-file creation, and prints what
 // encryption costs in each (target: at most 10%). make bench-crypt runs it.
+// With -cold-only it measures only the write, the upload and the cold
+// read. BENCHMOUNT_CPUPROFILE=DIR makes every walrusfs mount write a CPU
+// profile of its daemon to DIR (<target>-<mount number>.prof; in -only
+// crypt, mount 1 is the write and upload, each later one a cold read).
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
