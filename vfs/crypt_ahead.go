@@ -20,8 +20,9 @@ import (
 // the window passes the end of this one; a read inside a piece waits for
 // it and replies from it without a copy. The pieces' ciphertext is
 // fetched in order, so the handle's cache stream sees a sequential
-// reader and keeps fetching ahead from the network; their opening runs in
-// parallel. The block cache below still holds ciphertext.
+// reader and keeps fetching ahead from the network, and a piece is
+// fetched while the one before it is opened. The block cache below still
+// holds ciphertext.
 
 const (
 	aheadPiece  = 1 << 20 // a whole number of segments
@@ -112,7 +113,8 @@ func (f *FS) openAhead(ctx context.Context, h *Handle, ino, ci uint64, c index.C
 
 // startPieceLocked starts opening plaintext [start, start+n) of chunk ci
 // (c) unless the handle has that piece. Its ciphertext is read once the
-// piece started before it has read its own.
+// piece started before it has read its own, and opened once that piece
+// is opened.
 func (f *FS) startPieceLocked(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, start, n int64, last bool) {
 	for _, x := range h.ahead {
 		if x.ci == ci && x.ext == c.Extent && x.start == start {
@@ -140,6 +142,14 @@ func (f *FS) startPieceLocked(ctx context.Context, h *Handle, ino, ci uint64, c 
 		if err != nil {
 			a.err = err
 			return
+		}
+		// Opened in order too, each on all cores (seal): the piece the
+		// reader needs next is never slowed by those after it.
+		if prev != nil {
+			select {
+			case <-prev.done:
+			case <-bg.Done():
+			}
 		}
 		a.data = make([]byte, a.n)
 		a.err = f.openFetched(sf, ino, ci, c, a.data, a.start)
