@@ -26,13 +26,15 @@ type Handle struct {
 	rd          *cache.Reader // read-ahead state of the blob read last. GUARDED_BY(rmu)
 	rdID        blobid.ID     // GUARDED_BY(rmu)
 	rdSize      int64         // GUARDED_BY(rmu)
-	// ahead is the plaintext opened ahead of sequential reads of a sealed
-	// chunk; aheadExt and aheadEnd where the last sealed read ended
-	// (crypt_ahead.go).
-	ahead    []*sealedAhead // GUARDED_BY(rmu)
-	aheadExt index.Extent   // GUARDED_BY(rmu)
-	aheadEnd int64          // GUARDED_BY(rmu)
-	Ino      uint64         // the open inode
+	// ahead is the plaintext opened ahead of sequential reads of sealed
+	// chunks; aheadCi, aheadExt and aheadEnd how far in which chunk (and
+	// stored where) the sequential reads have come (crypt_ahead.go).
+	ahead     []*sealedAhead // GUARDED_BY(rmu)
+	aheadLast *sealedAhead   // the piece started last. GUARDED_BY(rmu)
+	aheadCi   uint64         // GUARDED_BY(rmu)
+	aheadExt  index.Extent   // GUARDED_BY(rmu)
+	aheadEnd  int64          // GUARDED_BY(rmu)
+	Ino       uint64         // the open inode
 }
 
 // Open opens regular file ino with open(2) flags (O_TRUNC truncates).
@@ -198,7 +200,7 @@ func (h *Handle) Release(ctx context.Context) {
 		_ = h.rd.Close()
 		h.rd = nil
 	}
-	h.ahead = nil
+	h.ahead, h.aheadLast = nil, nil
 	h.rmu.Unlock()
 	f := h.f
 	f.mu.Lock()

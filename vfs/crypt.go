@@ -138,13 +138,29 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	}
 	end := lo + int64(len(p))
 	h.rmu.Lock()
-	sequential := lo == 0 || h.aheadEnd == lo && h.aheadExt == c.Extent
-	h.aheadEnd, h.aheadExt = end, c.Extent
+	// The kernel keeps a few read-ahead requests in flight, which may
+	// arrive out of order: a read near where the last one ended still
+	// counts as sequential.
+	slack := int64(aheadPieces * aheadPiece)
+	var sequential bool
+	switch {
+	case lo == 0:
+		sequential = true
+	case ci == h.aheadCi && c.Extent == h.aheadExt:
+		sequential = lo <= h.aheadEnd+slack && lo+slack >= h.aheadEnd
+	case ci == h.aheadCi+1: // early in the next chunk
+		sequential = lo < slack
+	case ci+1 == h.aheadCi: // late at the end of the previous one
+		sequential = h.aheadEnd < slack
+	}
+	if !sequential || ci > h.aheadCi || ci == h.aheadCi && (c.Extent != h.aheadExt || end > h.aheadEnd) {
+		h.aheadCi, h.aheadExt, h.aheadEnd = ci, c.Extent, end
+	}
 	h.rmu.Unlock()
 	if sequential {
 		f.openAhead(ctx, h, ino, ci, c, lo, end)
 	}
-	if v, ok := h.takeAhead(ctx, c.Extent, len(p), lo); ok {
+	if v, ok := h.takeAhead(ctx, ci, c.Extent, len(p), lo); ok {
 		return v, nil
 	}
 	return p, f.openSealed(ctx, h, ino, ci, c, p, lo)
@@ -154,39 +170,65 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 // stored chunk c: it reads the whole segments holding them (verified
 // against the blob ID by the cache or store) and opens them.
 func (f *FS) openSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
-	if f.opt.Crypt == nil {
-		return &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: fmt.Errorf("the chunk is encrypted and this mount has no key: %w", index.ErrCorrupt)}
-	}
-	sl := int64(c.Extent.Length)
-	soff, slen, err := f.opt.Crypt.Span(sl, lo, int64(len(p)))
+	sf, err := f.fetchSealed(ctx, h, ino, ci, c, lo, int64(len(p)))
 	if err != nil {
-		return &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: err}
+		return err
+	}
+	return f.openFetched(sf, ino, ci, c, p, lo)
+}
+
+// sealedFetch is the ciphertext of the whole segments a sealed read
+// needs, fetched and verified but not yet opened: views, one after the
+// other, of the bytes at soff of the sealed extent (cache blocks, or
+// parts of *buf, to be recycled once opened).
+type sealedFetch struct {
+	views [][]byte
+	soff  int64
+	buf   *[]byte
+}
+
+// fetchSealed reads the whole segments of sealed stored chunk c that hold
+// plaintext bytes [lo, lo+n).
+func (f *FS) fetchSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, lo, n int64) (sealedFetch, error) {
+	if f.opt.Crypt == nil {
+		return sealedFetch{}, &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: fmt.Errorf("the chunk is encrypted and this mount has no key: %w", index.ErrCorrupt)}
+	}
+	soff, slen, err := f.opt.Crypt.Span(int64(c.Extent.Length), lo, n)
+	if err != nil {
+		return sealedFetch{}, &BlobError{Ino: ino, Chunk: ci, Blob: c.Extent.Blob, Err: err}
 	}
 	bp, _ := f.sealedBufs.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
-	defer f.sealedBufs.Put(bp)
 	if int64(cap(*bp)) < slen {
 		*bp = make([]byte, slen)
 	}
-	buf := (*bp)[:slen]
 	raw := c
 	raw.Extent.Key = index.WrappedKey{} // the ciphertext, as stored
 	raw.Len = c.Extent.Length
-	views, err := f.readStoredVec(ctx, h, ino, ci, raw, buf, soff)
+	views, err := f.readStoredVec(ctx, h, ino, ci, raw, (*bp)[:slen], soff)
 	if err != nil {
-		return err
+		f.sealedBufs.Put(bp)
+		return sealedFetch{}, err
 	}
+	return sealedFetch{views: views, soff: soff, buf: bp}, nil
+}
+
+// openFetched opens the segments sf holds into p, plaintext bytes [lo,
+// lo+len(p)) of sealed stored chunk c, and recycles sf's buffer.
+func (f *FS) openFetched(sf sealedFetch, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
+	defer f.sealedBufs.Put(sf.buf)
+	sl := int64(c.Extent.Length)
 	// When p is exactly the segments' plaintext (a read aligned on
 	// segments, as the kernel's are), they are opened straight into p.
 	var dst []byte
-	if seg := int64(seal.SegmentSize); lo%seg == 0 && soff/(seg+seal.TagSize)*seg == lo {
+	if seg := int64(seal.SegmentSize); lo%seg == 0 && sf.soff/(seg+seal.TagSize)*seg == lo {
 		if pl, perr := seal.PlainSize(sl); perr == nil && (int64(len(p))%seg == 0 || lo+int64(len(p)) == pl) {
 			dst = p[:0]
 		}
 	}
-	plain, poff, err := f.openViews(dst, c.Extent.Key, sl, soff, views)
+	plain, poff, err := f.openViews(dst, c.Extent.Key, sl, sf.soff, sf.views)
 	if err != nil {
 		f.log.Error("encrypted chunk failed authentication: its blob matches its ID, so the extent or its key is wrong (tampered index, or a chunk moved)",
 			"ino", ino, "chunk", ci, "blob", c.Extent.Blob.String(), "err", err)

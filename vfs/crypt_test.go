@@ -317,3 +317,51 @@ func TestCryptSequentialAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestCryptAheadReordered: 1 MiB reads through one handle in the order
+// the kernel's read-ahead may send them (pairs swapped), across chunk
+// boundaries, return the file, and every read after the first finds its
+// piece already opened or under way, including the first pieces of the
+// next chunk.
+func TestCryptAheadReordered(t *testing.T) {
+	const chunk = 3 << 20
+	e := newCryptEnvChunk(t, true, chunk)
+	want := randBytes(3*chunk+5000, 22)
+	a := e.create("f", want)
+	e.sync()
+	h, err := e.fs.Open(ctxb, a.Ino, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Release(ctxb)
+	const step = 1 << 20
+	var offs []int
+	for off := 0; off < len(want); off += step {
+		offs = append(offs, off)
+	}
+	for i := 1; i+1 < len(offs); i += 2 {
+		offs[i], offs[i+1] = offs[i+1], offs[i]
+	}
+	got := make([]byte, len(want))
+	for i, off := range offs {
+		ci, lo := uint64(off/chunk), int64(off%chunk)
+		if i > 0 {
+			h.rmu.Lock()
+			found := false
+			for _, x := range h.ahead {
+				found = found || x.ci == ci && x.start <= lo && lo < x.start+x.n
+			}
+			h.rmu.Unlock()
+			if !found {
+				t.Errorf("read %d at %d (chunk %d, %d): not opened ahead", i, off, ci, lo)
+			}
+		}
+		n, err := h.ReadAt(ctxb, got[off:min(off+step, len(got))], int64(off))
+		if err != nil || n != min(step, len(want)-off) {
+			t.Fatalf("read at %d: %d, %v", off, n, err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("reordered sequential read differs")
+	}
+}

@@ -13,7 +13,7 @@
 // goes through FUSE. Its ratios are printed too. (Before 2026-11-30 the
 // "loopback FUSE" column was the passthrough one.)
 //
-// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss|busy] [-rounds N]
+// usage: go run ./tests/benchmount [-dir D] [-size 1G] [-copy 4G] [-only read|small|rss|busy|crypt] [-cold-only] [-rounds N]
 //
 // The figures that swing most on a shared machine (cold sequential read,
 // creating 2000 small files) are measured -rounds times (5 by default),
@@ -44,6 +44,10 @@
 // plaintext one (--encrypt=false) in the same run: sequential write,
 // upload, cold sequential read and small-file creation, and prints what
 // encryption costs in each (target: at most 10%). make bench-crypt runs it.
+// With -cold-only it measures only the write, the upload and the cold
+// read. BENCHMOUNT_CPUPROFILE=DIR makes every walrusfs mount write a CPU
+// profile of its daemon to DIR (<target>-<mount number>.prof; in -only
+// crypt, mount 1 is the write and upload, each later one a cold read).
 //
 // -only read measures only the sequential write and the cold sequential
 // read (no small files, no random reads, no RSS run), for quick
@@ -79,6 +83,7 @@ func main() {
 	copySize := flag.Int64("copy", 4<<30, "bytes copied into walrusfs while its peak RSS is sampled")
 	only := flag.String("only", "", `"read": measure only the sequential write and the cold sequential read; "small": only the small-file creation and the stat run; "rss": only the peak RSS run; "busy": only the responsiveness while uploading`)
 	rounds := flag.Int("rounds", 5, "interleaved rounds of the cold sequential read and of the small-file creation (the table shows medians)")
+	coldOnly := flag.Bool("cold-only", false, "with -only crypt: measure only the write, the upload and the cold sequential read")
 	flag.Int("reads", 0, "deprecated: use -rounds")
 	flag.Parse()
 	if *only != "" && *only != "read" && *only != "small" && *only != "rss" && *only != "busy" && *only != "crypt" {
@@ -116,7 +121,11 @@ func main() {
 		for _, t := range targets {
 			t.mount()
 		}
-		results := measure(targets, *size, max(*rounds, 1), *only)
+		mode := *only
+		if *coldOnly {
+			mode = "read"
+		}
+		results := measure(targets, *size, max(*rounds, 1), mode)
 		for _, t := range targets {
 			t.unmount()
 		}
@@ -227,9 +236,16 @@ func newWalrusfs(work, bin, name string, flags ...string) *target {
 	mnt := filepath.Join(work, "walrusfs")
 	t := &target{name: name, root: mnt}
 	var cmd *exec.Cmd
+	mounts := 0
 	t.mount = func() {
 		check(os.MkdirAll(mnt, 0o755))
 		args := append(append([]string{"mount", "--data-dir", data}, flags...), mnt)
+		if dir := os.Getenv("BENCHMOUNT_CPUPROFILE"); dir != "" {
+			// One CPU profile of the daemon per mount, for go tool pprof.
+			mounts++
+			prof := filepath.Join(dir, fmt.Sprintf("%s-%d.prof", strings.ReplaceAll(name, " ", "-"), mounts))
+			args = append([]string{args[0], "--cpuprofile", prof}, args[1:]...)
+		}
 		cmd = exec.Command(filepath.Join(bin, "walrusfs"), args...)
 		cmd.Stderr, _ = os.OpenFile(filepath.Join(work, "walrusfs.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		check(cmd.Start())
