@@ -207,6 +207,9 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		}
 		opts.Tree.Label, opts.Tree.Check = chain.label, chain.check
 	}
+	if opts.Tree != nil {
+		opts.Tree.Background = commitQuiet(cfg) > 0
+	}
 	f, err = vfs.New(ctx, idx, ds.store, opts)
 	if err != nil {
 		return err
@@ -233,13 +236,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	}
 	var commits *committer
 	if opts.Tree != nil {
-		quiet := cfg.CommitQuiet
-		if quiet == 0 {
-			quiet = DefaultCommitQuiet
-			if w := cfg.Walrus; w != nil && w.Client != nil && w.Publisher == "" {
-				quiet = DefaultCommitQuietWalrus
-			}
-		}
+		quiet := commitQuiet(cfg)
 		commits = newCommitter(f, idx, quiet, log.With("component", "tree"))
 		cctx, stopCommits := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -348,4 +345,16 @@ func closeLog(log *slog.Logger, what string, fn func() error) {
 	if err := fn(); err != nil {
 		log.Error("closing "+what, "err", err)
 	}
+}
+
+// commitQuiet is the quiet period before a background commit (negative:
+// none).
+func commitQuiet(cfg DaemonConfig) time.Duration {
+	if cfg.CommitQuiet != 0 {
+		return cfg.CommitQuiet
+	}
+	if w := cfg.Walrus; w != nil && w.Client != nil && w.Publisher == "" {
+		return DefaultCommitQuietWalrus
+	}
+	return DefaultCommitQuiet
 }

@@ -33,6 +33,9 @@ import (
 //	walrusfs.volume  the volume ID (32 hex digits)
 //	walrusfs.seq     the commit's sequence number
 //	walrusfs.commit  where the sealed commit record is in the blob: "off+len"
+//	walrusfs.nodes   where the commit's new directory nodes start: 0 in a
+//	                 blob of its own, after the files of a pack that
+//	                 carries the commit
 //	walrusfs.key     the wallet's wrapping of the volume key (standard
 //	                 base64 of keys/wallet.age: only the wallet opens it)
 //	walrusfs.writer  the data directory that wrote it (16 random hex digits)
@@ -57,6 +60,7 @@ const (
 	AttrVolume = "walrusfs.volume"
 	AttrSeq    = "walrusfs.seq"
 	AttrCommit = "walrusfs.commit"
+	AttrNodes  = "walrusfs.nodes"
 	AttrKey    = "walrusfs.key"
 	AttrWriter = "walrusfs.writer"
 	AttrActive = "walrusfs.active"
@@ -223,8 +227,9 @@ func newChainTree(dataDir string, direct *directwrite.Store, volume [16]byte, la
 }
 
 // label is vfs.TreeOptions.Label.
-func (t *chainTree) label(c tree.Commit, off, n uint64) map[string]string {
+func (t *chainTree) label(c tree.Commit, nodes, off, n uint64) map[string]string {
 	a := map[string]string{
+		AttrNodes:  strconv.FormatUint(nodes, 10),
 		AttrVolume: hex.EncodeToString(t.volume[:]),
 		AttrSeq:    strconv.FormatUint(c.Seq, 10),
 		AttrCommit: fmt.Sprintf("%d+%d", off, n),

@@ -98,14 +98,15 @@ func TestDevnetRenewAndDelete(t *testing.T) {
 	if reserves == 0 {
 		t.Fatal("no reserve_space call counted for the first uploads")
 	}
-	writeRandomFile(t, filepath.Join(mnt, "photo2.jpg"), 200_001, 3)
+	// A smaller photo: its pack, with the tree's commit in it, fits in the
+	// freed Storage (split from it).
+	writeRandomFile(t, filepath.Join(mnt, "photo2.jpg"), 150_000, 3)
 	walrusfs(t, "sync", "--data-dir", data)
 	if st, err := c.OwnedStorage(ctx, dn.Layout.Address); err != nil || slices.ContainsFunc(st, func(s sui.Storage) bool { return s.Size == freed }) {
 		t.Fatalf("the freed Storage of %d bytes was not reused: %+v %v", freed, st, err)
 	}
-	// The photo's pack reused the freed Storage; the tree's new commit
-	// blob may need one reservation, when no Storage of an older commit
-	// fits it.
+	// The photo's pack reused the freed Storage; a commit stored by
+	// itself may need one reservation, when no freed Storage fits it.
 	if _, after := dn.Chain.CallStats("system", "reserve_space"); after-reserves > 1 {
 		t.Fatalf("%d reserve_space calls for a blob that fits the freed Storage and a commit", after-reserves)
 	}
@@ -185,10 +186,10 @@ func TestDevnetRenewWithoutWAL(t *testing.T) {
 	needFUSE(t)
 	dn := startDevnet(t)
 	base := t.TempDir()
-	// Enough for the first purchase of one small pack and the blob of the
-	// tree's commit (2 units each: 4 epochs of storage and the write fee,
-	// 120,000 FROST), not for their renewal.
-	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), wallet.Ed25519, 10_000_000_000, 260_000)
+	// Enough for the first purchase of one small pack, which carries the
+	// tree's commit too (2 units: 4 epochs of storage and the write fee,
+	// 120,000 FROST), not for its renewal.
+	conf, _, err := dn.NewWallet(filepath.Join(base, "wallet"), wallet.Ed25519, 10_000_000_000, 150_000)
 	if err != nil {
 		t.Fatal(err)
 	}

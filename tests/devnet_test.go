@@ -100,8 +100,10 @@ func suiClient(t *testing.T, dn *devnet.Devnet) *sui.Client {
 	return c
 }
 
-// ownedDataBlobs lists the Blob objects of addr that hold files: those
-// that carry a commit of a tree (attribute walrusfs.volume) are left out.
+// ownedDataBlobs lists the Blob objects of addr that hold files: the
+// blobs of a tree's commits stored by themselves (attributes
+// walrusfs.volume, and walrusfs.nodes 0) are left out; a pack that
+// carries a commit holds files and is listed.
 func ownedDataBlobs(ctx context.Context, c *sui.Client, addr string) ([]sui.Blob, error) {
 	all, err := c.OwnedBlobsWithAttributes(ctx, addr)
 	if err != nil {
@@ -109,7 +111,7 @@ func ownedDataBlobs(ctx context.Context, c *sui.Client, addr string) ([]sui.Blob
 	}
 	var out []sui.Blob
 	for _, b := range all {
-		if b.Attributes[wfsdaemon.AttrVolume] == "" {
+		if b.Attributes[wfsdaemon.AttrVolume] == "" || b.Attributes[wfsdaemon.AttrNodes] != "0" {
 			out = append(out, b.Blob)
 		}
 	}

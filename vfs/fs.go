@@ -156,6 +156,9 @@ type FS struct {
 	// treeHeld is the set of blobs the kept commits of the tree name
 	// (treecommit.go): the collector leaves them.
 	treeHeld atomic.Pointer[map[blobid.ID]bool]
+	// commitWanted counts the CommitTree calls in progress: a pack
+	// stored meanwhile may carry the commit (rideCommit).
+	commitWanted atomic.Int32
 
 	// forget and epochs are the store's optional interfaces (found with
 	// blobstore.As), nil if it has none: the collector forgets instead of

@@ -218,11 +218,18 @@ func (p *packer) flush(batch []packItem) {
 // sealed files batch are at exts (blob IDs unset) and which is base bytes
 // long: on an encrypted mount that writes its tree, when nothing else
 // waits for an upload (the commit names only what is stored, and these
-// files, stored with it). On success it returns with treeMu held (the
+// files, stored with it), and when commits may be made in the background
+// or CommitTree waits for one. On success it returns with treeMu held (the
 // caller unlocks it once the commit is recorded); otherwise nil, and the
 // tree is committed later as usual.
 func (f *FS) rideCommit(ctx context.Context, batch []packItem, exts []index.Extent, base uint64) *pendingCommit {
-	if f.opt.Tree == nil || f.opt.Crypt == nil || f.opt.ReadOnly || !f.treeMu.TryLock() {
+	if f.opt.Tree == nil || f.opt.Crypt == nil || f.opt.ReadOnly {
+		return nil
+	}
+	if !f.opt.Tree.Background && f.commitWanted.Load() == 0 {
+		return nil // commits only when asked for
+	}
+	if !f.treeMu.TryLock() {
 		return nil
 	}
 	pending := make(map[uint64]treebuild.PendingFile, len(batch))

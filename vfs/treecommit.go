@@ -39,8 +39,14 @@ type TreeOptions struct {
 	// Label, if set, returns the public attributes to set on the blob
 	// that holds commit c (its sealed record: n bytes at off), on back
 	// ends that can (blobstore.Attributer): they let the owner find the
-	// latest commit from the chain alone.
-	Label func(c tree.Commit, off, n uint64) map[string]string
+	// latest commit from the chain alone. nodes is where the commit's
+	// new nodes start in the blob (0 for a blob of its own; after the
+	// files of a pack that carries it).
+	Label func(c tree.Commit, nodes, off, n uint64) map[string]string
+	// Background allows commits without a caller waiting for one: with
+	// the last pack of a burst of uploads (rideCommit). Without it a pack
+	// carries a commit only while CommitTree waits for it.
+	Background bool
 	// Check, if set, is called before a commit with sequence number seq
 	// is written. An error stops it (another machine has written a later
 	// commit of the volume: two writers would fork the tree). A non-nil
@@ -335,6 +341,8 @@ func (f *FS) CommitTree(ctx context.Context) (TreeCommit, error) {
 	if f.opt.Tree == nil || f.opt.Crypt == nil {
 		return TreeCommit{}, ErrNoTree
 	}
+	f.commitWanted.Add(1)
+	defer f.commitWanted.Add(-1)
 	for attempt := 0; ; attempt++ {
 		// Not under treeMu: the last pack that Sync stores may carry
 		// the commit itself (rideCommit).
@@ -378,7 +386,7 @@ func (f *FS) commitAttrs(pc *pendingCommit) map[string]string {
 		return nil
 	}
 	l := pc.recordLoc()
-	return f.opt.Tree.Label(pc.c, l.Off, l.Len)
+	return f.opt.Tree.Label(pc.c, pc.base, l.Off, l.Len)
 }
 
 // prepareCommit builds a commit of the index as it is, its nodes to be
