@@ -9,7 +9,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 
 MOUNTPOINT  ?= $(CURDIR)/walrus
 
-.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-crypt bench-devnet bench-tree clean
+.PHONY: all build run test lint unit crosscheck bench bench-encoding bench-blobstore bench-mount bench-crypt bench-tree bench-share bench-devnet clean
 
 all: build
 
@@ -69,6 +69,9 @@ bench-devnet:
 FILES ?= 100000
 bench-tree:
 	$(GO) run ./tests/benchtree -files $(FILES)
+
+bench-share: build
+	scripts/bench-share.sh
 
 clean:
 	rm -rf bin .cache
