@@ -272,25 +272,11 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		defer func() { stopWatch(); <-done }()
 	}
 
-	server, err := fs.Mount(cfg.Mountpoint, f, &fs.MountOptions{Debug: cfg.Debug, FsName: cfg.DataDir})
+	unmounted, stopMount, err := serveMount(log, cfg.Mountpoint, f, &fs.MountOptions{Debug: cfg.Debug, FsName: cfg.DataDir})
 	if err != nil {
 		return err
 	}
-	unmounted := make(chan struct{})
-	go func() { server.Wait(); close(unmounted) }()
-	defer func() {
-		select {
-		case <-unmounted:
-			return
-		default:
-		}
-		unmount(log, cfg.Mountpoint, server.Unmount)
-		select {
-		case <-unmounted:
-		case <-time.After(5 * time.Second):
-			log.Warn("mount still in use after a lazy unmount; stopping anyway")
-		}
-	}()
+	defer stopMount()
 
 	sock := filepath.Join(cfg.DataDir, control.SocketName)
 	_ = os.Remove(sock) // stale: we hold the index lock, so no daemon owns it
@@ -323,6 +309,31 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		log.Info("unmounted from outside")
 	}
 	return nil
+}
+
+// serveMount mounts f at mountpoint and serves it. unmounted is closed
+// when the mount goes (from outside, or by stop); stop unmounts it unless
+// it is gone already, retrying, then lazily.
+func serveMount(log *slog.Logger, mountpoint string, f *vfs.FS, o *fs.MountOptions) (unmounted <-chan struct{}, stop func(), err error) {
+	server, err := fs.Mount(mountpoint, f, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan struct{})
+	go func() { server.Wait(); close(done) }()
+	return done, func() {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		unmount(log, mountpoint, server.Unmount)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			log.Warn("mount still in use after a lazy unmount; stopping anyway")
+		}
+	}, nil
 }
 
 // unmount unmounts, retrying while the mount is busy, then detaches it

@@ -156,25 +156,11 @@ func RunReadOnly(ctx context.Context, cfg ReadOnlyConfig) (err error) {
 	}
 	defer func() { closeLog(log, "file system", func() error { return f.Close(time.Second) }) }()
 
-	server, err := fs.Mount(cfg.Mountpoint, f, &fs.MountOptions{Debug: cfg.Debug, FsName: dir})
+	unmounted, stopMount, err := serveMount(log, cfg.Mountpoint, f, &fs.MountOptions{Debug: cfg.Debug, FsName: dir})
 	if err != nil {
 		return err
 	}
-	unmounted := make(chan struct{})
-	go func() { server.Wait(); close(unmounted) }()
-	defer func() {
-		select {
-		case <-unmounted:
-			return
-		default:
-		}
-		unmount(log, cfg.Mountpoint, server.Unmount)
-		select {
-		case <-unmounted:
-		case <-time.After(5 * time.Second):
-			log.Warn("mount still in use after a lazy unmount; stopping anyway")
-		}
-	}()
+	defer stopMount()
 
 	// The control socket in the ephemeral directory (the mount's source
 	// in the mount table) lets walrusfs umount and status find it.

@@ -289,6 +289,28 @@ func parallel[S any](workers, n int, yield func() error, newState func() S, fn f
 func batchFor(ss, target int) int { return max(1, target/ss) }
 
 // rowPhase computes the F row-repair symbols of each of the P source rows.
+// fillColumns lays out, for each primary row, the symbols of columns
+// [c0, c0+bc) into src (the columns past n stay zero): source symbols for
+// the first S columns, then the rows' repair symbols.
+func (j *encodeJob) fillColumns(l layout, src [][]byte, c0, bc int) {
+	p := j.e.p
+	n, ss := p.N, j.ss
+	for r := range p.P {
+		l.clearPadding(src[r])
+		for c := c0; c < c0+bc; c++ {
+			var sym []byte
+			switch {
+			case c < p.S:
+				sym = j.symbol(r, c)
+			case c < n:
+				off := (r*p.F + c - p.S) * ss
+				sym = j.repair[off : off+ss]
+			}
+			l.put(src[r], c-c0, sym)
+		}
+	}
+}
+
 func (j *encodeJob) rowPhase() error {
 	p, ss := j.e.p, j.ss
 	if len(j.repair) != p.P*p.F*ss {
@@ -399,20 +421,7 @@ func (j *encodeJob) columnPhase(hash, emitSecondary bool, keepLo, keepHi int) er
 		c1 := min(c0+bc, n)
 		w := c1 - c0
 		l := st.l
-		for r := range p.P {
-			l.clearPadding(st.src[r])
-			for c := c0; c < c0+bc; c++ {
-				var sym []byte
-				switch {
-				case c < p.S:
-					sym = j.symbol(r, c)
-				case c < n:
-					off := (r*p.F + c - p.S) * ss
-					sym = j.repair[off : off+ss]
-				}
-				l.put(st.src[r], c-c0, sym)
-			}
-		}
+		j.fillColumns(l, st.src, c0, bc)
 		if err := j.e.cols.encode(st.src, st.out, st.sc); err != nil {
 			return fmt.Errorf("encoding: column code: %w", err)
 		}

@@ -183,20 +183,7 @@ func (j *encodeJob) hashPhase(h *SourceHashes) error {
 		c1 := min(c0+bc, n)
 		w := c1 - c0
 		l := st.l
-		for r := range p.P {
-			l.clearPadding(st.src[r])
-			for c := c0; c < c0+bc; c++ {
-				var sym []byte
-				switch {
-				case c < p.S:
-					sym = j.symbol(r, c)
-				case c < n:
-					off := (r*p.F + c - p.S) * ss
-					sym = j.repair[off : off+ss]
-				}
-				l.put(st.src[r], c-c0, sym)
-			}
-		}
+		j.fillColumns(l, st.src, c0, bc)
 		if err := j.e.cols.encode(st.src, st.out, st.sc); err != nil {
 			return fmt.Errorf("encoding: column code: %w", err)
 		}
