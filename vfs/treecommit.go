@@ -101,6 +101,8 @@ type dirRecord struct {
 // plaintext mount).
 var ErrNoTree = errors.New("this mount does not write its tree to the network (it is not encrypted)")
 
+// loadTreeState reads the state file. It is replaced atomically, so a
+// reader needs no lock; a change (read, modify, write) holds treeMu.
 func (f *FS) loadTreeState() (*treeState, error) {
 	st := &treeState{Dirs: map[uint64]dirRecord{}}
 	b, err := os.ReadFile(f.opt.Tree.StatePath)
@@ -139,8 +141,6 @@ func (f *FS) LastTreeCommit() (TreeCommit, bool, error) {
 	if f.opt.Tree == nil {
 		return TreeCommit{}, false, ErrNoTree
 	}
-	f.treeMu.Lock()
-	defer f.treeMu.Unlock()
 	st, err := f.loadTreeState()
 	if err != nil || len(st.Commits) == 0 {
 		return TreeCommit{}, false, err
@@ -156,8 +156,6 @@ func (f *FS) TreeBlobs() ([]blobid.ID, error) {
 	if f.opt.Tree == nil {
 		return nil, nil
 	}
-	f.treeMu.Lock()
-	defer f.treeMu.Unlock()
 	st, err := f.loadTreeState()
 	if err != nil {
 		return nil, err
@@ -259,8 +257,6 @@ func (f *FS) Snapshots() ([]TreeCommit, Retention, error) {
 	if f.opt.Tree == nil {
 		return nil, Retention{}, ErrNoTree
 	}
-	f.treeMu.Lock()
-	defer f.treeMu.Unlock()
 	st, err := f.loadTreeState()
 	if err != nil {
 		return nil, Retention{}, err
