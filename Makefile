@@ -38,6 +38,8 @@ unit:
 	# The end-to-end tests build and run the walrusfs binary, which go test's
 	# result cache does not see: never reuse a cached result.
 	$(GO) test -race -count=1 -timeout 30m ./tests/
+	# The patched copy of klauspost/reedsolomon (third_party/reedsolomon/PATCHES.md).
+	cd third_party/reedsolomon && $(GO) test -short -count=1 .
 	# The n = 1000 oracle vectors are skipped under -race (too slow there).
 	$(GO) test -count=1 -run 'TestVectors|TestDocVectors|TestShardRotation' ./rs2/
 
