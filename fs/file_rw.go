@@ -32,11 +32,45 @@ var (
 // ReadResultVector also skips go-fuse's splice attempt, which for a
 // plain buffer costs a pipe resize that fails for 1 MiB replies.
 func (fh *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	segs, _, err := fh.h.ReadVec(ctx, dest, off)
+	segs, _, release, err := fh.h.ReadVec(ctx, dest, off)
 	if err != nil {
 		return nil, fh.n.errno("read", err)
 	}
-	return fuse.ReadResultVector(segs), 0
+	return &readReply{segs: segs, release: release}, 0
+}
+
+// readReply is a read's answer: fuse.ReadResultVector's writev of the
+// segments, and then, once they are sent (Done), their release (some are
+// views of buffers that are recycled).
+type readReply struct {
+	segs    [][]byte
+	release func()
+}
+
+func (r *readReply) Size() int {
+	n := 0
+	for _, s := range r.segs {
+		n += len(s)
+	}
+	return n
+}
+
+func (r *readReply) Bytes(buf []byte) ([]byte, fuse.Status) {
+	buf = buf[:0]
+	for _, s := range r.segs {
+		buf = append(buf, s...)
+	}
+	return buf, fuse.OK
+}
+
+// Slices makes go-fuse write the reply with writev, without a copy.
+func (r *readReply) Slices() ([][]byte, fuse.Status) { return r.segs, fuse.OK }
+
+func (r *readReply) Done() {
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
 }
 
 // Write stores data at off in the staging file.

@@ -120,12 +120,20 @@ func (h *Handle) ReadAt(ctx context.Context, p []byte, off int64) (int, error) {
 
 // ReadVec is ReadAt without the last copy: the n bytes read are the
 // concatenation of segs, each either the part of p at its place or a
-// read-only view of a block in the read cache's memory.
-func (h *Handle) ReadVec(ctx context.Context, p []byte, off int64) (segs [][]byte, n int, err error) {
+// read-only view of a block in the read cache's memory or of plaintext
+// opened ahead. The views stay valid until release is called (once, when
+// they have been used; never nil).
+func (h *Handle) ReadVec(ctx context.Context, p []byte, off int64) (segs [][]byte, n int, release func(), err error) {
 	if !h.read {
-		return nil, 0, fmt.Errorf("read on a write-only handle: %w", ErrBadHandle)
+		return nil, 0, func() {}, fmt.Errorf("read on a write-only handle: %w", ErrBadHandle)
 	}
-	return h.f.readVec(ctx, h, p, off)
+	refs := &viewRefs{h: h}
+	segs, n, err = h.f.readVec(ctx, h, p, off, refs)
+	if err != nil {
+		refs.release()
+		return nil, 0, func() {}, err
+	}
+	return segs, n, refs.release, nil
 }
 
 // WriteAt writes p at off (the kernel resolves O_APPEND offsets).
@@ -199,6 +207,9 @@ func (h *Handle) Release(ctx context.Context) {
 	if h.rd != nil {
 		_ = h.rd.Close()
 		h.rd = nil
+	}
+	for _, a := range h.ahead {
+		h.unrefPieceLocked(a)
 	}
 	h.ahead, h.aheadLast = nil, nil
 	h.rmu.Unlock()

@@ -14,7 +14,9 @@ import (
 // before the end of the file. Dirty and staged chunks come from the
 // staging file, stored chunks from the cache (or store), holes are zeros.
 func (f *FS) readAt(ctx context.Context, h *Handle, p []byte, off int64) (int, error) {
-	segs, n, err := f.readVec(ctx, h, p, off)
+	refs := &viewRefs{h: h}
+	defer refs.release()
+	segs, n, err := f.readVec(ctx, h, p, off, refs)
 	if err != nil {
 		return 0, err
 	}
@@ -25,8 +27,9 @@ func (f *FS) readAt(ctx context.Context, h *Handle, p []byte, off int64) (int, e
 // readVec is readAt without the last copy: the n bytes read are the
 // concatenation of segs, each either the part of p at its place (filled)
 // or a read-only view of a block in the cache's memory (cache.ReadVec).
-// A FUSE read reply is sent straight from them.
-func (f *FS) readVec(ctx context.Context, h *Handle, p []byte, off int64) ([][]byte, int, error) {
+// A FUSE read reply is sent straight from them. Views of recycled
+// buffers are held in refs until it is released.
+func (f *FS) readVec(ctx context.Context, h *Handle, p []byte, off int64, refs *viewRefs) ([][]byte, int, error) {
 	st := h.st
 	// The end of file must include every completed write: a short
 	// reply ends the file in the kernel (see SIZE OF AN OPEN FILE).
@@ -47,7 +50,7 @@ func (f *FS) readVec(ctx context.Context, h *Handle, p []byte, off int64) ([][]b
 		ci := uint64(pos / cs)
 		cstart := int64(ci) * cs
 		lo, hi := pos-cstart, min(cs, off+int64(len(p))-cstart)
-		if segs, err = f.readChunk(ctx, h, ci, p[pos-off:cstart+hi-off], lo, segs); err != nil {
+		if segs, err = f.readChunk(ctx, h, ci, p[pos-off:cstart+hi-off], lo, segs, refs); err != nil {
 			return nil, 0, err
 		}
 		pos = cstart + hi
@@ -58,7 +61,7 @@ func (f *FS) readVec(ctx context.Context, h *Handle, p []byte, off int64) ([][]b
 // readChunk reads the bytes of chunk ci starting at lo in the chunk, as
 // many as p holds, and appends them to segs: p filled, or views of cached
 // blocks (see readVec).
-func (f *FS) readChunk(ctx context.Context, h *Handle, ci uint64, p []byte, lo int64, segs [][]byte) ([][]byte, error) {
+func (f *FS) readChunk(ctx context.Context, h *Handle, ci uint64, p []byte, lo int64, segs [][]byte, refs *viewRefs) ([][]byte, error) {
 	st := h.st
 	st.mu.RLock()
 	cs := int64(st.chunkSize)
@@ -99,7 +102,7 @@ func (f *FS) readChunk(ctx context.Context, h *Handle, ci uint64, p []byte, lo i
 		return append(segs, p), nil
 	}
 	n := min(int64(len(p)), int64(c.Len)-lo)
-	stored, err := f.readStoredVec(ctx, h, st.ino, ci, c, p[:n], lo)
+	stored, err := f.readStoredVec(ctx, h, st.ino, ci, c, p[:n], lo, refs)
 	if err != nil {
 		return segs, err
 	}
@@ -123,7 +126,7 @@ func clearPast(p []byte, lo, valid int64) {
 // must lie within c.Len, from its blob extent. Failures are *BlobError
 // (EIO). h may be nil (no read-ahead state).
 func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) error {
-	segs, err := f.readStoredVec(ctx, h, ino, ci, c, p, lo)
+	segs, err := f.readStoredVec(ctx, h, ino, ci, c, p, lo, nil)
 	if err == nil {
 		cache.Gather(p, segs)
 	}
@@ -131,10 +134,11 @@ func (f *FS) readStored(ctx context.Context, h *Handle, ino, ci uint64, c index.
 }
 
 // readStoredVec is readStored that may answer with views of cached blocks
-// instead of filling p (see readVec).
-func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([][]byte, error) {
+// or of plaintext opened ahead (held in refs; nil: none are used) instead
+// of filling p (see readVec).
+func (f *FS) readStoredVec(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64, refs *viewRefs) ([][]byte, error) {
 	if c.Extent.Key.Sealed() {
-		v, err := f.readSealed(ctx, h, ino, ci, c, p, lo)
+		v, err := f.readSealed(ctx, h, ino, ci, c, p, lo, refs)
 		if err != nil {
 			return nil, err
 		}

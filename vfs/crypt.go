@@ -129,11 +129,12 @@ func (f *FS) sealData(data []byte) ([]byte, index.WrappedKey, error) {
 }
 
 // readSealed returns plaintext bytes [lo, lo+len(p)) of the sealed stored
-// chunk c: a read-only view of what the handle opened ahead, or p filled
-// by opening the segments now (openSealed). A sequential read also starts
-// opening what follows (crypt_ahead.go).
-func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64) ([]byte, error) {
-	if h == nil {
+// chunk c: a read-only view of what the handle opened ahead (held in refs
+// until it is released), or p filled by opening the segments now
+// (openSealed). A sequential read also starts opening what follows
+// (crypt_ahead.go).
+func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.ChunkState, p []byte, lo int64, refs *viewRefs) ([]byte, error) {
+	if h == nil || refs == nil {
 		return p, f.openSealed(ctx, nil, ino, ci, c, p, lo)
 	}
 	end := lo + int64(len(p))
@@ -160,7 +161,7 @@ func (f *FS) readSealed(ctx context.Context, h *Handle, ino, ci uint64, c index.
 	if sequential {
 		f.openAhead(ctx, h, ino, ci, c, lo, end)
 	}
-	if v, ok := h.takeAhead(ctx, ci, c.Extent, len(p), lo); ok {
+	if v, ok := h.takeAhead(ctx, ci, c.Extent, len(p), lo, refs); ok {
 		return v, nil
 	}
 	return p, f.openSealed(ctx, h, ino, ci, c, p, lo)
@@ -207,7 +208,7 @@ func (f *FS) fetchSealed(ctx context.Context, h *Handle, ino, ci uint64, c index
 	raw := c
 	raw.Extent.Key = index.WrappedKey{} // the ciphertext, as stored
 	raw.Len = c.Extent.Length
-	views, err := f.readStoredVec(ctx, h, ino, ci, raw, (*bp)[:slen], soff)
+	views, err := f.readStoredVec(ctx, h, ino, ci, raw, (*bp)[:slen], soff, nil)
 	if err != nil {
 		f.sealedBufs.Put(bp)
 		return sealedFetch{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/walrusfs/walrusfs/blobid"
 	"github.com/walrusfs/walrusfs/blobstore"
@@ -363,5 +364,84 @@ func TestCryptAheadReordered(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatal("reordered sequential read differs")
+	}
+}
+
+// TestCryptAheadRecycled: a reply that is a view of a piece opened ahead
+// keeps its bytes while it is held, however far the reader moves on and
+// however many pieces are recycled meanwhile; once every reply is
+// released and the handle closed, every piece's buffer has gone back to
+// the pool.
+func TestCryptAheadRecycled(t *testing.T) {
+	const chunk = 3 << 20
+	e := newCryptEnvChunk(t, true, chunk)
+	want := randBytes(4*chunk+12345, 23)
+	a := e.create("f", want)
+	e.sync()
+	h, err := e.fs.Open(ctxb, a.Ino, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const step = 1 << 20
+	type held struct {
+		off     int
+		segs    [][]byte
+		release func()
+	}
+	var holds []held
+	seen := map[*sealedAhead]bool{}
+	check := func(x held) {
+		t.Helper()
+		var got []byte
+		for _, s := range x.segs {
+			got = append(got, s...)
+		}
+		if !bytes.Equal(got, want[x.off:x.off+len(got)]) || len(got) != min(step, len(want)-x.off) {
+			t.Fatalf("reply at %d changed while held (%d bytes)", x.off, len(got))
+		}
+	}
+	for off := 0; off < len(want); off += step {
+		segs, _, release, err := h.ReadVec(ctxb, make([]byte, step), int64(off))
+		if err != nil {
+			t.Fatalf("read at %d: %v", off, err)
+		}
+		x := held{off, segs, release}
+		check(x)
+		h.rmu.Lock()
+		for _, p := range h.ahead {
+			seen[p] = true
+		}
+		h.rmu.Unlock()
+		// Hold every third reply to the end; release the others at once.
+		if off/step%3 == 0 {
+			holds = append(holds, x)
+		} else {
+			release()
+		}
+	}
+	for _, x := range holds {
+		check(x)
+		x.release()
+	}
+	h.Release(ctxb)
+	// The goroutines opening the last pieces drop their references
+	// when they finish.
+	deadline := time.Now().Add(10 * time.Second)
+	for p := range seen {
+		for {
+			h.rmu.Lock()
+			refs, buf := p.refs, p.buf
+			h.rmu.Unlock()
+			if refs == 0 && buf == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("piece at %d of chunk %d: %d references left", p.start, p.ci, refs)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if len(seen) < 8 {
+		t.Fatalf("only %d pieces opened ahead", len(seen))
 	}
 }

@@ -169,7 +169,10 @@ type FS struct {
 	sizes blobSizes // memo of blob sizes for the cache
 	// sealedBufs recycles the ciphertext buffers of sealed reads.
 	sealedBufs sync.Pool
-	up         *uploader
+	// pieceBufs recycles the plaintext buffers of pieces opened ahead
+	// (crypt_ahead.go).
+	pieceBufs sync.Pool
+	up        *uploader
 }
 
 // New builds an FS over idx and store. It prepares the staging directory,
