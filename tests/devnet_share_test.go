@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/walrusfs/walrusfs/devnet"
-	"github.com/walrusfs/walrusfs/internal/syncbuf"
 	"github.com/walrusfs/walrusfs/seal"
 	"github.com/walrusfs/walrusfs/tree"
 )
@@ -23,31 +22,7 @@ import (
 // on mnt and waits until it serves, like mount.
 func mountRO(t *testing.T, mnt string, args ...string) *daemon {
 	t.Helper()
-	if err := os.MkdirAll(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	d := &daemon{t: t, mnt: mnt, log: &syncbuf.Buffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, append(append([]string{"mount"}, args...), mnt)...)
-	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.done <- d.cmd.Wait() }()
-	t.Cleanup(func() { d.cleanup() })
-	deadline := time.Now().Add(2 * time.Minute)
-	for !isMounted(mnt) || !strings.Contains(d.log.String(), "msg=mounted") {
-		select {
-		case err := <-d.done:
-			d.done <- err
-			t.Fatalf("walrusfs mount %s exited early: %v\n%s", strings.Join(args, " "), err, d.log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mount did not appear within 2 minutes\n%s", d.log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return d
+	return startDaemon(t, "", mnt, args, 2*time.Minute)
 }
 
 // mountROFails runs walrusfs mount args on a fresh mountpoint and wants it

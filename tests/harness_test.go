@@ -92,13 +92,19 @@ func walrusfs(t *testing.T, args ...string) string {
 // Cleanup unmounts even when the test fails.
 func mount(t *testing.T, dataDir, mnt string, extra ...string) *daemon {
 	t.Helper()
+	return startDaemon(t, dataDir, mnt, append([]string{"--data-dir", dataDir}, extra...), 60*time.Second)
+}
+
+// startDaemon runs `walrusfs mount args... mnt` (dataDir is only
+// recorded) and waits up to wait until the mount is live. Cleanup
+// unmounts even when the test fails.
+func startDaemon(t *testing.T, dataDir, mnt string, args []string, wait time.Duration) *daemon {
+	t.Helper()
 	if err := os.MkdirAll(mnt, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"mount", "--data-dir", dataDir}, extra...)
-	args = append(args, mnt)
 	d := &daemon{t: t, dataDir: dataDir, mnt: mnt, log: &syncbuf.Buffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(binary, args...)
+	d.cmd = exec.Command(binary, append(append([]string{"mount"}, args...), mnt)...)
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
@@ -108,16 +114,16 @@ func mount(t *testing.T, dataDir, mnt string, extra ...string) *daemon {
 	t.Cleanup(func() { d.cleanup() })
 	// The daemon logs "mounted" once it serves the mount: a mount being
 	// there is not enough (it may be the dead one of a killed daemon).
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(wait)
 	for !isMounted(mnt) || !strings.Contains(d.log.String(), "msg=mounted") {
 		select {
 		case err := <-d.done:
 			d.done <- err
-			t.Fatalf("walrusfs mount exited early: %v\n%s", err, d.log)
+			t.Fatalf("walrusfs mount %s exited early: %v\n%s", strings.Join(args, " "), err, d.log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("mount did not appear within 60s\n%s", d.log)
+			t.Fatalf("mount did not appear within %v\n%s", wait, d.log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -341,11 +341,14 @@ func measure(all []*target, size int64, rounds int, only string) map[string]map[
 		for _, t := range rotated(targets, round) {
 			coldOf(t, bigOf(t))
 			quiesceAll(all)
+			cpu0 := busyCPU()
 			start := time.Now()
 			readAll(bigOf(t))
 			v := mbps(size, time.Since(start))
-			fmt.Fprintf(os.Stderr, "round %d: %s: cold seq read %.1f MB/s\n", round+1, t.name, v)
+			cpu := (busyCPU() - cpu0) / (float64(size) / (1 << 30))
+			fmt.Fprintf(os.Stderr, "round %d: %s: cold seq read %.1f MB/s, %.2f CPU s/GiB\n", round+1, t.name, v, cpu)
 			samples[t.name][coldKey] = append(samples[t.name][coldKey], v)
+			samples[t.name][coldCPUKey] = append(samples[t.name][coldCPUKey], cpu)
 		}
 	}
 	if only != "read" {
@@ -514,10 +517,10 @@ func reportCrypt(res map[string]map[string]float64, size int64, rounds int) {
 	fmt.Printf("encryption benchmark, %s, %d MiB file, host cores %d, medians of %d interleaved rounds for cold seq read and create\n",
 		time.Now().Format(time.DateOnly), size>>20, numCPU(), rounds)
 	fmt.Printf("%-26s %14s %14s %16s\n", "", "encrypted", "plaintext", "cost of encryption")
-	for _, k := range []string{"seq write+fsync MB/s", "upload after write MB/s", coldKey, "create 2000 4K files s"} {
+	for _, k := range []string{"seq write+fsync MB/s", "upload after write MB/s", coldKey, coldCPUKey, "create 2000 4K files s"} {
 		enc, plain := res["walrusfs"][k], res[plaintextName][k]
 		cost := plain/enc - 1 // MB/s: higher is better
-		if strings.HasSuffix(k, " s") {
+		if strings.HasSuffix(k, " s") || k == coldCPUKey {
 			cost = enc/plain - 1 // seconds: lower is better
 		}
 		fmt.Printf("%-26s %14.3f %14.3f %15.1f%%\n", k, enc, plain, 100*cost)
@@ -541,6 +544,36 @@ const closeModeName = "walrusfs close"
 // fullCacheName is the walrusfs target whose cache is always full (it
 // holds half the file and is kept between rounds).
 const fullCacheName = "walrusfs full"
+
+// coldCPUKey names the CPU time the whole machine spent on a cold
+// sequential read (every process and the kernel: the daemon, its storage
+// nodes and the reader), per GiB read.
+const coldCPUKey = "cold seq read CPU s/GiB"
+
+// busyCPU returns the CPU seconds the machine has spent busy (not idle or
+// waiting for I/O) since boot, from /proc/stat; 0 if it cannot be read.
+func busyCPU() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var busy float64
+	for i, s := range f[1:] {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0
+		}
+		if i != 3 && i != 4 && i < 8 { // user nice system [idle iowait] irq softirq steal
+			busy += v
+		}
+	}
+	return busy / 100 // USER_HZ
+}
 
 // coldKey names the cold sequential read figure.
 const coldKey = "cold seq read MB/s"
