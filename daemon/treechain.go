@@ -212,6 +212,11 @@ type chainTree struct {
 
 	mu     sync.Mutex
 	leased string // the Blob object this mount set its lease on
+	// notCommits holds the wallet's Blob objects whose attributes were
+	// read and name no volume: attributes are set when a commit blob is
+	// registered, so such a blob never becomes a commit and its attributes
+	// are not read again (latest). GUARDED_BY(mu)
+	notCommits map[string]bool
 }
 
 func newChainTree(dataDir string, direct *directwrite.Store, volume [16]byte, lastSeq func() (uint64, error), log *slog.Logger) (*chainTree, error) {
@@ -243,16 +248,52 @@ func (t *chainTree) label(c tree.Commit, nodes, off, n uint64) map[string]string
 }
 
 // latest returns the chain's latest commit of the volume, ok false if it
-// has none.
+// has none. It lists the wallet's Blob objects and reads the attributes
+// of those not known to be other blobs (notCommits): with many data
+// blobs, a commit costs the listing and the commit blobs' attributes, not
+// every blob's.
 func (t *chainTree) latest(ctx context.Context) (ChainCommit, bool, error) {
-	cs, err := ChainCommits(ctx, t.direct.Sui, t.direct.Key.Address())
+	blobs, err := t.direct.Sui.OwnedBlobs(ctx, t.direct.Key.Address())
 	if err != nil {
-		return ChainCommit{}, false, err
+		return ChainCommit{}, false, fmt.Errorf("listing the wallet's blobs: %w", err)
+	}
+	t.mu.Lock()
+	var ask []sui.Blob
+	for _, b := range blobs {
+		if !t.notCommits[b.ObjectID] {
+			ask = append(ask, b)
+		}
+	}
+	t.mu.Unlock()
+	ids := make([]string, len(ask))
+	for i, b := range ask {
+		ids[i] = b.ObjectID
+	}
+	attrs, err := t.direct.Sui.BlobsAttributes(ctx, ids)
+	if err != nil {
+		return ChainCommit{}, false, fmt.Errorf("reading the wallet's blob attributes: %w", err)
 	}
 	var last ChainCommit
 	found := false
-	for _, c := range cs {
-		if c.Volume == t.volume {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// Forget blobs the wallet no longer owns.
+	owned := make(map[string]bool, len(t.notCommits))
+	for _, b := range blobs {
+		if t.notCommits[b.ObjectID] {
+			owned[b.ObjectID] = true
+		}
+	}
+	t.notCommits = owned
+	for i, b := range ask {
+		if _, ok := attrs[i][AttrVolume]; !ok {
+			t.notCommits[b.ObjectID] = true
+			continue
+		}
+		c, ok := parseChainCommit(sui.AttributedBlob{Blob: b, Attributes: attrs[i]})
+		// Of two commits with one number (a fork), another writer's
+		// wins: check then refuses to commit over it.
+		if ok && c.Volume == t.volume && (!found || c.Seq > last.Seq || c.Seq == last.Seq && c.Writer != t.writer) {
 			last, found = c, true
 		}
 	}
