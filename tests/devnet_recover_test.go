@@ -173,12 +173,26 @@ func TestDevnetLostLaptop(t *testing.T) {
 	if err := json.Unmarshal([]byte(walrusfs(t, "renew", "--data-dir", data3, "--json")), &res); err != nil {
 		t.Fatal(err)
 	}
-	owned, err := ownedDataBlobs(context.Background(), c, dn.Layout.Address)
+	// Exactly the wallet's blobs are extended: every data blob, and the
+	// commit blobs the retention keeps (none has been dropped yet).
+	owned, err := c.OwnedBlobs(context.Background(), dn.Layout.Address)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Lost) != 0 || len(res.Renewed) < len(owned) {
-		t.Fatalf("renewal after recovery: %+v; %d data blobs owned", res, len(owned))
+	renewed := map[string]bool{}
+	for _, r := range res.Renewed {
+		if r.NewEnd <= r.OldEnd || renewed[r.BlobID] {
+			t.Fatalf("renewal after recovery: %+v", r)
+		}
+		renewed[r.BlobID] = true
+	}
+	for _, b := range owned {
+		if !renewed[b.BlobID.String()] {
+			t.Errorf("blob %s (object %s) not renewed after recovery", b.BlobID, b.ObjectID)
+		}
+	}
+	if len(res.Lost) != 0 || len(renewed) != len(owned) {
+		t.Fatalf("renewal after recovery: %+v; %d blobs owned", res, len(owned))
 	}
 	// A second recovery into the same directory is refused.
 	if out, err := exec.Command(binary, "recover", "--recovery-file", recFile, "--data-dir", data2, "--config", conf).CombinedOutput(); err == nil {
