@@ -28,8 +28,8 @@ var (
 
 // Read answers from offset off; a short result means end of file. The
 // reply is written to the kernel straight from its segments (writev): a
-// block the cache holds in memory is not copied into dest first. A
-// ReadResultVector also skips go-fuse's splice attempt, which for a
+// block the cache holds in memory is not copied into dest first. A vectored
+// reply (readReply) also skips go-fuse's splice attempt, which for a
 // plain buffer costs a pipe resize that fails for 1 MiB replies.
 func (fh *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	segs, _, release, err := fh.h.ReadVec(ctx, dest, off)
