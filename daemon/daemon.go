@@ -285,13 +285,8 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	_ = os.Chmod(sock, 0o600)
-	stopReq := make(chan struct{}, 1)
-	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, volume: vk, commits: commits, unmount: func() {
-		select {
-		case stopReq <- struct{}{}:
-		default:
-		}
-	}})
+	stop := make(stopRequests, 1)
+	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: cfg, cache: c, ds: ds, encryption: cryptDesc, volume: vk, commits: commits, unmount: stop.request})
 	defer func() {
 		_ = srv.Close()
 		_ = os.Remove(sock)
@@ -300,15 +295,33 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) (err error) {
 	if cfg.Ready != nil {
 		cfg.Ready()
 	}
+	stop.wait(ctx, unmounted, log)
+	return nil
+}
+
+// stopRequests carries an unmount asked for through the control socket to
+// the daemon waiting for its end (capacity 1).
+type stopRequests chan struct{}
+
+// request asks for an unmount; a request already pending is enough.
+func (s stopRequests) request() {
+	select {
+	case s <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns when ctx ends (a signal), an unmount is requested or the
+// mount goes from outside (unmounted closed), and logs which.
+func (s stopRequests) wait(ctx context.Context, unmounted <-chan struct{}, log *slog.Logger) {
 	select {
 	case <-ctx.Done():
 		log.Info("signal received: unmounting")
-	case <-stopReq:
+	case <-s:
 		log.Info("unmount requested")
 	case <-unmounted:
 		log.Info("unmounted from outside")
 	}
-	return nil
 }
 
 // serveMount mounts f at mountpoint and serves it. unmounted is closed

@@ -170,27 +170,15 @@ func RunReadOnly(ctx context.Context, cfg ReadOnlyConfig) (err error) {
 		return fmt.Errorf("control socket: %w", err)
 	}
 	_ = os.Chmod(sock, 0o600)
-	stopReq := make(chan struct{}, 1)
+	stop := make(stopRequests, 1)
 	ds := &daemonStore{store: cfg.Store, describe: cfg.Describe, nShards: cfg.NShards, close: func() error { return nil }}
 	srv := control.Serve(ctx, ln, &controlled{FS: f, cfg: DaemonConfig{DataDir: dir, Mountpoint: cfg.Mountpoint, CacheSize: cfg.CacheSize},
-		cache: c, ds: ds, encryption: "read-only: " + cfg.Tree.What, unmount: func() {
-			select {
-			case stopReq <- struct{}{}:
-			default:
-			}
-		}})
+		cache: c, ds: ds, encryption: "read-only: " + cfg.Tree.What, unmount: stop.request})
 	defer func() { _ = srv.Close() }()
 	log.Info("mounted", "mountpoint", cfg.Mountpoint, "read_only", cfg.Tree.What, "store", cfg.Describe)
 	if cfg.Ready != nil {
 		cfg.Ready()
 	}
-	select {
-	case <-ctx.Done():
-		log.Info("signal received: unmounting")
-	case <-stopReq:
-		log.Info("unmount requested")
-	case <-unmounted:
-		log.Info("unmounted from outside")
-	}
+	stop.wait(ctx, unmounted, log)
 	return nil
 }

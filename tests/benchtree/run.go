@@ -339,29 +339,41 @@ func rewrite(ctx context.Context, fs *vfs.FS, ino uint64, n int) error {
 	return h.Flush(ctx)
 }
 
-// readAll reads the commit at loc and every node of its tree with a new
-// reader.
-func readAll(ctx context.Context, c config, store *mem.Store, keys tree.Keys, loc tree.Loc) (readFigures, error) {
+// measureRead runs read with a fresh fetcher after a collection, and
+// fills x's time, peak heap, CPU and fetch figures.
+func measureRead(c config, store *mem.Store, x *readFigures, read func(f *fetcher) error) error {
 	runtime.GC()
 	p := watchHeap()
 	start := time.Now()
 	f := newFetcher(store, c.Latency, c.Bandwidth)
-	rd := tree.NewReader(f, nil)
-	cm, err := rd.Commit(ctx, loc, keys.Commit)
-	if err != nil {
-		return readFigures{}, err
-	}
-	x := readFigures{Name: "whole tree (commit and every node)"}
-	err = rd.Walk(ctx, cm.Root, keys.Root, func(_ string, e tree.Entry) error {
-		x.Entries++
-		if e.Type == index.TypeFile {
-			x.Files++
-		}
-		return nil
-	})
+	err := read(f)
 	x.Time = time.Since(start)
 	x.PeakHeap, x.CPU = p.stop()
 	x.Fetches, x.Fetched, x.Verify = f.stats()
+	return err
+}
+
+// countEntry counts a walked entry in x.
+func (x *readFigures) countEntry(_ string, e tree.Entry) error {
+	x.Entries++
+	if e.Type == index.TypeFile {
+		x.Files++
+	}
+	return nil
+}
+
+// readAll reads the commit at loc and every node of its tree with a new
+// reader.
+func readAll(ctx context.Context, c config, store *mem.Store, keys tree.Keys, loc tree.Loc) (readFigures, error) {
+	x := readFigures{Name: "whole tree (commit and every node)"}
+	err := measureRead(c, store, &x, func(f *fetcher) error {
+		rd := tree.NewReader(f, nil)
+		cm, err := rd.Commit(ctx, loc, keys.Commit)
+		if err != nil {
+			return err
+		}
+		return rd.Walk(ctx, cm.Root, keys.Root, x.countEntry)
+	})
 	return x, err
 }
 
@@ -372,49 +384,37 @@ func recoverAll(ctx context.Context, c config, store *mem.Store, keys tree.Keys,
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return readFigures{}, treebuild.RestoreStats{}, 0, err
 	}
-	runtime.GC()
-	p := watchHeap()
-	start := time.Now()
-	f := newFetcher(store, c.Latency, c.Bandwidth)
-	rd := tree.NewReader(f, nil)
-	cm, err := rd.Commit(ctx, loc, keys.Commit)
-	if err != nil {
-		return readFigures{}, treebuild.RestoreStats{}, 0, err
-	}
-	x, err := index.Open(filepath.Join(dir, "index.db"), nil)
-	if err != nil {
-		return readFigures{}, treebuild.RestoreStats{}, 0, err
-	}
-	st, err := treebuild.Restore(ctx, x, rd, keys, cm, crypt)
-	closeStart := time.Now()
-	if cerr := x.Close(); err == nil {
-		err = cerr
-	}
-	closing := time.Since(closeStart)
-	fig := readFigures{Name: "recover (read, index rebuilt and closed)", Entries: st.Files + st.Dirs + st.Links + st.Symlinks + st.Special, Files: st.Files}
-	fig.Time = time.Since(start)
-	fig.PeakHeap, fig.CPU = p.stop()
-	fig.Fetches, fig.Fetched, fig.Verify = f.stats()
+	fig := readFigures{Name: "recover (read, index rebuilt and closed)"}
+	var st treebuild.RestoreStats
+	var closing time.Duration
+	err := measureRead(c, store, &fig, func(f *fetcher) error {
+		rd := tree.NewReader(f, nil)
+		cm, err := rd.Commit(ctx, loc, keys.Commit)
+		if err != nil {
+			return err
+		}
+		x, err := index.Open(filepath.Join(dir, "index.db"), nil)
+		if err != nil {
+			return err
+		}
+		st, err = treebuild.Restore(ctx, x, rd, keys, cm, crypt)
+		closeStart := time.Now()
+		if cerr := x.Close(); err == nil {
+			err = cerr
+		}
+		closing = time.Since(closeStart)
+		return err
+	})
+	fig.Entries, fig.Files = st.Files+st.Dirs+st.Links+st.Symlinks+st.Special, st.Files
 	return fig, st, closing, err
 }
 
 // walk walks the directory node at loc with a new reader.
 func walk(ctx context.Context, c config, store *mem.Store, loc tree.Loc, kd seal.Key, name string) (readFigures, error) {
-	runtime.GC()
-	p := watchHeap()
-	start := time.Now()
-	f := newFetcher(store, c.Latency, c.Bandwidth)
 	x := readFigures{Name: name}
-	err := tree.NewReader(f, nil).Walk(ctx, loc, kd, func(_ string, e tree.Entry) error {
-		x.Entries++
-		if e.Type == index.TypeFile {
-			x.Files++
-		}
-		return nil
+	err := measureRead(c, store, &x, func(f *fetcher) error {
+		return tree.NewReader(f, nil).Walk(ctx, loc, kd, x.countEntry)
 	})
-	x.Time = time.Since(start)
-	x.PeakHeap, x.CPU = p.stop()
-	x.Fetches, x.Fetched, x.Verify = f.stats()
 	return x, err
 }
 
